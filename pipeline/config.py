@@ -1,0 +1,194 @@
+"""Typed configuration loaded from config.yaml.
+
+One pydantic model tree: an unknown key, a wrong type or a bad value fails at start-up with a message
+naming the dotted key, before any request is sent or any file is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator, model_validator
+
+from pipeline.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config.yaml")
+CONFIG_ENV_VAR = "EVIDENCE_CONFIG"
+CLASS_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+INTERVENTION_TYPES = Literal[
+    "DRUG",
+    "DEVICE",
+    "BIOLOGICAL",
+    "PROCEDURE",
+    "RADIATION",
+    "BEHAVIORAL",
+    "GENETIC",
+    "DIETARY_SUPPLEMENT",
+    "COMBINATION_PRODUCT",
+    "DIAGNOSTIC_TEST",
+    "OTHER",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HttpSettings(Strict):
+    """Politeness and fault tolerance for one API."""
+
+    timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    requests_per_second: Annotated[float, Field(gt=0)] = 1.0
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = 6
+    backoff_initial_seconds: Annotated[float, Field(ge=0)] = 1.0
+    backoff_max_seconds: Annotated[float, Field(ge=0)] = 120.0
+
+
+class StorageSettings(Strict):
+    data_dir: Path = Path("data")
+
+
+class WarehouseSettings(Strict):
+    path: Path = Path("data/warehouse/evidence.duckdb")
+
+
+class ExportSettings(Strict):
+    csv_path: Path = Path("data/exports/evidence_trials.csv")
+
+
+class CtgovSettings(Strict):
+    base_url: HttpUrl = HttpUrl("https://clinicaltrials.gov/api/v2")
+    page_size: Annotated[int, Field(ge=1, le=1000)] = 1000
+    condition: Annotated[str, Field(min_length=1)] = "migraine"
+    http: HttpSettings = HttpSettings()
+
+
+class PubmedSettings(Strict):
+    base_url: HttpUrl = HttpUrl("https://eutils.ncbi.nlm.nih.gov/entrez/eutils")
+    email: str | None = None
+    tool: Annotated[str, Field(min_length=1)] = "migraine-evidence-pipeline"
+    query: str | None = None
+    batch_size: Annotated[int, Field(ge=1, le=10000)] = 500
+    http: HttpSettings = HttpSettings(requests_per_second=3.0)
+
+
+class SourcesSettings(Strict):
+    ctgov: CtgovSettings = CtgovSettings()
+    pubmed: PubmedSettings = PubmedSettings()
+
+
+class TreatmentClass(Strict):
+    """One treatment class: what text marks a trial as belonging to it."""
+
+    label: Annotated[str, Field(min_length=1)]
+    terms: Annotated[list[Annotated[str, Field(min_length=2)]], Field(min_length=1)]
+    intervention_types: list[INTERVENTION_TYPES] | None = None
+    parent: str | None = None
+
+
+class ClassifierSettings(Strict):
+    """Words that mark an intervention or arm as a control, so matches in it do not count."""
+
+    control_terms: list[str] = Field(
+        default_factory=lambda: ["placebo", "sham", "vehicle", "dummy", "matching placebo"]
+    )
+
+
+class Settings(Strict):
+    storage: StorageSettings = StorageSettings()
+    warehouse: WarehouseSettings = WarehouseSettings()
+    export: ExportSettings = ExportSettings()
+    user_agent: str = "migraine-evidence-pipeline/0.1 (open evidence review; python-requests)"
+    sources: SourcesSettings = SourcesSettings()
+    classifier: ClassifierSettings = ClassifierSettings()
+    treatment_classes: Annotated[dict[str, TreatmentClass], Field(min_length=1)]
+
+    @field_validator("treatment_classes")
+    @classmethod
+    def _class_names(cls, value: dict[str, TreatmentClass]) -> dict[str, TreatmentClass]:
+        for name in value:
+            if not CLASS_NAME.match(name):
+                raise ValueError(f"class name {name!r} must be lower_snake_case")
+        return value
+
+    @model_validator(mode="after")
+    def _parents_exist(self) -> Settings:
+        for name, tc in self.treatment_classes.items():
+            seen = {name}
+            parent = tc.parent
+            while parent is not None:
+                if parent not in self.treatment_classes:
+                    raise ValueError(f"treatment_classes.{name}.parent: unknown class {parent!r}")
+                if parent in seen:
+                    raise ValueError(f"treatment_classes.{name}.parent: cycle through {parent!r}")
+                seen.add(parent)
+                parent = self.treatment_classes[parent].parent
+        return self
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.storage.data_dir / "raw"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.storage.data_dir / "parquet"
+
+
+def resolve_config_path(cli_path: str | Path | None) -> Path:
+    """--config wins, then $EVIDENCE_CONFIG, then ./config.yaml."""
+    if cli_path:
+        return Path(cli_path)
+    env = os.environ.get(CONFIG_ENV_VAR)
+    return Path(env) if env else DEFAULT_CONFIG
+
+
+def _format_error(path: Path, exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "<top level>"
+        if err["type"] == "extra_forbidden":
+            parts.append(f"{key}: unknown key")
+        else:
+            parts.append(f"{key}: {err['msg']}")
+    return f"{path}: invalid config: " + "; ".join(parts)
+
+
+def load_config(cli_path: str | Path | None = None) -> Settings:
+    """Read and validate the config; relative paths in it are resolved against its folder."""
+    path = resolve_config_path(cli_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys")
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(path, exc)) from None
+    return _anchor_paths(settings, path.resolve().parent)
+
+
+def _anchor_paths(settings: Settings, base: Path) -> Settings:
+    def anchor(p: Path) -> Path:
+        return p if p.is_absolute() else base / p
+
+    return settings.model_copy(
+        update={
+            "storage": settings.storage.model_copy(update={"data_dir": anchor(settings.storage.data_dir)}),
+            "warehouse": settings.warehouse.model_copy(update={"path": anchor(settings.warehouse.path)}),
+            "export": settings.export.model_copy(update={"csv_path": anchor(settings.export.csv_path)}),
+        }
+    )
