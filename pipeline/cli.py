@@ -1,0 +1,160 @@
+"""``evidence``: a thin command line over the pipeline library.
+
+User errors (bad config, bad argument, unreachable API, failed data check) print one line and exit 1;
+the previous warehouse and CSV are never touched by a failed command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.config import CONFIG_ENV_VAR, Settings, load_config
+from pipeline.errors import PipelineError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+out = Console()
+err = Console(stderr=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="evidence",
+        description="Migraine therapy evidence pipeline: ClinicalTrials.gov and PubMed to a DuckDB evidence table.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help=f"config file (default: ${CONFIG_ENV_VAR}, else ./config.yaml)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    refresh = sub.add_parser(
+        "refresh", help="fetch from the APIs, then normalise, classify, build the warehouse and export the CSV"
+    )
+    refresh.add_argument(
+        "--source",
+        choices=["ctgov", "pubmed", "all"],
+        default="all",
+        help="which source to fetch (default: all)",
+    )
+
+    sub.add_parser("rebuild", help="re-normalise the raw zone and rebuild warehouse and CSV, offline")
+
+    export = sub.add_parser("export", help="write the evidence_trials table to CSV")
+    export.add_argument("--out", metavar="PATH", type=Path, help="CSV path (default: export.csv_path in config)")
+    export.add_argument("--class", dest="treatment_class", metavar="NAME", help="only this treatment class")
+
+    query = sub.add_parser("query", help="run one read-only SQL statement against the warehouse")
+    query.add_argument("sql", help='e.g. "SELECT * FROM evidence"')
+    query.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_config(args.config)
+        return COMMANDS[args.command](args, settings)
+    except PipelineError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        err.print("interrupted: the previous warehouse and CSV are unchanged")
+        return EXIT_INTERRUPTED
+
+
+def _config_arg(args: argparse.Namespace) -> str | None:
+    return str(Path(args.config).resolve()) if args.config else None
+
+
+def _quiet_prefect() -> None:
+    """No network here or in CI: Prefect's telemetry would only log errors; route our logs to Prefect."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "pipeline")
+
+
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    _quiet_prefect()
+    from flows.refresh import refresh
+    from pipeline import progress
+
+    with progress.display(err):
+        result = refresh(config_path=_config_arg(args), source=args.source)
+    _print_summary(result, settings)
+    return EXIT_OK
+
+
+def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    _quiet_prefect()
+    from flows.refresh import rebuild
+    from pipeline import progress
+
+    with progress.display(err):
+        result = rebuild(config_path=_config_arg(args))
+    out.print(f"Replayed {len(result['runs_replayed'])} raw run(s): {', '.join(result['runs_replayed'])}")
+    _print_summary(result, settings)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline import steps
+
+    summary = steps.export(settings, args.out, args.treatment_class)
+    out.print(f"Wrote {summary.n_rows} rows to {summary.path}")
+    return EXIT_OK
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.storage.warehouse_query import run_query
+
+    columns, rows = run_query(settings.warehouse.path, args.sql)
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif args.format == "json":
+        sys.stdout.write(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, indent=1))
+        sys.stdout.write("\n")
+    else:
+        table = Table(*columns, show_lines=False)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        out.print(table)
+        out.print(f"{len(rows)} row(s)")
+    return EXIT_OK
+
+
+def _print_summary(result: dict[str, Any], settings: Settings) -> None:
+    built = result["warehouse"]
+    if "studies_fetched" in result:
+        out.print(f"Studies fetched: {result['studies_fetched']} (run {result['run_id']})")
+    table = Table("treatment class", "trials", title="Trials per treatment class")
+    for name in settings.treatment_classes:
+        table.add_row(name, str(built.class_counts.get(name, 0)))
+    out.print(table)
+    out.print(f"Trials in warehouse: {built.n_trials}")
+    out.print(f"Warehouse: {built.path}")
+    out.print(f"CSV: {result['csv'].path}")
+
+
+COMMANDS = {
+    "refresh": cmd_refresh,
+    "rebuild": cmd_rebuild,
+    "export": cmd_export,
+    "query": cmd_query,
+}
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""The raw zone: every API response body kept exactly as received, with a manifest per run.
+
+Replaying a run offline (``evidence rebuild``) reads only from here. A page is gzipped and fsynced
+before its manifest line is appended, so a crash never leaves a manifest line pointing at a partial
+file. A run counts as complete only once ``manifest.json`` exists; it is written atomically after the
+fetch reconciled its counts.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from pipeline.errors import RawZoneError
+
+MANIFEST = "manifest.json"
+PAGES_LOG = "pages.jsonl"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """UTC start time plus a random suffix: sorts by time and never collides between two starts."""
+    now = now or datetime.now(UTC)
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(2)}"
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """What the manifest says about one stored response."""
+
+    file: str
+    url: str
+    params: dict[str, Any]
+    http_status: int
+    fetched_at: str
+    sha256: str
+    n_records: int
+    kind: str = "page"
+
+
+@dataclass
+class RawRun:
+    """One fetch of one source: a folder of response bodies plus their manifest."""
+
+    source: str
+    run_id: str
+    path: Path
+    _pages: list[PageRecord] = field(default_factory=list)
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def write_page(
+        self,
+        name: str,
+        body: bytes,
+        *,
+        url: str,
+        params: dict[str, Any],
+        http_status: int,
+        fetched_at: str,
+        n_records: int,
+        kind: str = "page",
+    ) -> PageRecord:
+        """Store one response body gzipped, then log it; a retried page simply replaces its file."""
+        file_name = f"{name}.gz"
+        target = self.path / file_name
+        tmp = target.with_suffix(target.suffix + ".part")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(gzip.compress(body, compresslevel=5, mtime=0))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+            record = PageRecord(
+                file=file_name,
+                url=url,
+                params=params,
+                http_status=http_status,
+                fetched_at=fetched_at,
+                sha256=hashlib.sha256(body).hexdigest(),
+                n_records=n_records,
+                kind=kind,
+            )
+            with open(self.path / PAGES_LOG, "ab") as log:
+                log.write(orjson.dumps(asdict(record)) + b"\n")
+        except OSError as exc:
+            raise RawZoneError(f"cannot write raw page {target}: {exc.strerror}") from None
+        self._pages = [p for p in self._pages if p.file != file_name] + [record]
+        return record
+
+    def reset_pages(self) -> None:
+        """Forget pages of an earlier attempt of this run (a retried fetch restarts from page one)."""
+        for item in self.path.glob("*.gz"):
+            item.unlink()
+        log = self.path / PAGES_LOG
+        if log.exists():
+            log.unlink()
+        self._pages = []
+
+    def finish(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """Mark the run complete: the manifest lists every page in order plus the reconciled counts."""
+        manifest = {
+            "source": self.source,
+            "run_id": self.run_id,
+            **summary,
+            "finished_at": utc_now_iso(),
+            "complete": True,
+            "pages": [asdict(p) for p in self.pages()],
+        }
+        _atomic_write(self.path / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+        return manifest
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    @property
+    def complete(self) -> bool:
+        return (self.path / MANIFEST).exists()
+
+    def manifest(self) -> dict[str, Any]:
+        try:
+            return orjson.loads((self.path / MANIFEST).read_bytes())
+        except FileNotFoundError:
+            raise RawZoneError(f"raw run {self.path} is incomplete (no {MANIFEST})") from None
+        except orjson.JSONDecodeError:
+            raise RawZoneError(f"raw run manifest {self.path / MANIFEST} is corrupt") from None
+
+    def pages(self) -> list[PageRecord]:
+        """Pages in fetch order, read from the manifest when complete, else from the append log."""
+        if self.complete:
+            return [PageRecord(**p) for p in self.manifest()["pages"]]
+        if self._pages:
+            return list(self._pages)
+        log = self.path / PAGES_LOG
+        if not log.exists():
+            return []
+        records: dict[str, PageRecord] = {}
+        for line in log.read_bytes().splitlines():
+            try:
+                rec = PageRecord(**orjson.loads(line))
+            except (orjson.JSONDecodeError, TypeError):
+                continue  # a torn last line after a crash: that page is re-fetched
+            records.pop(rec.file, None)
+            records[rec.file] = rec
+        return list(records.values())
+
+    def read_body(self, record: PageRecord) -> bytes:
+        """The body as received, checked against the sha256 taken at fetch time."""
+        path = self.path / record.file
+        try:
+            body = gzip.decompress(path.read_bytes())
+        except FileNotFoundError:
+            raise RawZoneError(f"raw page missing: {path}") from None
+        except (OSError, EOFError) as exc:
+            raise RawZoneError(f"raw page unreadable: {path} ({exc})") from None
+        if hashlib.sha256(body).hexdigest() != record.sha256:
+            raise RawZoneError(f"raw page {path} does not match its recorded sha256")
+        return body
+
+    def iter_bodies(self, kind: str | None = None) -> Iterator[tuple[PageRecord, bytes]]:
+        for record in self.pages():
+            if kind is None or record.kind == kind:
+                yield record, self.read_body(record)
+
+
+class RawZone:
+    """The folder ``<data_dir>/raw``: one sub-folder per source, one per run inside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def start_run(self, source: str, run_id: str) -> RawRun:
+        path = self.root / source / run_id
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RawZoneError(f"cannot create raw zone folder {path}: {exc.strerror}") from None
+        if not os.access(path, os.W_OK):
+            raise RawZoneError(f"raw zone folder is not writable: {path}")
+        return RawRun(source=source, run_id=run_id, path=path)
+
+    def open_run(self, source: str, run_id: str) -> RawRun:
+        path = self.root / source / run_id
+        if not path.is_dir():
+            raise RawZoneError(f"no raw run {run_id} for {source} under {self.root}")
+        return RawRun(source=source, run_id=run_id, path=path)
+
+    def runs(self, source: str) -> list[RawRun]:
+        base = self.root / source
+        if not base.is_dir():
+            return []
+        return [RawRun(source, p.name, p) for p in sorted(base.iterdir()) if p.is_dir()]
+
+    def complete_runs(self, source: str) -> list[RawRun]:
+        """Completed runs, oldest first: replaying them in order reproduces the newest-wins state."""
+        return [run for run in self.runs(source) if run.complete]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise RawZoneError(f"cannot write {path}: {exc.strerror}") from None
