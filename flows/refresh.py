@@ -12,6 +12,7 @@ from prefect import flow
 from flows import tasks
 from pipeline.config import load_config
 from pipeline.steps import CTGOV, complete_runs
+from pipeline.storage.run_lock import refresh_lock
 from pipeline.storage.raw_zone import new_run_id
 
 Source = Literal["ctgov", "pubmed", "all"]
@@ -22,11 +23,12 @@ def refresh(config_path: str | None = None, source: Source = "all") -> dict[str,
     """Pull the selected sources into a new raw run, then rebuild the warehouse and the CSV from Parquet."""
     settings = load_config(config_path)
     run_id = new_run_id()
-    manifest = tasks.fetch_ctgov(settings, run_id)
-    normalised = tasks.normalise_ctgov(settings, run_id)
-    class_counts = tasks.classify_ctgov(settings, run_id)
-    built = tasks.build_warehouse(settings)
-    exported = tasks.export_csv(settings)
+    with refresh_lock(settings.storage.data_dir, f"refresh {run_id}"):
+        manifest = tasks.fetch_ctgov(settings, run_id)
+        normalised = tasks.normalise_ctgov(settings, run_id)
+        class_counts = tasks.classify_ctgov(settings, run_id)
+        built = tasks.build_warehouse(settings)
+        exported = tasks.export_csv(settings)
     return {
         "run_id": run_id,
         "source": source,
@@ -42,10 +44,11 @@ def refresh(config_path: str | None = None, source: Source = "all") -> dict[str,
 def rebuild(config_path: str | None = None) -> dict[str, Any]:
     """Re-normalise and re-classify every complete raw run, then rebuild: no network needed."""
     settings = load_config(config_path)
-    runs = complete_runs(settings, CTGOV)
-    for raw_run in runs:
-        tasks.normalise_ctgov(settings, raw_run.run_id)
-        tasks.classify_ctgov(settings, raw_run.run_id)
-    built = tasks.build_warehouse(settings)
-    exported = tasks.export_csv(settings)
+    with refresh_lock(settings.storage.data_dir, "rebuild"):
+        runs = complete_runs(settings, CTGOV)
+        for raw_run in runs:
+            tasks.normalise_ctgov(settings, raw_run.run_id)
+            tasks.classify_ctgov(settings, raw_run.run_id)
+        built = tasks.build_warehouse(settings)
+        exported = tasks.export_csv(settings)
     return {"runs_replayed": [r.run_id for r in runs], "warehouse": built, "csv": exported}
