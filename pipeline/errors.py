@@ -27,3 +27,7 @@ class WarehouseError(PipelineError):
 
 class ExportError(PipelineError):
     """The CSV could not be written; the previous one is kept."""
+
+
+class ClassifyError(PipelineError):
+    """Interventions or arms handed to the classifier do not have the expected columns or value types."""

@@ -1,0 +1,86 @@
+"""The shipped config.yaml loads through the real loader and holds every class the review needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.classify.classifier import Classifier
+from pipeline.config import Settings, load_config
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REQUIRED = {
+    "gene_therapy": None,
+    "stem_cell": None,
+    "ketamine": None,
+    "cgrp": None,
+    "cgrp_antibody": "cgrp",
+    "gepant": "cgrp",
+    "nvns": None,
+    "tms": None,
+    "neurostimulation_other": None,
+    "botulinum_toxin": None,
+    "triptan": None,
+    "ditan": None,
+    "pacap": None,
+    "behavioural_lifestyle": None,
+    "manual_therapy": None,
+    "acupuncture": None,
+}
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_config(REPO_ROOT / "config.yaml")
+
+
+def test_required_classes_exist_with_labels_and_parents(settings):
+    for name, parent in REQUIRED.items():
+        tc = settings.treatment_classes.get(name)
+        assert tc is not None, f"missing treatment class {name}"
+        assert tc.label.strip(), name
+        assert tc.parent == parent, name
+
+
+def test_shipped_classes_compile_and_control_terms_mark_controls(settings):
+    classifier = Classifier.from_settings(settings)
+    assert set(REQUIRED) <= set(classifier.class_names)
+    for control in ("Placebo", "Sham gammaCore", "Matching placebo", "Vehicle cream", "Waitlist"):
+        assert classifier.names_a_control(control), control
+    assert not classifier.names_a_control("Erenumab 140 mg")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Aimovig (erenumab-aooe)", {"cgrp_antibody", "cgrp"}),
+        ("Ajovy", {"cgrp_antibody", "cgrp"}),
+        ("Emgality", {"cgrp_antibody", "cgrp"}),
+        ("Vyepti", {"cgrp_antibody", "cgrp"}),
+        ("Nurtec ODT", {"gepant", "cgrp"}),
+        ("Qulipta (AGN-241689)", {"gepant", "cgrp"}),
+        ("Zavzpret nasal spray", {"gepant", "cgrp"}),
+        ("a CGRP receptor antagonist", {"cgrp"}),
+        ("Reyvow", {"ditan"}),
+        ("Maxalt-MLT", {"triptan"}),
+        ("Spravato", {"ketamine"}),
+        ("OnabotulinumtoxinA", {"botulinum_toxin"}),
+        ("SpringTMS", {"tms"}),
+        ("Cefaly", {"neurostimulation_other"}),
+        ("Relivion", {"neurostimulation_other"}),
+        ("occipital nerve stimulation", {"neurostimulation_other"}),
+        ("AMG 301", {"pacap"}),
+        ("adeno-associated virus vector", {"gene_therapy"}),
+        ("autologous stromal vascular fraction", {"stem_cell"}),
+        ("osteopathic manipulative treatment", {"manual_therapy"}),
+        ("electroacupuncture", {"acupuncture"}),
+        ("progressive muscle relaxation", {"behavioural_lifestyle"}),
+        ("calcitonin gene-related peptide", set()),
+        ("headache education", set()),
+        ("CGRP infusion", set()),
+    ],
+)
+def test_shipped_terms_on_text(settings, text, expected):
+    matches = Classifier.from_settings(settings).classify_text_fields([("title", text)])
+    assert {m.treatment_class for m in matches} == expected
