@@ -1,0 +1,143 @@
+"""Data checks run on a freshly built warehouse before it replaces the old one.
+
+Each check is a query returning one text column of offending examples (duplicate keys, bad values,
+missing classes); an empty result passes. Analysts trust the evidence tables because a build that
+breaks these rules never reaches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+PHASES = (
+    "EARLY_PHASE1",
+    "PHASE1",
+    "PHASE1/PHASE2",
+    "PHASE2",
+    "PHASE2/PHASE3",
+    "PHASE3",
+    "PHASE4",
+    "NA",
+)
+STATUS_GROUPS = ("ongoing", "completed", "ended_early", "other")
+MAX_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    sql: str
+    params: tuple[object, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    name: str
+    n_failing: int
+    examples: tuple[str, ...]
+
+    def describe(self) -> str:
+        shown = ", ".join(self.examples)
+        return f"{self.name} ({self.n_failing} failing{f', e.g. {shown}' if shown else ''})"
+
+
+def _quoted(values: Sequence[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def unique(table: str, *columns: str) -> Check:
+    cols = ", ".join(columns)
+    return Check(
+        f"{table} ({cols}) unique",
+        f"SELECT concat_ws(' / ', {cols}) FROM {table} GROUP BY {cols} HAVING count(*) > 1",
+    )
+
+
+def not_null(table: str, column: str, label: str = "nct_id") -> Check:
+    return Check(
+        f"{table}.{column} not null",
+        f"SELECT coalesce(CAST({label} AS VARCHAR), '?') FROM {table} WHERE {column} IS NULL",
+    )
+
+
+def allowed(table: str, column: str, values: Sequence[str], nullable: bool) -> Check:
+    null_rule = "" if nullable else f" OR {column} IS NULL"
+    return Check(
+        f"{table}.{column} allowed values",
+        f"SELECT DISTINCT coalesce(CAST({column} AS VARCHAR), 'NULL') FROM {table} "
+        f"WHERE {column} NOT IN ({_quoted(values)}){null_rule}",
+    )
+
+
+def data_checks(class_names: Sequence[str]) -> list[Check]:
+    """The rules the analyst-facing tables must meet; class_names are the configured classes."""
+    return [
+        unique("trials", "nct_id"),
+        unique("trial_conditions", "nct_id", "condition_idx"),
+        unique("trial_interventions", "nct_id", "intervention_idx"),
+        unique("trial_arms", "nct_id", "arm_idx"),
+        unique("trial_outcomes", "nct_id", "outcome_kind", "outcome_idx"),
+        unique("trial_result_analyses", "nct_id", "outcome_idx", "analysis_idx"),
+        unique("trial_references", "nct_id", "reference_idx"),
+        unique("treatment_classes", "treatment_class"),
+        unique("evidence_trials", "treatment_class", "nct_id"),
+        unique("evidence", "treatment_class", "phase", "overall_status", "status_group"),
+        *(not_null("trials", c) for c in ("nct_id", "status_group", "has_results", "url", "run_id")),
+        *(
+            not_null("evidence_trials", c)
+            for c in ("treatment_class", "class_label", "nct_id", "status_group", "has_results", "url")
+        ),
+        *(not_null("trial_classes", c) for c in ("treatment_class", "matched_field", "matched_term")),
+        *(not_null("evidence", c, "treatment_class") for c in ("treatment_class", "class_label", "n_trials")),
+        allowed("trials", "phase", PHASES, nullable=True),
+        allowed("evidence_trials", "phase", PHASES, nullable=True),
+        allowed("evidence", "phase", PHASES, nullable=True),
+        allowed("trials", "status_group", STATUS_GROUPS, nullable=False),
+        allowed("evidence_trials", "status_group", STATUS_GROUPS, nullable=False),
+        Check(
+            "every configured class in evidence",
+            "SELECT unnest($1::VARCHAR[]) EXCEPT SELECT treatment_class FROM evidence",
+            (list(class_names),),
+        ),
+        Check(
+            "evidence n_trials match evidence_trials",
+            "SELECT treatment_class FROM ("
+            " SELECT treatment_class, sum(n_trials) AS n FROM evidence GROUP BY treatment_class) AS e "
+            "FULL JOIN (SELECT treatment_class, count(*) AS n FROM evidence_trials GROUP BY treatment_class) "
+            "AS t USING (treatment_class) WHERE coalesce(e.n, 0) <> coalesce(t.n, 0)",
+        ),
+        Check(
+            "evidence_trials trials exist in trials",
+            "SELECT nct_id FROM evidence_trials EXCEPT SELECT nct_id FROM trials",
+        ),
+    ]
+
+
+def documentation_checks() -> list[Check]:
+    """Every persistent table and column carries a comment, so the warehouse documents itself."""
+    return [
+        Check(
+            "every table commented",
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND NOT temporary AND coalesce(trim(comment), '') = ''",
+        ),
+        Check(
+            "every column commented",
+            "SELECT table_name || '.' || column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND NOT internal AND coalesce(trim(comment), '') = ''",
+        ),
+    ]
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, checks: Sequence[Check]) -> list[CheckFailure]:
+    """Run every check (not stopping at the first) so one build reports all that is wrong."""
+    failures = []
+    for check in checks:
+        rows = con.cursor().execute(check.sql, list(check.params) or None).fetchall()
+        if rows:
+            examples = tuple(str(r[0]) for r in rows[:MAX_EXAMPLES])
+            failures.append(CheckFailure(check.name, len(rows), examples))
+    return failures
