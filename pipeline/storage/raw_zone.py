@@ -102,11 +102,8 @@ class RawRun:
 
     def reset_pages(self) -> None:
         """Forget pages of an earlier attempt of this run (a retried fetch restarts from page one)."""
-        for item in self.path.glob("*.gz"):
-            item.unlink()
-        log = self.path / PAGES_LOG
-        if log.exists():
-            log.unlink()
+        for item in [*self.path.glob("*.gz"), self.path / PAGES_LOG, self.path / MANIFEST]:
+            item.unlink(missing_ok=True)
         self._pages = []
 
     def finish(self, summary: dict[str, Any]) -> dict[str, Any]:

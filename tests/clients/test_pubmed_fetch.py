@@ -1,0 +1,329 @@
+"""PubmedClient + fetch_run against the recorded-response E-utilities server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from pipeline.config import HttpSettings, PubmedSettings
+from pipeline.errors import FetchError, RawZoneError
+from pipeline.sources.pubmed import PubmedClient, api_key_from_env, fetch_run
+from pipeline.storage.raw_zone import RawRun, RawZone
+from tests.servers.fake_clock import FakeClock
+from tests.servers.pubmed_server import Fault, FixtureArticle, PubmedRecordedServer, load_fixture_articles
+
+SECRET_KEY = "k3y-ncbi-0123456789abcdef"
+EMAIL = "curator@example.org"
+N_ARTICLES = 49  # 31 recorded EFetch articles + 18 migraine articles
+
+
+@pytest.fixture(scope="module")
+def articles(fixtures_dir: Path) -> list[FixtureArticle]:
+    return load_fixture_articles(fixtures_dir)
+
+
+@pytest.fixture(scope="module")
+def running_server(fixtures_dir: Path, articles: list[FixtureArticle]) -> Iterator[PubmedRecordedServer]:
+    # Stopping a server costs 0.5 s, so one serves the module; ``reset`` isolates the tests.
+    with PubmedRecordedServer(fixtures_dir, articles=articles) as recorded:
+        yield recorded
+
+
+@pytest.fixture
+def server(running_server: PubmedRecordedServer) -> PubmedRecordedServer:
+    running_server.reset()
+    return running_server
+
+
+@pytest.fixture
+def raw_run(tmp_path: Path) -> RawRun:
+    return RawZone(tmp_path / "raw").start_run("pubmed", "20261121T120000Z-abcd")
+
+
+def make_client(
+    server: PubmedRecordedServer,
+    clock: FakeClock,
+    *,
+    batch_size: int = 20,
+    api_key: str | None = None,
+    requests_per_second: float = 3.0,
+    max_attempts: int = 4,
+    max_retrievable: int | None = None,
+) -> PubmedClient:
+    settings = PubmedSettings(
+        base_url=server.base_url,
+        email=EMAIL,
+        batch_size=batch_size,
+        http=HttpSettings(
+            requests_per_second=requests_per_second,
+            max_attempts=max_attempts,
+            backoff_initial_seconds=0.01,
+            backoff_max_seconds=60.0,
+            timeout_seconds=5.0,
+        ),
+    )
+    extra = {} if max_retrievable is None else {"max_retrievable": max_retrievable}
+    return PubmedClient(settings, "pipeline-tests/1.0", api_key, sleep=clock.sleep, clock=clock, **extra)
+
+
+def stored_pmids(raw_run: RawRun) -> list[str]:
+    """PMIDs of every article in the stored EFetch bodies, read independently of the client."""
+    pmids = []
+    for _, body in raw_run.iter_bodies("efetch"):
+        root = etree.fromstring(body, parser=etree.XMLParser(load_dtd=False, no_network=True))
+        pmids.extend(el.findtext("MedlineCitation/PMID") for el in root.iterfind("PubmedArticle"))
+    return pmids
+
+
+def test_count_history_and_batches(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    client = make_client(server, FakeClock(), batch_size=20)
+    manifest = fetch_run(client, raw_run, "migraine[MeSH Terms]")
+
+    assert manifest["complete"] is True
+    assert manifest["total_count"] == manifest["n_records"] == manifest["n_unique_records"] == N_ARTICLES
+    assert manifest["windows"] == [
+        {
+            "mindate": None,
+            "maxdate": None,
+            "count": 49,
+            "n_records": 49,
+            "esearch": "esearch-0001.xml",
+            "n_batches": 3,
+        }
+    ]
+    (search,) = server.requests_to("esearch")
+    assert search.params["usehistory"] == "y" and search.params["retmax"] == "0"
+    assert search.params["term"] == "migraine[MeSH Terms]"
+    fetches = server.requests_to("efetch")
+    assert [(r.params["retstart"], r.params["retmax"]) for r in fetches] == [
+        ("0", "20"),
+        ("20", "20"),
+        ("40", "9"),
+    ]
+    webenvs = {r.params["WebEnv"] for r in fetches}
+    assert len(webenvs) == 1 and webenvs.pop().startswith("MCID_")
+    assert all(r.params["query_key"] == "1" for r in fetches)
+    assert [p.file for p in raw_run.pages()] == [
+        "esearch-0001.xml.gz",
+        "efetch-0001-000001.xml.gz",
+        "efetch-0001-000002.xml.gz",
+        "efetch-0001-000003.xml.gz",
+    ]
+    assert sorted(stored_pmids(raw_run)) == sorted(a.pmid for a in server.articles)
+    assert [p.n_records for p in raw_run.pages()] == [0, 20, 20, 9]
+
+
+def test_stored_bodies_are_the_bytes_received(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    fetch_run(make_client(server, FakeClock(), batch_size=49), raw_run, "migraine")
+    ((_, body),) = list(raw_run.iter_bodies("efetch"))
+    for article in server.articles:
+        assert article.xml in body
+
+
+def test_date_windows_split_until_under_the_cap(fixtures_dir: Path, articles: list, raw_run: RawRun) -> None:
+    with PubmedRecordedServer(fixtures_dir, articles=articles, max_ids=5) as server:
+        client = make_client(server, FakeClock(), batch_size=2, max_retrievable=5)
+        manifest = fetch_run(client, raw_run, "migraine")
+        searches = server.requests_to("esearch")
+
+    pmids = stored_pmids(raw_run)
+    assert sorted(pmids) == sorted(a.pmid for a in articles)  # every record, each exactly once
+    windows = manifest["windows"]
+    assert len(windows) > 1
+    assert all(w["count"] <= 5 and w["n_records"] == w["count"] for w in windows)
+    assert sum(w["count"] for w in windows) == N_ARTICLES == manifest["n_records"]
+    assert all(r.params.get("datetype") == "edat" for r in searches[1:])
+    ordered = sorted(windows, key=lambda w: w["mindate"])
+    for before, after in itertools.pairwise(ordered):
+        assert before["maxdate"] < after["mindate"]  # no overlap between windows
+
+
+def test_mindate_maxdate_limit_the_run(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    client = make_client(server, FakeClock())
+    manifest = fetch_run(client, raw_run, "migraine", mindate="2015/01/01", maxdate="2020/12/31")
+    expected = sorted(
+        a.pmid for a in server.articles if "2015-01-01" <= a.entrez_date.isoformat() <= "2020-12-31"
+    )
+    assert 0 < len(expected) < N_ARTICLES
+    assert sorted(stored_pmids(raw_run)) == expected
+    assert manifest["windows"][0]["mindate"] == "2015/01/01"
+    (search,) = server.requests_to("esearch")
+    assert (search.params["datetype"], search.params["mindate"], search.params["maxdate"]) == (
+        "edat",
+        "2015/01/01",
+        "2020/12/31",
+    )
+
+
+def test_bad_dates_are_refused_before_any_request(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    client = make_client(server, FakeClock())
+    with pytest.raises(FetchError, match="YYYY/MM/DD"):
+        fetch_run(client, raw_run, "migraine", mindate="2020-01-01")
+    with pytest.raises(FetchError, match="after maxdate"):
+        fetch_run(client, raw_run, "migraine", mindate="2021/01/01", maxdate="2020/01/01")
+    assert server.requests == []
+
+
+def test_retry_after_is_honoured(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    clock = FakeClock()
+    server.inject(
+        Fault("http_429", endpoint="esearch", retry_after="7"), Fault("http_503", endpoint="efetch")
+    )
+    manifest = fetch_run(make_client(server, clock), raw_run, "migraine")
+    assert manifest["n_records"] == N_ARTICLES
+    assert 7.0 in clock.sleeps
+    assert len(server.requests_to("esearch")) == 2
+    assert server.pending_faults() == 0
+
+
+@pytest.mark.parametrize("status", [200, 429])
+def test_rate_limit_json_body_is_retried(server: PubmedRecordedServer, raw_run: RawRun, status: int) -> None:
+    server.inject(
+        Fault("rate_limit_json", endpoint="esearch", status=status),
+        Fault("rate_limit_json", endpoint="efetch", status=status),
+    )
+    manifest = fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+    assert manifest["n_records"] == N_ARTICLES
+    assert len(server.requests_to("esearch")) == 2 and len(server.requests_to("efetch")) == 4
+    for _, body in raw_run.iter_bodies():
+        assert b"API rate limit exceeded" not in body
+
+
+def test_error_in_200_is_retried(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    server.inject(Fault("error_in_200", endpoint="efetch", message="Cannot retrieve history data"))
+    assert fetch_run(make_client(server, FakeClock()), raw_run, "migraine")["n_records"] == N_ARTICLES
+    assert len(server.requests_to("efetch")) == 4
+    for _, body in raw_run.iter_bodies():
+        assert b"<ERROR>" not in body
+
+
+def test_error_in_200_that_persists_is_a_fetch_error(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    server.inject(*[Fault("error_in_200", endpoint="esearch", message="Search Backend failed")] * 4)
+    with pytest.raises(FetchError, match="NCBI error: Search Backend failed") as failure:
+        fetch_run(make_client(server, FakeClock(), max_attempts=4), raw_run, "migraine")
+    assert "\n" not in str(failure.value)
+    assert len(server.requests_to("esearch")) == 4
+    assert not raw_run.complete and raw_run.pages() == []
+
+
+def test_truncated_batch_is_retried(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    server.inject(Fault("truncated", endpoint="efetch"))
+    manifest = fetch_run(make_client(server, FakeClock(), batch_size=25), raw_run, "migraine")
+    assert manifest["n_records"] == N_ARTICLES
+    assert len(server.requests_to("efetch")) == 3
+    assert sorted(stored_pmids(raw_run)) == sorted(a.pmid for a in server.articles)
+
+
+def test_persistent_truncation_ends_in_fetch_error(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    server.inject(*[Fault("truncated", endpoint="efetch")] * 3)
+    with pytest.raises(FetchError, match=r"failed after 3 attempts.*not well-formed"):
+        fetch_run(make_client(server, FakeClock(), max_attempts=3), raw_run, "migraine")
+    assert not raw_run.complete
+
+
+def test_count_mismatch_is_a_fetch_error(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    server.set_missing({server.articles[3].pmid})
+    with pytest.raises(FetchError, match="received 48 records in 3 batches but ESearch counted 49"):
+        fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+    assert not raw_run.complete
+
+
+def test_deleted_citations_are_listed_not_counted(
+    fixtures_dir: Path, articles: list, raw_run: RawRun
+) -> None:
+    with PubmedRecordedServer(fixtures_dir, articles=articles, deleted_pmids=["11111111"]) as server:
+        manifest = fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+    assert manifest["n_records"] == N_ARTICLES
+    assert manifest["deleted_pmids"] == ["11111111"]
+
+
+def test_second_fetch_on_the_same_run_starts_clean(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    fetch_run(make_client(server, FakeClock(), batch_size=10), raw_run, "migraine")
+    (raw_run.path / "manifest.json").unlink()  # as after a crash before the manifest
+    manifest = fetch_run(make_client(server, FakeClock(), batch_size=25), raw_run, "migraine")
+    on_disk = sorted(p.name for p in raw_run.path.glob("*.gz"))
+    assert on_disk == ["efetch-0001-000001.xml.gz", "efetch-0001-000002.xml.gz", "esearch-0001.xml.gz"]
+    assert len(manifest["pages"]) == 3 and manifest["n_records"] == N_ARTICLES
+
+
+def test_a_complete_run_is_not_fetched_over(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+    with pytest.raises(RawZoneError, match="already complete"):
+        fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+    assert raw_run.manifest()["n_records"] == N_ARTICLES
+    assert all(raw_run.read_body(page) for page in raw_run.pages())
+
+
+def test_progress_reports_records_against_the_total(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    seen: list[tuple[int, int | None]] = []
+    fetch_run(
+        make_client(server, FakeClock()), raw_run, "migraine", on_progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(0, 49), (20, 49), (40, 49), (49, 49)]
+
+
+# -- identity and the API key -------------------------------------------------------------------------
+
+
+def test_tool_email_and_key_sent_but_key_never_written(
+    server: PubmedRecordedServer, raw_run: RawRun, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    server.inject(Fault("http_503", endpoint="efetch"))
+    fetch_run(make_client(server, FakeClock(), api_key=SECRET_KEY), raw_run, "migraine")
+
+    assert server.requests
+    for request in server.requests:
+        assert request.params["tool"] == "migraine-evidence-pipeline"
+        assert request.params["email"] == EMAIL
+        assert request.params["api_key"] == SECRET_KEY
+        assert request.headers["User-Agent"] == "pipeline-tests/1.0"
+    for path in raw_run.path.iterdir():
+        data = path.read_bytes()
+        text = gzip.decompress(data) if path.suffix == ".gz" else data
+        assert SECRET_KEY.encode() not in text, path.name
+    assert "api_key" not in raw_run.pages()[0].params
+    # The recorded-response server's own access log (werkzeug) plays NCBI's side and may see the key.
+    client_side = [r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug")]
+    assert any("api_key=***" in m for m in client_side)  # urllib3's request lines were logged, redacted
+    assert not [m for m in client_side if SECRET_KEY in m]
+
+
+def test_key_absent_from_error_messages(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    server.inject(*[Fault("http_503", endpoint="esearch")] * 2)
+    client = make_client(server, FakeClock(), api_key=SECRET_KEY, max_attempts=2)
+    with pytest.raises(FetchError, match="HTTP 503") as failure:
+        fetch_run(client, raw_run, "migraine")
+    assert SECRET_KEY not in str(failure.value)
+    assert SECRET_KEY not in repr(client)
+
+
+def test_no_key_sent_without_one(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+    assert all("api_key" not in r.params for r in server.requests)
+
+
+def test_api_key_comes_from_the_environment() -> None:
+    assert api_key_from_env({"NCBI_API_KEY": f"  {SECRET_KEY}\n"}) == SECRET_KEY
+    assert api_key_from_env({"NCBI_API_KEY": "  "}) is None
+    assert api_key_from_env({}) is None
+
+
+@pytest.mark.parametrize(
+    ("configured", "api_key", "interval"),
+    [(3.0, None, 1 / 3), (20.0, None, 1 / 3), (20.0, SECRET_KEY, 1 / 10), (1.0, SECRET_KEY, 1.0)],
+)
+def test_rate_limit_interval_follows_the_key_rule(
+    server: PubmedRecordedServer, configured: float, api_key: str | None, interval: float
+) -> None:
+    clock = FakeClock()
+    client = make_client(server, clock, api_key=api_key, requests_per_second=configured)
+    for _ in range(3):
+        client.esearch("migraine")
+    assert clock.sleeps == pytest.approx([interval, interval])
