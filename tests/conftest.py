@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.servers.fixtures"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES_ENV_VAR = "EVIDENCE_FIXTURES"
 

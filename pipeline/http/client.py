@@ -1,0 +1,155 @@
+"""A polite, fault-tolerant GET shared by every source client.
+
+Every call is rate limited, has a timeout, and is retried per ``retry.py``. A validator lets each
+source say what a usable body looks like, so a truncated page or an error hidden in a 200 is retried
+like a 503 instead of being stored. Anything that still fails ends as one ``FetchError`` line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, NoReturn, TypeVar
+
+import requests
+from tenacity import RetryCallState
+
+from pipeline.config import HttpSettings
+from pipeline.errors import FetchError
+from pipeline.http.rate_limit import RateLimiter
+from pipeline.http.redact import install_log_redaction, redact_text, redact_url
+from pipeline.http.retry import InvalidBody, TransientFault, build_retrying
+from pipeline.http.retry_after import parse_retry_after
+from pipeline.http.session import make_session
+
+T = TypeVar("T")
+MAX_ERROR_TEXT = 300
+
+# A connection cut mid-body (ChunkedEncodingError) or a broken gzip stream is as transient as a reset.
+TRANSIENT_NETWORK_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+@dataclass(frozen=True)
+class HttpResult(Generic[T]):
+    """A usable response: the body exactly as received plus what the validator made of it."""
+
+    url: str  # secrets redacted
+    params: dict[str, Any]  # as sent, secrets included: pass through redact_params before storing
+    status: int
+    body: bytes
+    parsed: T
+    fetched_at: datetime
+    attempts: int
+    headers: Mapping[str, str]
+
+
+def one_line(text: str, limit: int = MAX_ERROR_TEXT) -> str:
+    """Error bodies can be whole HTML pages; a user-facing message stays one readable, secret-free line."""
+    flat = " ".join(redact_text(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _keep_body(body: bytes) -> bytes:
+    return body
+
+
+class HttpClient:
+    """GET with timeouts, retries, rate limiting and body validation; one instance per API."""
+
+    def __init__(
+        self,
+        settings: HttpSettings,
+        user_agent: str,
+        *,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        install_log_redaction()
+        self.session = session or make_session(user_agent)
+        if session is not None:
+            self.session.headers["User-Agent"] = user_agent
+        self._sleep = sleep
+        self.limiter = RateLimiter(settings.requests_per_second, clock=clock, sleep=sleep)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        validate: Callable[[bytes], T] = _keep_body,  # type: ignore[assignment]
+    ) -> HttpResult[T]:
+        """The first usable response; ``validate`` raises InvalidBody for a body worth another try."""
+        params = dict(params or {})
+        shown = redact_url(requests.Request("GET", url, params=params).prepare().url or url)
+        attempts = 0
+
+        def attempt() -> HttpResult[T]:
+            nonlocal attempts
+            attempts += 1
+            return self._attempt(url, params, shown, validate, attempts)
+
+        def give_up(state: RetryCallState) -> NoReturn:
+            outcome = state.outcome
+            exc = outcome.exception() if outcome is not None else None
+            status = f"HTTP {exc.status}" if isinstance(exc, TransientFault) and exc.status else "no response"
+            reason = exc.reason if isinstance(exc, TransientFault) else str(exc)
+            raise FetchError(
+                f"GET {shown} failed after {state.attempt_number} attempts ({status}): {one_line(reason)}"
+            )
+
+        retrying = build_retrying(self.settings, describe=f"GET {shown}", sleep=self._sleep, give_up=give_up)
+        return retrying(attempt)
+
+    def _attempt(
+        self,
+        url: str,
+        params: dict[str, Any],
+        shown: str,
+        validate: Callable[[bytes], T],
+        attempt_no: int,
+    ) -> HttpResult[T]:
+        self.limiter.wait()
+        try:
+            response = self.session.get(url, params=params, timeout=self.settings.timeout_seconds)
+            body = response.content  # reads the whole body: a cut connection raises here
+        except TRANSIENT_NETWORK_ERRORS as exc:
+            raise TransientFault(f"{type(exc).__name__}: {one_line(str(exc))}") from None
+        except requests.RequestException as exc:
+            raise FetchError(f"GET {shown} failed: {type(exc).__name__}: {one_line(str(exc))}") from None
+        fetched_at = datetime.now(UTC)
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise TransientFault(
+                f"{response.reason or 'server error'}: {one_line(response.text)}",
+                status=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if status >= 400:
+            detail = one_line(response.text) or response.reason
+            raise FetchError(f"GET {shown} rejected with HTTP {status}: {detail}")
+        try:
+            parsed = validate(body)
+        except InvalidBody as exc:
+            raise TransientFault(f"unusable body: {exc}", status=status) from None
+        return HttpResult(
+            url=shown,
+            params=params,
+            status=status,
+            body=body,
+            parsed=parsed,
+            fetched_at=fetched_at,
+            attempts=attempt_no,
+            headers=dict(response.headers),
+        )

@@ -1,0 +1,151 @@
+"""fetch_run: every page of a real paged search lands in the raw zone, reconciled, or the run fails."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from pipeline.config import CtgovSettings, HttpSettings
+from pipeline.errors import FetchError
+from pipeline.sources.ctgov import CtgovClient, fetch_run
+from pipeline.storage.raw_zone import RawRun, RawZone, new_run_id
+from tests.servers.ctgov_server import CtgovRecordedServer
+from tests.servers.fake_clock import FakeClock
+
+
+UA = "migraine-evidence-pipeline/test (fetch_run tests)"
+
+
+def make_client(server: CtgovRecordedServer, page_size: int = 10) -> CtgovClient:
+    clock = FakeClock()
+    http = HttpSettings(requests_per_second=1000.0, max_attempts=3, backoff_initial_seconds=1.0)
+    settings = CtgovSettings(base_url=server.base_url, page_size=page_size, http=http)
+    return CtgovClient(settings, UA, sleep=clock.sleep, clock=clock)
+
+
+def new_run(tmp_path: Path) -> RawRun:
+    return RawZone(tmp_path / "raw").start_run("ctgov", new_run_id())
+
+
+def nct(study: dict[str, Any]) -> str:
+    return study["protocolSection"]["identificationModule"]["nctId"]
+
+
+def test_writes_version_pages_and_manifest(ctgov_server: CtgovRecordedServer, tmp_path: Path) -> None:
+    ctgov_server.empty_page_at = 2
+    run = new_run(tmp_path)
+    progress: list[tuple[int, int | None]] = []
+
+    manifest = fetch_run(make_client(ctgov_server), run, on_page=lambda n, total: progress.append((n, total)))
+
+    n = len(ctgov_server.studies)
+    assert run.complete
+    assert manifest == run.manifest()
+    assert manifest["complete"] is True
+    assert manifest["total_count"] == manifest["n_records"] == manifest["n_unique_records"] == n
+    assert manifest["n_pages"] == 6  # 47 studies, 10 a page, plus the empty second page
+    assert manifest["duplicate_nct_ids"] == {}
+    assert manifest["api_version"] == ctgov_server.api_version
+    assert manifest["data_timestamp"] == ctgov_server.data_timestamp
+    assert manifest["request_params"] == {
+        "query.cond": "migraine",
+        "pageSize": 10,
+        "countTotal": "true",
+        "format": "json",
+    }
+    assert manifest["started_at"] <= manifest["finished_at"]
+    assert progress == [(10, n), (10, n), (20, n), (30, n), (40, n), (47, n)]
+
+    files = [p["file"] for p in manifest["pages"]]
+    assert files == ["version.json.gz"] + [f"page-{i:06d}.json.gz" for i in range(1, 7)]
+    assert [p["kind"] for p in manifest["pages"]] == ["version"] + ["page"] * 6
+    assert sorted(f.name for f in run.path.glob("*.gz")) == sorted(files)
+
+    served = [r for r in ctgov_server.requests if r.status == 200]
+    assert [r.path.rsplit("/", 1)[1] for r in served] == ["version"] + ["studies"] * 6
+    for record, request in zip(manifest["pages"], served, strict=True):
+        on_disk = gzip.decompress((run.path / record["file"]).read_bytes())
+        assert on_disk == request.body
+        assert record["sha256"] == hashlib.sha256(request.body).hexdigest()
+        assert record["http_status"] == 200
+        assert record["n_records"] == (request.n_studies or 0)
+        assert record["fetched_at"].endswith("Z")
+
+    stored_ids = [nct(s) for _, body in run.iter_bodies("page") for s in orjson.loads(body)["studies"]]
+    assert stored_ids == [nct(s) for s in ctgov_server.studies]
+
+
+def test_incremental_params_are_recorded(ctgov_server: CtgovRecordedServer, tmp_path: Path) -> None:
+    advanced = "AREA[LastUpdatePostDate]RANGE[2025-01-01,MAX]"
+    manifest = fetch_run(
+        make_client(ctgov_server), new_run(tmp_path), extra_params={"filter.advanced": advanced}
+    )
+    assert manifest["request_params"]["filter.advanced"] == advanced
+    assert 0 < manifest["total_count"] < len(ctgov_server.studies)
+    assert manifest["n_records"] == manifest["total_count"]
+
+
+def test_total_count_mismatch_fails_and_leaves_the_run_incomplete(
+    ctgov_server: CtgovRecordedServer, tmp_path: Path
+) -> None:
+    """A study withdrawn from the registry while we page: fewer arrive than totalCount announced."""
+    run = new_run(tmp_path)
+
+    def withdraw_one(n_so_far: int, _total: int | None) -> None:
+        if n_so_far == 10:
+            ctgov_server.studies.pop()
+
+    with pytest.raises(FetchError, match=r"received 46 studies in 5 pages but totalCount was 47"):
+        fetch_run(make_client(ctgov_server), run, on_page=withdraw_one)
+    assert not run.complete
+
+
+def test_duplicates_from_paging_drift_are_reported(ctgov_server: CtgovRecordedServer, tmp_path: Path) -> None:
+    """A study inserted before our offset shifts the pages: the last of page 1 comes again."""
+    studies = ctgov_server.studies
+    last_of_first_page = nct(studies[9])
+
+    def drift(n_so_far: int, _total: int | None) -> None:
+        if n_so_far == 10:
+            studies.insert(0, studies.pop())  # one new in front, one gone at the end: counts still agree
+
+    manifest = fetch_run(make_client(ctgov_server), new_run(tmp_path), on_page=drift)
+    assert manifest["n_records"] == manifest["total_count"] == len(studies)
+    assert manifest["duplicate_nct_ids"] == {last_of_first_page: [1, 2]}
+    assert manifest["n_unique_records"] == len(studies) - 1
+
+
+def test_a_retried_run_restarts_cleanly(ctgov_server: CtgovRecordedServer, tmp_path: Path) -> None:
+    run = new_run(tmp_path)
+
+    def outage_after_page_4(n_so_far: int, _total: int | None) -> None:
+        if n_so_far == 40:
+            ctgov_server.inject(*["503"] * 3)
+
+    with pytest.raises(FetchError, match="HTTP 503"):
+        fetch_run(make_client(ctgov_server, page_size=10), run, on_page=outage_after_page_4)
+    assert not run.complete
+    assert len(list(run.path.glob("page-*.json.gz"))) == 4
+
+    # The retry (as Prefect would run it) uses bigger pages: none of the first attempt's may survive.
+    manifest = fetch_run(make_client(ctgov_server, page_size=20), run)
+    expected = ["version.json.gz", "page-000001.json.gz", "page-000002.json.gz", "page-000003.json.gz"]
+    assert [p["file"] for p in manifest["pages"]] == expected
+    assert sorted(f.name for f in run.path.glob("*.gz")) == sorted(expected)
+    assert len((run.path / "pages.jsonl").read_bytes().splitlines()) == 4
+    assert manifest["n_records"] == len(ctgov_server.studies)
+
+
+def test_a_bad_extra_param_fails_before_any_file_is_touched(
+    ctgov_server: CtgovRecordedServer, tmp_path: Path
+) -> None:
+    run = new_run(tmp_path)
+    with pytest.raises(FetchError, match="may not override countTotal"):
+        fetch_run(make_client(ctgov_server), run, extra_params={"countTotal": "false"})
+    assert list(run.path.iterdir()) == []
+    assert ctgov_server.requests == []

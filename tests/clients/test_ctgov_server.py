@@ -1,0 +1,106 @@
+"""The recorded-response server itself keeps the live API's paging rules (tests rely on them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import requests
+
+from tests.servers.ctgov_server import CtgovRecordedServer, Fault, load_fixture_studies
+
+BASE = {"query.cond": "migraine", "pageSize": "20", "countTotal": "true", "format": "json"}
+
+
+@pytest.fixture(scope="module")
+def studies(fixtures_dir: Path) -> list[dict[str, Any]]:
+    return load_fixture_studies(fixtures_dir)
+
+
+@pytest.fixture
+def server(studies: list[dict[str, Any]]) -> Iterator[CtgovRecordedServer]:
+    with CtgovRecordedServer(studies) as srv:
+        yield srv
+
+
+def get(server: CtgovRecordedServer, **params: str) -> requests.Response:
+    return requests.get(f"{server.base_url}/studies", params=params, timeout=5)
+
+
+def test_loader_reads_real_records_once_each(fixtures_dir: Path, studies: list[dict[str, Any]]) -> None:
+    ids = [s["protocolSection"]["identificationModule"]["nctId"] for s in studies]
+    assert len(ids) == len(set(ids)) == 47  # 35 migraine + 12 full records
+    assert ids == sorted(ids)
+    assert len(load_fixture_studies(fixtures_dir, sets=("partial",))) == 2
+    with pytest.raises(FileNotFoundError, match="no NCT"):
+        load_fixture_studies(fixtures_dir, sets=("no-such-set",))
+
+
+def test_default_page_size_and_total_only_when_asked(server: CtgovRecordedServer) -> None:
+    page = get(server, **{"query.cond": "migraine"}).json()
+    assert len(page["studies"]) == 10
+    assert "totalCount" not in page
+    assert "nextPageToken" in page
+
+
+def test_total_count_only_on_the_first_page(server: CtgovRecordedServer) -> None:
+    first = get(server, **BASE).json()
+    second = get(server, **BASE, pageToken=first["nextPageToken"]).json()
+    assert first["totalCount"] == 47
+    assert "totalCount" not in second
+
+
+@pytest.mark.parametrize(
+    ("params", "text"),
+    [
+        ({"pageSize": "ten"}, "pageSize must be an integer"),
+        ({"pageSize": "0"}, "pageSize must be positive"),
+        ({"format": "csv"}, "format=json only"),
+        ({"filter.advanced": "AREA[Phase]PHASE3"}, "does not support filter.advanced"),
+        ({"pageToken": "not-a-token"}, "invalid pageToken"),
+    ],
+)
+def test_bad_requests_get_400_with_text(
+    server: CtgovRecordedServer, params: dict[str, str], text: str
+) -> None:
+    response = get(server, **{**BASE, **params})
+    assert response.status_code == 400
+    assert text in response.text
+
+
+def test_next_page_with_changed_params_is_400(server: CtgovRecordedServer) -> None:
+    token = get(server, **BASE).json()["nextPageToken"]
+    assert get(server, **{**BASE, "query.cond": "headache"}, pageToken=token).status_code == 400
+    assert get(server, **BASE, pageToken=token).status_code == 200  # tokens stay valid for a retry
+
+
+def test_token_on_full_last_page_leads_to_an_empty_last_page(studies: list[dict[str, Any]]) -> None:
+    with CtgovRecordedServer(studies[:20], token_on_full_last_page=True) as server:
+        first = get(server, **BASE).json()
+        assert len(first["studies"]) == 20
+        last = get(server, **BASE, pageToken=first["nextPageToken"]).json()
+    assert last == {"studies": []}
+
+
+def test_match_condition_narrows_to_migraine_studies(studies: list[dict[str, Any]]) -> None:
+    with CtgovRecordedServer(studies, match_condition=True) as server:
+        total = get(server, **BASE).json()["totalCount"]
+    assert 0 < total < len(studies)
+
+
+def test_faults_apply_in_order_then_stop(server: CtgovRecordedServer) -> None:
+    server.inject(Fault("429", retry_after=2), "500", "not_a_page")
+    first = get(server, **BASE)
+    assert (first.status_code, first.headers["Retry-After"]) == (429, "2")
+    assert get(server, **BASE).status_code == 500
+    assert "studies" not in orjson.loads(get(server, **BASE).content)
+    assert len(get(server, **BASE).json()["studies"]) == 20
+    assert [r.fault for r in server.requests] == ["429", "500", "not_a_page", None]
+
+
+def test_unknown_fault_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        Fault("418")
