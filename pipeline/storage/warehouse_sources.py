@@ -43,10 +43,14 @@ def relation_name(source: str, table: str) -> str:
 
 
 def find_partitions(table_dir: Path) -> tuple[tuple[Path, ...], tuple[str, ...]]:
-    """Files and run ids of the finished partitions (temporary folders do not match ``run_id=*``)."""
+    """Files and run ids of the finished partitions.
+
+    A writer's in-progress or moved-aside folders (``run_id=<id>.tmp-<pid>``, ``.old-<pid>``) are skipped:
+    run ids never contain a dot.
+    """
     if not table_dir.is_dir():
         return (), ()
-    run_dirs = sorted(p for p in table_dir.glob(f"{PARTITION_PREFIX}*") if p.is_dir())
+    run_dirs = sorted(p for p in table_dir.glob(f"{PARTITION_PREFIX}*") if p.is_dir() and "." not in p.name)
     files = tuple(f for d in run_dirs for f in sorted(d.glob("part-*.parquet")))
     return files, tuple(d.name.removeprefix(PARTITION_PREFIX) for d in run_dirs)
 

@@ -17,7 +17,6 @@ from pipeline.storage.raw_zone import RawRun, RawZone, new_run_id
 from tests.servers.ctgov_server import CtgovRecordedServer
 from tests.servers.fake_clock import FakeClock
 
-
 UA = "migraine-evidence-pipeline/test (fetch_run tests)"
 
 
