@@ -24,7 +24,7 @@ def fetch_ctgov(settings: Settings, run_id: str) -> dict[str, Any]:
     logger.info(
         "Fetched %d studies in %d pages (API data timestamp %s)",
         manifest["n_records"],
-        len(manifest["pages"]),
+        manifest["n_pages"],
         manifest.get("data_timestamp"),
     )
     return manifest

@@ -83,6 +83,9 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "pipeline")
+    from pipeline import quiet_tracebacks
+
+    quiet_tracebacks.install()
 
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,10 +14,12 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from pipeline.classify.classifier import Classifier, classify_ctgov_tables
+from pipeline.classify.pubmed_tables import classify_pubmed_tables
 from pipeline.config import Settings
 from pipeline.errors import RawZoneError
 from pipeline.normalise.ctgov_run import normalise_run as normalise_ctgov_raw_run
 from pipeline.normalise.ctgov_schemas import TRIAL_CLASSES
+from pipeline.normalise.pubmed_class_schema import PUBLICATION_CLASSES
 from pipeline.sources.ctgov import CtgovClient, fetch_run
 from pipeline.storage.export_csv import export_evidence_trials
 from pipeline.storage.parquet_partition import write_partition
@@ -25,6 +27,7 @@ from pipeline.storage.raw_zone import RawRun, RawZone
 from pipeline.storage.warehouse import build_warehouse
 
 CTGOV = "ctgov"
+PUBMED = "pubmed"
 OnProgress = Callable[[int, int | None], None]
 
 
@@ -64,6 +67,22 @@ def classify_ctgov(settings: Settings, run_id: str) -> dict[str, int]:
         classes.column("nct_id").to_pylist(), classes.column("treatment_class").to_pylist(), strict=True
     ):
         counts.setdefault(cls, set()).add(nct_id)
+    return {name: len(ids) for name, ids in counts.items()}
+
+
+def classify_pubmed(settings: Settings, run_id: str) -> dict[str, int]:
+    """Classify one PubMed run's publications (title, abstract, MeSH, keywords); returns PMIDs per class."""
+    root = settings.parquet_dir / PUBMED
+    publications = _read_partition(root, "publications", run_id)
+    mesh = _read_partition(root, "publication_mesh", run_id)
+    keywords = _read_partition(root, "publication_keywords", run_id)
+    classes = classify_pubmed_tables(publications, mesh, keywords, Classifier.from_settings(settings))
+    write_partition(root, "publication_classes", run_id, PUBLICATION_CLASSES, [classes])
+    counts: dict[str, set[str]] = {name: set() for name in settings.treatment_classes}
+    for pmid, cls in zip(
+        classes.column("pmid").to_pylist(), classes.column("treatment_class").to_pylist(), strict=True
+    ):
+        counts.setdefault(cls, set()).add(pmid)
     return {name: len(ids) for name, ids in counts.items()}
 
 

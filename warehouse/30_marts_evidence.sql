@@ -91,6 +91,23 @@ FROM outcomes AS o
 JOIN group_texts AS g USING (nct_id, outcome_idx)
 LEFT JOIN first_analysis AS a USING (nct_id, outcome_idx);
 
+-- Publication evidence per trial. results_route says where a trial's results can be read:
+-- 'registry' = posted on ClinicalTrials.gov only (has_results), 'publication' = only a linked results
+-- publication (trial_publications.is_results_link: a pubmed_databank or pubmed_text link, or a
+-- ctgov_reference of type RESULT or DERIVED), 'both', or 'none'. linked_pmids lists the publications
+-- linked by any route, results or not. Without PubMed data every trial is 'registry' or 'none'.
+CREATE TEMP VIEW stg_trial_publication_evidence AS
+SELECT
+    nct_id,
+    list(pmid ORDER BY length(pmid), pmid) AS linked_pmids,
+    bool_or(has_results_link) AS has_results_publication
+FROM (
+    SELECT nct_id, pmid, bool_or(is_results_link) AS has_results_link
+    FROM trial_publications
+    GROUP BY nct_id, pmid
+)
+GROUP BY nct_id;
+
 CREATE TABLE evidence_trials AS
 WITH primary_measures AS (
     SELECT nct_id, list(measure ORDER BY outcome_idx) AS measures
@@ -118,6 +135,13 @@ SELECT
     coalesce(pm.measures, []::VARCHAR[]) AS primary_outcome_measures,
     t.has_results,
     rs.summary AS primary_result_summary,
+    CASE
+        WHEN t.has_results AND coalesce(pe.has_results_publication, false) THEN 'both'
+        WHEN t.has_results THEN 'registry'
+        WHEN coalesce(pe.has_results_publication, false) THEN 'publication'
+        ELSE 'none'
+    END AS results_route,
+    coalesce(pe.linked_pmids, []::VARCHAR[]) AS linked_pmids,
     t.last_update_post_date,
     t.url
 FROM stg_class_membership AS m
@@ -125,10 +149,25 @@ JOIN treatment_classes AS tc USING (treatment_class)
 JOIN trials AS t USING (nct_id)
 LEFT JOIN primary_measures AS pm USING (nct_id)
 LEFT JOIN result_summaries AS rs USING (nct_id)
+LEFT JOIN stg_trial_publication_evidence AS pe USING (nct_id)
 ORDER BY tc.sort_order, t.nct_id;
 
 -- Counts per class x phase x status. A configured class with no trials gets one row with NULL phase and
 -- status and zero counts: "no registered trials" is an answer, not a gap.
+-- n_trials_with_published_results: trials of the group with at least one linked results publication
+-- (results_route 'publication' or 'both'); it sums over a class's rows like n_trials.
+-- n_publications / n_rct_publications: publications of the class (subclasses included, as for trials),
+-- all of them / those flagged is_rct_report. Publications have no phase or status, so these are class
+-- totals repeated on every row of the class: take them from one row, never sum them.
+CREATE TEMP VIEW stg_class_publication_counts AS
+SELECT
+    m.treatment_class,
+    count(*) AS n_publications,
+    count(*) FILTER (WHERE p.is_rct_report) AS n_rct_publications
+FROM stg_publication_class_membership AS m
+JOIN publications AS p USING (pmid)
+GROUP BY m.treatment_class;
+
 CREATE TABLE evidence AS
 WITH grouped AS (
     SELECT
@@ -138,6 +177,7 @@ WITH grouped AS (
         status_group,
         count(*) AS n_trials,
         count(*) FILTER (WHERE has_results) AS n_with_results,
+        count(*) FILTER (WHERE results_route IN ('publication', 'both')) AS n_trials_with_published_results,
         CAST(sum(enrollment) AS BIGINT) AS total_enrollment,
         max(last_update_post_date) AS latest_update
     FROM evidence_trials
@@ -155,7 +195,11 @@ measures AS (
     FROM measure_counts
     GROUP BY ALL
 )
-SELECT * FROM (
+SELECT
+    e.*,
+    coalesce(pc.n_publications, 0)::BIGINT AS n_publications,
+    coalesce(pc.n_rct_publications, 0)::BIGINT AS n_rct_publications
+FROM (
 SELECT
     g.treatment_class,
     tc.label AS class_label,
@@ -164,6 +208,7 @@ SELECT
     g.status_group,
     g.n_trials,
     g.n_with_results,
+    g.n_trials_with_published_results,
     g.total_enrollment,
     g.latest_update,
     coalesce(m.primary_outcome_measures, []::VARCHAR[]) AS primary_outcome_measures
@@ -176,8 +221,10 @@ LEFT JOIN measures AS m
     AND m.status_group IS NOT DISTINCT FROM g.status_group
 UNION ALL
 SELECT
-    tc.treatment_class, tc.label, NULL, NULL, NULL, 0::BIGINT, 0::BIGINT, 0::BIGINT, NULL, []::VARCHAR[]
+    tc.treatment_class, tc.label, NULL, NULL, NULL, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, NULL,
+    []::VARCHAR[]
 FROM treatment_classes AS tc
 WHERE NOT EXISTS (SELECT 1 FROM evidence_trials AS e WHERE e.treatment_class = tc.treatment_class)
-)
+) AS e
+LEFT JOIN stg_class_publication_counts AS pc USING (treatment_class)
 ORDER BY treatment_class, phase NULLS FIRST, overall_status NULLS FIRST;

@@ -147,6 +147,58 @@ COMMENT ON COLUMN trial_classes.matched_field IS 'Registry field where the term 
 COMMENT ON COLUMN trial_classes.matched_term IS 'Configured term that matched.';
 COMMENT ON COLUMN trial_classes.matched_text IS 'The text it matched in.';
 
+COMMENT ON TABLE publications IS 'One row per PubMed record, current version (from the newest run holding it); PMIDs deleted by PubMed (DeleteCitation) are left out.';
+COMMENT ON COLUMN publications.pmid IS 'PubMed identifier; the key.';
+COMMENT ON COLUMN publications.record_kind IS 'article (journal article) or book_article (book or chapter).';
+COMMENT ON COLUMN publications.title IS 'Article title.';
+COMMENT ON COLUMN publications.abstract IS 'Abstract; structured sections as "LABEL: text", joined by spaces.';
+COMMENT ON COLUMN publications.journal IS 'Journal title; for a book chapter, the book title.';
+COMMENT ON COLUMN publications.iso_abbreviation IS 'ISO journal abbreviation, e.g. Neurology.';
+COMMENT ON COLUMN publications.volume IS 'Journal volume.';
+COMMENT ON COLUMN publications.issue IS 'Journal issue.';
+COMMENT ON COLUMN publications.pages IS 'Pages as given by PubMed (MedlinePgn), e.g. e2211-e2221.';
+COMMENT ON COLUMN publications.pub_date_raw IS 'Publication date exactly as PubMed gives it.';
+COMMENT ON COLUMN publications.pub_date IS 'Publication date; a month- or year-only date is its first day (see pub_date_precision).';
+COMMENT ON COLUMN publications.pub_date_precision IS 'Precision of pub_date: day, month or year.';
+COMMENT ON COLUMN publications.year IS 'Publication year.';
+COMMENT ON COLUMN publications.doi IS 'DOI, if any.';
+COMMENT ON COLUMN publications.pmcid IS 'PubMed Central id (PMC...), if the full text is there.';
+COMMENT ON COLUMN publications.languages IS 'Languages of the article (PubMed codes, e.g. eng), a list.';
+COMMENT ON COLUMN publications.publication_types IS 'PubMed publication types, e.g. Randomized Controlled Trial, Review, a list.';
+COMMENT ON COLUMN publications.first_author IS 'First author as "LastName Initials", or the collective name.';
+COMMENT ON COLUMN publications.author_count IS 'Number of authors listed.';
+COMMENT ON COLUMN publications.author_list_complete IS 'False when PubMed marks the author list incomplete; NULL when there is no author list.';
+COMMENT ON COLUMN publications.is_rct_report IS 'True when a publication type is Randomized Controlled Trial or Clinical Trial, Phase I-IV: the paper reports a trial.';
+COMMENT ON COLUMN publications.is_review IS 'True when a publication type is Review, Systematic Review or Meta-Analysis.';
+COMMENT ON COLUMN publications.date_revised IS 'Date NLM last revised the record.';
+COMMENT ON COLUMN publications.mesh_descriptors IS 'MeSH descriptors indexed for the record (without qualifiers), a list.';
+COMMENT ON COLUMN publications.keywords IS 'Keywords of the record (author and NLM keywords), a list.';
+COMMENT ON COLUMN publications.url IS 'Record page on PubMed.';
+COMMENT ON COLUMN publications.run_id IS 'Pipeline run this version of the record comes from.';
+COMMENT ON COLUMN publications.fetched_at IS 'When this version was fetched from E-utilities (UTC).';
+COMMENT ON COLUMN publications.data_timestamp IS 'Source data timestamp at fetch time, if the run recorded one.';
+
+COMMENT ON TABLE publication_classes IS 'Why each publication belongs to a class: one row per publication x class x match found by the classifier in title, abstract, MeSH or keywords (configured classes only).';
+COMMENT ON COLUMN publication_classes.pmid IS 'Publication (publications.pmid).';
+COMMENT ON COLUMN publication_classes.treatment_class IS 'Class matched (treatment_classes.treatment_class).';
+COMMENT ON COLUMN publication_classes.matched_field IS 'Where the term was found: title, abstract, mesh (a MeSH descriptor), keyword, or child_class (the class of a subclass match).';
+COMMENT ON COLUMN publication_classes.matched_term IS 'Configured term that matched; for child_class rows, the subclass.';
+COMMENT ON COLUMN publication_classes.matched_text IS 'The text it matched in; NULL for child_class rows.';
+
+COMMENT ON TABLE publication_registry_ids IS 'Trial registry and data bank ids cited by each publication: its DataBankList, plus NCT ids written in its title or abstract.';
+COMMENT ON COLUMN publication_registry_ids.pmid IS 'Publication (publications.pmid).';
+COMMENT ON COLUMN publication_registry_ids.registry IS 'Registry or data bank name as PubMed gives it, e.g. ClinicalTrials.gov, ISRCTN, GENBANK.';
+COMMENT ON COLUMN publication_registry_ids.accession IS 'Id in that registry; NCT ids as NCT + 8 digits.';
+COMMENT ON COLUMN publication_registry_ids.found_in IS 'databank (PubMed DataBankList), title or abstract (NCT id written in the text).';
+COMMENT ON COLUMN publication_registry_ids.is_trial_registry IS 'True for clinical trial registries, false for sequence and data repositories.';
+
+COMMENT ON TABLE trial_publications IS 'Links between trials and publications, one row per route (a pair found several ways has several rows); both ends are in the warehouse.';
+COMMENT ON COLUMN trial_publications.nct_id IS 'Trial (trials.nct_id).';
+COMMENT ON COLUMN trial_publications.pmid IS 'Publication (publications.pmid).';
+COMMENT ON COLUMN trial_publications.link_source IS 'Route: pubmed_databank (the PubMed record''s DataBankList names the trial), pubmed_text (the NCT id is in the title or abstract), ctgov_reference (the registry record lists the PMID).';
+COMMENT ON COLUMN trial_publications.reference_type IS 'For ctgov_reference: the registry''s reference type RESULT, DERIVED or BACKGROUND; NULL for the PubMed routes.';
+COMMENT ON COLUMN trial_publications.is_results_link IS 'True when this route marks the publication as a report of the trial''s results: pubmed_databank, pubmed_text, or a ctgov_reference of type RESULT or DERIVED (not BACKGROUND).';
+
 COMMENT ON TABLE evidence_trials IS 'One row per treatment class x trial; a trial of a subclass is listed under every ancestor class too.';
 COMMENT ON COLUMN evidence_trials.treatment_class IS 'Class (treatment_classes.treatment_class).';
 COMMENT ON COLUMN evidence_trials.class_label IS 'Human-readable class name.';
@@ -162,10 +214,12 @@ COMMENT ON COLUMN evidence_trials.enrollment IS 'Participants (actual or anticip
 COMMENT ON COLUMN evidence_trials.primary_outcome_measures IS 'Primary outcome measures registered in the design, in registry order.';
 COMMENT ON COLUMN evidence_trials.has_results IS 'True when results are posted.';
 COMMENT ON COLUMN evidence_trials.primary_result_summary IS 'Posted primary outcome results as text: title (parameter, unit): group value (dispersion) n=...; ... [first analysis p-value, method]; outcomes separated by " | ". NULL when none posted.';
+COMMENT ON COLUMN evidence_trials.results_route IS 'Where results can be read: registry (posted on ClinicalTrials.gov only), publication (a linked results publication only: trial_publications.is_results_link), both, or none.';
+COMMENT ON COLUMN evidence_trials.linked_pmids IS 'PMIDs of the publications linked to the trial by any route (trial_publications), results or not, a list.';
 COMMENT ON COLUMN evidence_trials.last_update_post_date IS 'Date of the last registry update.';
 COMMENT ON COLUMN evidence_trials.url IS 'Study page on ClinicalTrials.gov.';
 
-COMMENT ON TABLE evidence IS 'Trial counts per treatment class x phase x status; a class with no trials has one row with NULL phase/status and zero counts.';
+COMMENT ON TABLE evidence IS 'Trial counts per treatment class x phase x status, plus the class''s publication counts; a class with no trials has one row with NULL phase/status and zero trial counts.';
 COMMENT ON COLUMN evidence.treatment_class IS 'Class (treatment_classes.treatment_class).';
 COMMENT ON COLUMN evidence.class_label IS 'Human-readable class name.';
 COMMENT ON COLUMN evidence.phase IS 'Phase; NULL for trials with no registered phase, or on the zero row.';
@@ -173,17 +227,20 @@ COMMENT ON COLUMN evidence.overall_status IS 'Registry recruitment status; NULL 
 COMMENT ON COLUMN evidence.status_group IS 'ongoing, completed, ended_early or other; NULL only on the zero row.';
 COMMENT ON COLUMN evidence.n_trials IS 'Number of trials.';
 COMMENT ON COLUMN evidence.n_with_results IS 'Number of those trials with posted results.';
+COMMENT ON COLUMN evidence.n_trials_with_published_results IS 'Number of those trials with at least one linked results publication (evidence_trials.results_route publication or both).';
 COMMENT ON COLUMN evidence.total_enrollment IS 'Sum of registered enrollment (trials without one are skipped); NULL if none registered one.';
 COMMENT ON COLUMN evidence.latest_update IS 'Most recent last_update_post_date of those trials.';
 COMMENT ON COLUMN evidence.primary_outcome_measures IS 'Distinct primary outcome measures of those trials, most frequent first.';
+COMMENT ON COLUMN evidence.n_publications IS 'Publications of the class (subclasses included): a class total, the same on every row of the class; do not sum across rows.';
+COMMENT ON COLUMN evidence.n_rct_publications IS 'Those publications flagged is_rct_report (trial reports): a class total, the same on every row of the class; do not sum across rows.';
 
 COMMENT ON TABLE warehouse_runs IS 'Source runs read by this build, one row per source x run.';
-COMMENT ON COLUMN warehouse_runs.source IS 'Data source, e.g. ctgov.';
+COMMENT ON COLUMN warehouse_runs.source IS 'Data source: ctgov or pubmed.';
 COMMENT ON COLUMN warehouse_runs.run_id IS 'Pipeline run id (UTC start time + 4 hex chars).';
 COMMENT ON COLUMN warehouse_runs.data_timestamp IS 'API data timestamp (registry snapshot) of the run.';
 COMMENT ON COLUMN warehouse_runs.first_fetched_at IS 'First record fetched in the run (UTC).';
 COMMENT ON COLUMN warehouse_runs.last_fetched_at IS 'Last record fetched in the run (UTC).';
-COMMENT ON COLUMN warehouse_runs.n_records IS 'Records the run holds.';
+COMMENT ON COLUMN warehouse_runs.n_records IS 'Records the run holds (trials; for pubmed, PMIDs returned or deleted).';
 COMMENT ON COLUMN warehouse_runs.n_current_records IS 'Records for which this run supplies the current version (0: fully superseded).';
 
 COMMENT ON TABLE warehouse_builds IS 'This build: one row.';

@@ -48,6 +48,8 @@ EXPORT_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("primary_outcome_measures", "list"),
     ("has_results", "bool"),
     ("primary_result_summary", "text"),
+    ("results_route", "text"),
+    ("linked_pmids", "list"),
     ("last_update_post_date", "date"),
     ("url", "text"),
 )

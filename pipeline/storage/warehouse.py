@@ -107,18 +107,25 @@ def _register_config_classes(con: duckdb.DuckDBPyConnection, settings: Settings)
     con.register(CONFIG_CLASSES_RELATION, pa.Table.from_pylist(rows, schema=CONFIG_CLASSES_SCHEMA))
 
 
+CLASSIFIED_BY = {
+    ("ctgov", "trials"): ("trial_classes", "steps.classify_ctgov"),
+    ("pubmed", "publications"): ("publication_classes", "steps.classify_pubmed"),
+}
+
+
 def _require_classified_runs(tables: list[SourceTable]) -> None:
-    """A run without classifier output would silently drop the classes of every trial it updates."""
+    """A run without classifier output would silently drop the classes of every record it updates."""
     by_name = {(t.source, t.table): t for t in tables}
-    trials, classes = by_name.get(("ctgov", "trials")), by_name.get(("ctgov", "trial_classes"))
-    if trials is None or classes is None:
-        return
-    unclassified = sorted(set(trials.run_ids) - set(classes.run_ids))
-    if unclassified:
-        raise WarehouseError(
-            f"ctgov run(s) {', '.join(unclassified)} have trials but no trial_classes partition: "
-            "classify them before building the warehouse"
-        )
+    for (source, table), (classes_table, step) in CLASSIFIED_BY.items():
+        records, classes = by_name.get((source, table)), by_name.get((source, classes_table))
+        if records is None or classes is None:
+            continue
+        unclassified = sorted(set(records.run_ids) - set(classes.run_ids))
+        if unclassified:
+            raise WarehouseError(
+                f"{source} run(s) {', '.join(unclassified)} have {table} but no {classes_table} partition: "
+                f"classify them ({step}) before building the warehouse"
+            )
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, path: Path) -> BuildSummary:

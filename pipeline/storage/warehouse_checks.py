@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipeline.normalise.pubmed_class_schema import MATCHED_FIELDS as PUBLICATION_MATCHED_FIELDS
+
 PHASES = (
     "EARLY_PHASE1",
     "PHASE1",
@@ -23,6 +25,8 @@ PHASES = (
     "NA",
 )
 STATUS_GROUPS = ("ongoing", "completed", "ended_early", "other")
+LINK_SOURCES = ("pubmed_databank", "pubmed_text", "ctgov_reference")
+RESULTS_ROUTES = ("registry", "publication", "both", "none")
 MAX_EXAMPLES = 3
 
 
@@ -112,6 +116,50 @@ def data_checks(class_names: Sequence[str]) -> list[Check]:
         Check(
             "evidence_trials trials exist in trials",
             "SELECT nct_id FROM evidence_trials EXCEPT SELECT nct_id FROM trials",
+        ),
+        *publication_checks(),
+    ]
+
+
+def publication_checks() -> list[Check]:
+    """PubMed tables and the publication columns of the evidence tables."""
+    return [
+        unique("publications", "pmid"),
+        unique("publication_registry_ids", "pmid", "registry", "accession", "found_in"),
+        unique("trial_publications", "nct_id", "pmid", "link_source", "reference_type"),
+        *(
+            not_null("publications", c, "pmid")
+            for c in ("pmid", "is_rct_report", "is_review", "url", "run_id")
+        ),
+        *(
+            not_null("publication_classes", c, "pmid")
+            for c in ("treatment_class", "matched_field", "matched_term")
+        ),
+        *(not_null("trial_publications", c, "pmid") for c in ("nct_id", "pmid", "is_results_link")),
+        allowed("publication_classes", "matched_field", PUBLICATION_MATCHED_FIELDS, nullable=False),
+        allowed("trial_publications", "link_source", LINK_SOURCES, nullable=False),
+        allowed("evidence_trials", "results_route", RESULTS_ROUTES, nullable=False),
+        Check(
+            "trial_publications ends exist",
+            "SELECT nct_id || ' / ' || pmid FROM trial_publications AS l "
+            "WHERE NOT EXISTS (SELECT 1 FROM trials AS t WHERE t.nct_id = l.nct_id) "
+            "OR NOT EXISTS (SELECT 1 FROM publications AS p WHERE p.pmid = l.pmid)",
+        ),
+        Check(
+            "evidence published-results trials within n_trials",
+            "SELECT treatment_class FROM evidence WHERE n_trials_with_published_results > n_trials",
+        ),
+        Check(
+            "evidence publication counts one value per class",
+            "SELECT treatment_class FROM evidence GROUP BY treatment_class "
+            "HAVING count(DISTINCT n_publications) > 1 OR count(DISTINCT n_rct_publications) > 1",
+        ),
+        Check(
+            "evidence n_publications cover the class's own matches",
+            "SELECT DISTINCT e.treatment_class FROM evidence AS e LEFT JOIN ("
+            " SELECT treatment_class, count(DISTINCT pmid) AS n FROM publication_classes"
+            " GROUP BY treatment_class) AS c USING (treatment_class) "
+            "WHERE e.n_publications < coalesce(c.n, 0)",
         ),
     ]
 

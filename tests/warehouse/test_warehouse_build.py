@@ -13,6 +13,10 @@ from pipeline.config import Settings
 from pipeline.storage.warehouse import build_warehouse
 
 ANALYST_TABLES = {
+    "publications",
+    "publication_classes",
+    "publication_registry_ids",
+    "trial_publications",
     "trials",
     "trial_conditions",
     "trial_interventions",
@@ -124,7 +128,7 @@ def test_older_run_wins_when_fetched_later(settings: Settings) -> None:
 
 def test_class_without_trials_has_a_zero_row(built: Settings) -> None:
     rows = query(built, "SELECT * FROM evidence WHERE treatment_class = 'triptan'")
-    assert rows == [("triptan", "Triptans", None, None, None, 0, 0, 0, None, [])]
+    assert rows == [("triptan", "Triptans", None, None, None, 0, 0, 0, 0, None, [], 0, 0)]
 
 
 def test_evidence_counts_and_parent_roll_up(built: Settings) -> None:
@@ -175,6 +179,8 @@ def test_evidence_trials_row_and_result_summaries(built: Settings) -> None:
         "primary_outcome_measures",
         "has_results",
         "primary_result_summary",
+        "results_route",
+        "linked_pmids",
         "last_update_post_date",
         "url",
     ]
