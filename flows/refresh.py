@@ -1,6 +1,8 @@
 """The Prefect flows: ``refresh`` (fetch, normalise, classify, build, export) and ``rebuild`` (offline).
 
-Flows only compose tasks from ``flows.tasks``; every decision lives in ``pipeline``.
+Flows only compose tasks from ``flows.tasks``; every decision lives in ``pipeline``. Sources run side
+by side; the warehouse is built only once every selected source has been fetched and classified, so a
+failed source leaves the previous warehouse and CSV in place.
 """
 
 from __future__ import annotations
@@ -8,32 +10,46 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import tasks
 from pipeline.config import load_config
-from pipeline.steps import CTGOV, complete_runs
-from pipeline.storage.run_lock import refresh_lock
+from pipeline.steps import replayable_runs, selected_sources
 from pipeline.storage.raw_zone import new_run_id
+from pipeline.storage.run_lock import refresh_lock
 
 Source = Literal["ctgov", "pubmed", "all"]
 
 
-@flow(name="refresh", log_prints=False)
+@flow(name="refresh", task_runner=ThreadPoolTaskRunner(max_workers=4))
 def refresh(config_path: str | None = None, source: Source = "all") -> dict[str, Any]:
-    """Pull the selected sources into a new raw run, then rebuild the warehouse and the CSV from Parquet."""
+    """Pull the selected sources into a new raw run, then rebuild the warehouse and the CSV."""
     settings = load_config(config_path)
     run_id = new_run_id()
+    retry = settings.orchestration
     with refresh_lock(settings.storage.data_dir, f"refresh {run_id}"):
-        manifest = tasks.fetch_ctgov(settings, run_id)
-        normalised = tasks.normalise_ctgov(settings, run_id)
-        class_counts = tasks.classify_ctgov(settings, run_id)
+        fetched = {
+            name: tasks.FETCHERS[name]
+            .with_options(retries=retry.fetch_retries, retry_delay_seconds=retry.fetch_retry_delay_seconds)
+            .submit(settings, run_id)
+            for name in selected_sources(source)
+        }
+        classified = {
+            name: tasks.classify.submit(
+                settings,
+                name,
+                run_id,
+                wait_for=[tasks.normalise.submit(settings, name, run_id, wait_for=[future])],
+            )
+            for name, future in fetched.items()
+        }
+        manifests = {name: future.result() for name, future in fetched.items()}
+        class_counts = {name: future.result() for name, future in classified.items()}
         built = tasks.build_warehouse(settings)
         exported = tasks.export_csv(settings)
     return {
         "run_id": run_id,
-        "source": source,
-        "studies_fetched": manifest["n_records"],
-        "normalised": normalised,
+        "fetched": {name: m["n_records"] for name, m in manifests.items()},
         "run_class_counts": class_counts,
         "warehouse": built,
         "csv": exported,
@@ -42,13 +58,14 @@ def refresh(config_path: str | None = None, source: Source = "all") -> dict[str,
 
 @flow(name="rebuild")
 def rebuild(config_path: str | None = None) -> dict[str, Any]:
-    """Re-normalise and re-classify every complete raw run, then rebuild: no network needed."""
+    """Re-normalise and re-classify every complete raw run, oldest first, then rebuild: no network."""
     settings = load_config(config_path)
     with refresh_lock(settings.storage.data_dir, "rebuild"):
-        runs = complete_runs(settings, CTGOV)
-        for raw_run in runs:
-            tasks.normalise_ctgov(settings, raw_run.run_id)
-            tasks.classify_ctgov(settings, raw_run.run_id)
+        runs = replayable_runs(settings)
+        for source, run_ids in runs.items():
+            for run_id in run_ids:
+                tasks.normalise(settings, source, run_id)
+                tasks.classify(settings, source, run_id)
         built = tasks.build_warehouse(settings)
         exported = tasks.export_csv(settings)
-    return {"runs_replayed": [r.run_id for r in runs], "warehouse": built, "csv": exported}
+    return {"runs_replayed": runs, "warehouse": built, "csv": exported}

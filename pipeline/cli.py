@@ -21,6 +21,7 @@ from rich.table import Table
 from pipeline.config import CONFIG_ENV_VAR, Settings, load_config
 from pipeline.errors import PipelineError
 
+SOURCE_LABELS = {"ctgov": "ClinicalTrials.gov", "pubmed": "PubMed"}
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 out = Console()
@@ -106,7 +107,8 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
     with progress.display(err):
         result = rebuild(config_path=_config_arg(args))
-    out.print(f"Replayed {len(result['runs_replayed'])} raw run(s): {', '.join(result['runs_replayed'])}")
+    for source, run_ids in result["runs_replayed"].items():
+        out.print(f"Replayed {len(run_ids)} {source} raw run(s): {', '.join(run_ids) or '-'}")
     _print_summary(result, settings)
     return EXIT_OK
 
@@ -139,13 +141,22 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+CLASS_SUMMARY_SQL = """
+SELECT treatment_class, sum(n_trials), sum(n_with_results), max(n_publications)
+FROM evidence GROUP BY treatment_class ORDER BY treatment_class
+"""
+
+
 def _print_summary(result: dict[str, Any], settings: Settings) -> None:
     built = result["warehouse"]
-    if "studies_fetched" in result:
-        out.print(f"Studies fetched: {result['studies_fetched']} (run {result['run_id']})")
-    table = Table("treatment class", "trials", title="Trials per treatment class")
-    for name in settings.treatment_classes:
-        table.add_row(name, str(built.class_counts.get(name, 0)))
+    for source, n in result.get("fetched", {}).items():
+        out.print(f"{SOURCE_LABELS[source]} records fetched: {n} (run {result['run_id']})")
+    from pipeline.storage.warehouse_query import run_query
+
+    _, rows = run_query(built.path, CLASS_SUMMARY_SQL)
+    table = Table("treatment class", "trials", "with results", "publications", title="Evidence per treatment class")
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
     out.print(table)
     out.print(f"Trials in warehouse: {built.n_trials}")
     out.print(f"Warehouse: {built.path}")

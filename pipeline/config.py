@@ -98,6 +98,13 @@ class ClassifierSettings(Strict):
     )
 
 
+class OrchestrationSettings(Strict):
+    """Whole-step retries by Prefect, on top of the HTTP layer's per-request retries."""
+
+    fetch_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    fetch_retry_delay_seconds: Annotated[float, Field(ge=0)] = 60.0
+
+
 class Settings(Strict):
     storage: StorageSettings = StorageSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
@@ -105,6 +112,7 @@ class Settings(Strict):
     user_agent: str = "migraine-evidence-pipeline/0.1 (open evidence review; python-requests)"
     sources: SourcesSettings = SourcesSettings()
     classifier: ClassifierSettings = ClassifierSettings()
+    orchestration: OrchestrationSettings = OrchestrationSettings()
     treatment_classes: Annotated[dict[str, TreatmentClass], Field(min_length=1)]
 
     @field_validator("treatment_classes")

@@ -7,10 +7,10 @@ retried, replayed from the raw zone, or run outside Prefect in tests.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.classify.classifier import Classifier, classify_ctgov_tables
@@ -20,7 +20,9 @@ from pipeline.errors import RawZoneError
 from pipeline.normalise.ctgov_run import normalise_run as normalise_ctgov_raw_run
 from pipeline.normalise.ctgov_schemas import TRIAL_CLASSES
 from pipeline.normalise.pubmed_class_schema import PUBLICATION_CLASSES
-from pipeline.sources.ctgov import CtgovClient, fetch_run
+from pipeline.normalise.pubmed_run import normalise_run as normalise_pubmed_raw_run
+from pipeline.sources import ctgov, pubmed
+from pipeline.sources.pubmed_query import query_for
 from pipeline.storage.export_csv import export_evidence_trials
 from pipeline.storage.parquet_partition import write_partition
 from pipeline.storage.raw_zone import RawRun, RawZone
@@ -28,70 +30,96 @@ from pipeline.storage.warehouse import build_warehouse
 
 CTGOV = "ctgov"
 PUBMED = "pubmed"
+SOURCES = (CTGOV, PUBMED)
 OnProgress = Callable[[int, int | None], None]
 
 
-@dataclass(frozen=True)
-class RunRef:
-    """Names one raw run of one source."""
-
-    source: str
-    run_id: str
+def selected_sources(source: str) -> tuple[str, ...]:
+    """``all`` means every source; otherwise the one named."""
+    return SOURCES if source == "all" else (source,)
 
 
-def ctgov_parquet_root(settings: Settings) -> Path:
-    return settings.parquet_dir / CTGOV
+# -- fetch ------------------------------------------------------------------------------------------
 
 
 def fetch_ctgov(settings: Settings, run_id: str, on_page: OnProgress | None = None) -> dict[str, Any]:
     """Pull every study for the configured condition into the raw zone; returns the run manifest."""
     raw_run = RawZone(settings.raw_dir).start_run(CTGOV, run_id)
-    client = CtgovClient(settings.sources.ctgov, user_agent=settings.user_agent)
-    return fetch_run(client, raw_run, on_page=on_page)
+    client = ctgov.CtgovClient(settings.sources.ctgov, user_agent=settings.user_agent)
+    return ctgov.fetch_run(client, raw_run, on_page=on_page)
+
+
+def fetch_pubmed(settings: Settings, run_id: str, on_progress: OnProgress | None = None) -> dict[str, Any]:
+    """Pull every PubMed record matching the configured (or class-derived) query into the raw zone."""
+    raw_run = RawZone(settings.raw_dir).start_run(PUBMED, run_id)
+    client = pubmed.PubmedClient(
+        settings.sources.pubmed, user_agent=settings.user_agent, api_key=pubmed.api_key_from_env()
+    )
+    try:
+        return pubmed.fetch_run(client, raw_run, query_for(settings), on_progress=on_progress)
+    finally:
+        client.close()
+
+
+# -- normalise and classify -------------------------------------------------------------------------
 
 
 def normalise_ctgov(settings: Settings, run_id: str) -> Any:
     raw_run = RawZone(settings.raw_dir).open_run(CTGOV, run_id)
-    return normalise_ctgov_raw_run(raw_run, ctgov_parquet_root(settings))
+    return normalise_ctgov_raw_run(raw_run, settings.parquet_dir / CTGOV)
+
+
+def normalise_pubmed(settings: Settings, run_id: str) -> Any:
+    raw_run = RawZone(settings.raw_dir).open_run(PUBMED, run_id)
+    return normalise_pubmed_raw_run(raw_run, settings.parquet_dir / PUBMED)
 
 
 def classify_ctgov(settings: Settings, run_id: str) -> dict[str, int]:
     """Classify one run's trials from its normalised interventions and arms; returns trials per class."""
-    root = ctgov_parquet_root(settings)
-    interventions = _read_partition(root, "interventions", run_id)
-    arms = _read_partition(root, "arms", run_id)
-    classes = classify_ctgov_tables(interventions, arms, Classifier.from_settings(settings))
+    root = settings.parquet_dir / CTGOV
+    classes = classify_ctgov_tables(
+        _read_partition(root, "interventions", run_id),
+        _read_partition(root, "arms", run_id),
+        Classifier.from_settings(settings),
+    )
     write_partition(root, "trial_classes", run_id, TRIAL_CLASSES, [classes])
-    counts: dict[str, set[str]] = {name: set() for name in settings.treatment_classes}
-    for nct_id, cls in zip(
-        classes.column("nct_id").to_pylist(), classes.column("treatment_class").to_pylist(), strict=True
-    ):
-        counts.setdefault(cls, set()).add(nct_id)
-    return {name: len(ids) for name, ids in counts.items()}
+    return _count_by_class(settings, classes, "nct_id")
 
 
 def classify_pubmed(settings: Settings, run_id: str) -> dict[str, int]:
     """Classify one PubMed run's publications (title, abstract, MeSH, keywords); returns PMIDs per class."""
     root = settings.parquet_dir / PUBMED
-    publications = _read_partition(root, "publications", run_id)
-    mesh = _read_partition(root, "publication_mesh", run_id)
-    keywords = _read_partition(root, "publication_keywords", run_id)
-    classes = classify_pubmed_tables(publications, mesh, keywords, Classifier.from_settings(settings))
+    classes = classify_pubmed_tables(
+        _read_partition(root, "publications", run_id),
+        _read_partition(root, "publication_mesh", run_id),
+        _read_partition(root, "publication_keywords", run_id),
+        Classifier.from_settings(settings),
+    )
     write_partition(root, "publication_classes", run_id, PUBLICATION_CLASSES, [classes])
-    counts: dict[str, set[str]] = {name: set() for name in settings.treatment_classes}
-    for pmid, cls in zip(
-        classes.column("pmid").to_pylist(), classes.column("treatment_class").to_pylist(), strict=True
-    ):
-        counts.setdefault(cls, set()).add(pmid)
-    return {name: len(ids) for name, ids in counts.items()}
+    return _count_by_class(settings, classes, "pmid")
+
+
+def normalise(settings: Settings, source: str, run_id: str) -> Any:
+    return {CTGOV: normalise_ctgov, PUBMED: normalise_pubmed}[source](settings, run_id)
+
+
+def classify(settings: Settings, source: str, run_id: str) -> dict[str, int]:
+    return {CTGOV: classify_ctgov, PUBMED: classify_pubmed}[source](settings, run_id)
+
+
+# -- replay, build, export --------------------------------------------------------------------------
 
 
 def complete_runs(settings: Settings, source: str) -> list[RawRun]:
-    runs = RawZone(settings.raw_dir).complete_runs(source)
-    if not runs:
-        raise RawZoneError(
-            f"no complete {source} run in the raw zone {settings.raw_dir / source}: run `evidence refresh` first"
-        )
+    """Finished raw runs of one source, oldest first (replaying in order rebuilds newest-wins state)."""
+    return RawZone(settings.raw_dir).complete_runs(source)
+
+
+def replayable_runs(settings: Settings) -> dict[str, list[str]]:
+    """Run ids per source that ``rebuild`` can replay; fails when the raw zone holds nothing at all."""
+    runs = {source: [r.run_id for r in complete_runs(settings, source)] for source in SOURCES}
+    if not any(runs.values()):
+        raise RawZoneError(f"no complete run in the raw zone {settings.raw_dir}: run `evidence refresh` first")
     return runs
 
 
@@ -103,7 +131,16 @@ def export(settings: Settings, out: Path | None = None, treatment_class: str | N
     return export_evidence_trials(settings.warehouse.path, out or settings.export.csv_path, treatment_class)
 
 
-def _read_partition(root: Path, table: str, run_id: str):
+def _count_by_class(settings: Settings, classes: pa.Table, key: str) -> dict[str, int]:
+    members: dict[str, set[str]] = {name: set() for name in settings.treatment_classes}
+    for record_id, cls in zip(
+        classes.column(key).to_pylist(), classes.column("treatment_class").to_pylist(), strict=True
+    ):
+        members.setdefault(cls, set()).add(record_id)
+    return {name: len(ids) for name, ids in members.items()}
+
+
+def _read_partition(root: Path, table: str, run_id: str) -> pa.Table:
     path = root / table / f"run_id={run_id}"
     if not path.is_dir():
         raise RawZoneError(f"run {run_id} has no normalised {table} table at {path}: normalise it first")

@@ -1,8 +1,9 @@
-"""A polite, fault-tolerant GET shared by every source client.
+"""A polite, fault-tolerant GET and form POST shared by every source client.
 
 Every call is rate limited, has a timeout, and is retried per ``retry.py``. A validator lets each
 source say what a usable body looks like, so a truncated page or an error hidden in a 200 is retried
-like a 503 instead of being stored. Anything that still fails ends as one ``FetchError`` line.
+like a 503 instead of being stored. Anything that still fails ends as one ``FetchError`` line, with
+the values of secret parameters scrubbed from it even where a server echoed them back.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tenacity import RetryCallState
 from pipeline.config import HttpSettings
 from pipeline.errors import FetchError
 from pipeline.http.rate_limit import RateLimiter
-from pipeline.http.redact import install_log_redaction, redact_text, redact_url
+from pipeline.http.redact import install_log_redaction, redact_text, redact_url, scrub_values, secret_values
 from pipeline.http.retry import InvalidBody, TransientFault, build_retrying
 from pipeline.http.retry_after import parse_retry_after
 from pipeline.http.session import make_session
@@ -40,8 +41,8 @@ TRANSIENT_NETWORK_ERRORS = (
 class HttpResult(Generic[T]):
     """A usable response: the body exactly as received plus what the validator made of it."""
 
-    url: str  # secrets redacted
-    params: dict[str, Any]  # as sent, secrets included: pass through redact_params before storing
+    url: str  # secrets redacted; for a POST the form fields are not in it
+    params: dict[str, Any]  # query params or form fields as sent, secrets included: redact_params them
     status: int
     body: bytes
     parsed: T
@@ -50,9 +51,9 @@ class HttpResult(Generic[T]):
     headers: Mapping[str, str]
 
 
-def one_line(text: str, limit: int = MAX_ERROR_TEXT) -> str:
+def one_line(text: str, limit: int = MAX_ERROR_TEXT, secrets: tuple[str, ...] = ()) -> str:
     """Error bodies can be whole HTML pages; a user-facing message stays one readable, secret-free line."""
-    flat = " ".join(redact_text(text).split())
+    flat = " ".join(scrub_values(redact_text(text), secrets).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -61,7 +62,7 @@ def _keep_body(body: bytes) -> bytes:
 
 
 class HttpClient:
-    """GET with timeouts, retries, rate limiting and body validation; one instance per API."""
+    """GET and form POST with timeouts, retries, rate limiting and body validation; one per API."""
 
     def __init__(
         self,
@@ -91,14 +92,36 @@ class HttpClient:
         validate: Callable[[bytes], T] = _keep_body,  # type: ignore[assignment]
     ) -> HttpResult[T]:
         """The first usable response; ``validate`` raises InvalidBody for a body worth another try."""
-        params = dict(params or {})
-        shown = redact_url(requests.Request("GET", url, params=params).prepare().url or url)
+        fields = dict(params or {})
+        shown = redact_url(requests.Request("GET", url, params=fields).prepare().url or url)
+        return self._request("GET", url, fields, shown, validate)
+
+    def post(
+        self,
+        url: str,
+        data: Mapping[str, Any],
+        *,
+        validate: Callable[[bytes], T] = _keep_body,  # type: ignore[assignment]
+    ) -> HttpResult[T]:
+        """Like ``get``, the fields sent as a form body: long queries and keys stay out of URLs and logs."""
+        return self._request("POST", url, dict(data), redact_url(url), validate)
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        fields: dict[str, Any],
+        shown: str,
+        validate: Callable[[bytes], T],
+    ) -> HttpResult[T]:
+        """The one retry loop both verbs share."""
+        secrets = secret_values(fields)
         attempts = 0
 
         def attempt() -> HttpResult[T]:
             nonlocal attempts
             attempts += 1
-            return self._attempt(url, params, shown, validate, attempts)
+            return self._attempt(method, url, fields, shown, validate, attempts, secrets)
 
         def give_up(state: RetryCallState) -> NoReturn:
             outcome = state.outcome
@@ -106,46 +129,58 @@ class HttpClient:
             status = f"HTTP {exc.status}" if isinstance(exc, TransientFault) and exc.status else "no response"
             reason = exc.reason if isinstance(exc, TransientFault) else str(exc)
             raise FetchError(
-                f"GET {shown} failed after {state.attempt_number} attempts ({status}): {one_line(reason)}"
+                f"{method} {shown} failed after {state.attempt_number} attempts ({status}): "
+                f"{one_line(reason, secrets=secrets)}"
             )
 
-        retrying = build_retrying(self.settings, describe=f"GET {shown}", sleep=self._sleep, give_up=give_up)
+        describe = f"{method} {shown}"
+        retrying = build_retrying(self.settings, describe=describe, sleep=self._sleep, give_up=give_up)
         return retrying(attempt)
+
+    def _send(self, method: str, url: str, fields: dict[str, Any]) -> requests.Response:
+        timeout = self.settings.timeout_seconds
+        if method == "POST":
+            return self.session.post(url, data=fields, timeout=timeout)
+        return self.session.get(url, params=fields, timeout=timeout)
 
     def _attempt(
         self,
+        method: str,
         url: str,
-        params: dict[str, Any],
+        fields: dict[str, Any],
         shown: str,
         validate: Callable[[bytes], T],
         attempt_no: int,
+        secrets: tuple[str, ...],
     ) -> HttpResult[T]:
         self.limiter.wait()
         try:
-            response = self.session.get(url, params=params, timeout=self.settings.timeout_seconds)
+            response = self._send(method, url, fields)
             body = response.content  # reads the whole body: a cut connection raises here
         except TRANSIENT_NETWORK_ERRORS as exc:
-            raise TransientFault(f"{type(exc).__name__}: {one_line(str(exc))}") from None
+            raise TransientFault(f"{type(exc).__name__}: {one_line(str(exc), secrets=secrets)}") from None
         except requests.RequestException as exc:
-            raise FetchError(f"GET {shown} failed: {type(exc).__name__}: {one_line(str(exc))}") from None
+            detail = one_line(str(exc), secrets=secrets)
+            raise FetchError(f"{method} {shown} failed: {type(exc).__name__}: {detail}") from None
         fetched_at = datetime.now(UTC)
         status = response.status_code
         if status == 429 or status >= 500:
             raise TransientFault(
-                f"{response.reason or 'server error'}: {one_line(response.text)}",
+                f"{response.reason or 'server error'}: {one_line(response.text, secrets=secrets)}",
                 status=status,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if status >= 400:
-            detail = one_line(response.text) or response.reason
-            raise FetchError(f"GET {shown} rejected with HTTP {status}: {detail}")
+            detail = one_line(response.text, secrets=secrets) or response.reason
+            raise FetchError(f"{method} {shown} rejected with HTTP {status}: {detail}")
         try:
             parsed = validate(body)
         except InvalidBody as exc:
-            raise TransientFault(f"unusable body: {exc}", status=status) from None
+            reason = one_line(str(exc), secrets=secrets)  # a server's error text may echo the key
+            raise TransientFault(f"unusable body: {reason}", status=status) from None
         return HttpResult(
             url=shown,
-            params=params,
+            params=fields,
             status=status,
             body=body,
             parsed=parsed,

@@ -1,14 +1,22 @@
-"""Strip secrets from URLs before they reach logs, error messages or the raw-zone manifest."""
+"""Strip secrets from URLs, messages and log lines before they reach logs, errors or the raw zone.
+
+Two nets: parameter names (``api_key=...`` anywhere in a text) and, for the request at hand, the
+literal values sent under a secret name, since a server may echo a key back in any form.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections.abc import Iterable, Mapping
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 SECRET_PARAMS = frozenset({"api_key", "apikey", "key", "access_token", "token", "password", "email"})
 REDACTED = "***"
-SECRET_IN_QUERY = re.compile(r"(?i)([?&](?:" + "|".join(sorted(SECRET_PARAMS)) + r")=)[^&\s\"']*")
+# Not preceded by a word character, so ``monkey=`` is left alone; covers query strings and form bodies.
+SECRET_ASSIGNMENT = re.compile(r"(?i)(?<![\w.-])((?:" + "|".join(sorted(SECRET_PARAMS)) + r")=)[^&\s\"'<>]*")
+# Shorter values would turn ordinary words of a message into ***; real keys and e-mails are longer.
+MIN_SECRET_LENGTH = 4
 URLLIB3_LOGGER = "urllib3.connectionpool"
 
 
@@ -30,8 +38,25 @@ def redact_url(url: str) -> str:
 
 
 def redact_text(text: str) -> str:
-    """Secrets inside any URL in free text (a log line, an exception message)."""
-    return SECRET_IN_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+    """Secrets written as ``name=value`` in free text (a URL in a log line, an echoed form body)."""
+    return SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def secret_values(params: Mapping[str, object]) -> tuple[str, ...]:
+    """The values sent under secret names, raw and URL-encoded: what an echo of them would look like."""
+    found: set[str] = set()
+    for name, value in params.items():
+        if name.lower() not in SECRET_PARAMS or value is None:
+            continue
+        text = str(value)
+        found.update(v for v in (text, quote(text, safe=""), quote_plus(text)) if len(v) >= MIN_SECRET_LENGTH)
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def scrub_values(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 class RedactSecretsFilter(logging.Filter):

@@ -3,7 +3,9 @@
 ESearch hands out at most the first 9,999 ids of a query, even through the history server, so a
 larger result is split into entry-date (``edat``) windows by bisection until each fits. Every body
 is stored as received; a window counts only when the articles fetched equal the count ESearch
-announced. The API key never leaves the request: not in logs, errors, the raw zone or manifests.
+announced. Both calls are form POSTs (NCBI accepts them): the default query runs to thousands of
+characters and the API key then stays out of URLs; the HTTP layer keeps it out of logs and errors,
+and ``public_params`` out of the raw zone and manifests.
 """
 
 from __future__ import annotations
@@ -48,7 +50,6 @@ RATE_WITH_KEY = 10.0
 # No PubMed record has an entry date before its oldest publication year; windows start here.
 EARLIEST_EDAT = date(1781, 1, 1)
 EDAT_FORMAT = re.compile(r"^\d{4}/\d{2}/\d{2}$")
-API_KEY_IN_URL = re.compile(r"([?&]api_key=)[^&\s\"']*")
 
 T = TypeVar("T")
 Progress = Callable[[int, int | None], None]
@@ -94,22 +95,6 @@ class EutilsResponse(Generic[T]):
     parsed: T
 
 
-class _RedactApiKeyInUrls(logging.Filter):
-    """urllib3 logs every request line at DEBUG, query string (and so the key) included."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "api_key=" in message:
-            record.msg, record.args = API_KEY_IN_URL.sub(r"\1***", message), None
-        return True
-
-
-def _guard_urllib3_log() -> None:
-    target = logging.getLogger("urllib3.connectionpool")
-    if not any(isinstance(f, _RedactApiKeyInUrls) for f in target.filters):
-        target.addFilter(_RedactApiKeyInUrls())
-
-
 class PubmedClient:
     """ESearch and EFetch for db=pubmed, sending ``tool``/``email`` (and the key) on every request."""
 
@@ -131,8 +116,6 @@ class PubmedClient:
         self.max_retrievable = max_retrievable
         self.base_url = str(settings.base_url).rstrip("/")
         self._api_key = api_key.strip() if api_key and api_key.strip() else None
-        if self._api_key:
-            _guard_urllib3_log()
         rate = allowed_rate(settings.http.requests_per_second, self._api_key is not None)
         http_settings = settings.http.model_copy(update={"requests_per_second": rate})
         self.http = HttpClient(http_settings, user_agent, session=session, sleep=sleep, clock=clock)
@@ -161,7 +144,7 @@ class PubmedClient:
             raise FetchError("PubMed ESearch needs both mindate and maxdate, or neither")
         if mindate is not None and maxdate is not None:
             params |= {"datetype": "edat", "mindate": mindate, "maxdate": maxdate}
-        return self._get("esearch.fcgi", params, lambda body: parse_esearch(body, require_history=True))
+        return self._post("esearch.fcgi", params, lambda body: parse_esearch(body, require_history=True))
 
     def efetch(
         self, webenv: str, query_key: str, *, retstart: int, retmax: int
@@ -175,9 +158,9 @@ class PubmedClient:
             "retmax": retmax,
             "retmode": "xml",
         }
-        return self._get("efetch.fcgi", params, summarise_efetch)
+        return self._post("efetch.fcgi", params, summarise_efetch)
 
-    def _get(
+    def _post(
         self, endpoint: str, params: dict[str, Any], validate: Callable[[bytes], T]
     ) -> EutilsResponse[T]:
         identity: dict[str, Any] = {"tool": self.settings.tool}
@@ -186,22 +169,15 @@ class PubmedClient:
         sent = {**params, **identity}
         if self._api_key:
             sent["api_key"] = self._api_key
-        try:
-            result: HttpResult[T] = self.http.get(f"{self.base_url}/{endpoint}", sent, validate=validate)
-        except FetchError as exc:
-            raise FetchError(self._scrub(str(exc))) from None
+        result: HttpResult[T] = self.http.post(f"{self.base_url}/{endpoint}", sent, validate=validate)
         return EutilsResponse(
             body=result.body,
-            url=self._scrub(result.url),
+            url=result.url,
             params=public_params(sent),
             http_status=result.status,
             fetched_at=iso_utc(result.fetched_at),
             parsed=result.parsed,
         )
-
-    def _scrub(self, text: str) -> str:
-        """Belt and braces: the HTTP layer redacts URLs, but an error body could echo the key."""
-        return text.replace(self._api_key, "***") if self._api_key else text
 
 
 def public_params(params: Mapping[str, Any]) -> dict[str, Any]:

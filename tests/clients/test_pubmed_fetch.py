@@ -280,6 +280,7 @@ def test_tool_email_and_key_sent_but_key_never_written(
 
     assert server.requests
     for request in server.requests:
+        assert request.method == "POST" and request.query_string == ""  # nothing of it in the URL
         assert request.params["tool"] == "migraine-evidence-pipeline"
         assert request.params["email"] == EMAIL
         assert request.params["api_key"] == SECRET_KEY
@@ -291,8 +292,39 @@ def test_tool_email_and_key_sent_but_key_never_written(
     assert "api_key" not in raw_run.pages()[0].params
     # The recorded-response server's own access log (werkzeug) plays NCBI's side and may see the key.
     client_side = [r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug")]
-    assert any("api_key=***" in m for m in client_side)  # urllib3's request lines were logged, redacted
-    assert not [m for m in client_side if SECRET_KEY in m]
+    assert any('"POST /entrez/eutils/efetch.fcgi' in m for m in client_side)  # urllib3 request lines
+    assert any("HTTP 503" in m for m in client_side)  # the retry warning
+    assert not [m for m in client_side if SECRET_KEY in m or EMAIL in m]
+
+
+def test_key_echoed_by_ncbi_is_scrubbed_from_errors_and_retry_logs(
+    server: PubmedRecordedServer, raw_run: RawRun, caplog: pytest.LogCaptureFixture
+) -> None:
+    echo = f"Invalid API key {SECRET_KEY} for {EMAIL}"
+    server.inject(*[Fault("error_in_200", endpoint="esearch", message=echo)] * 2)
+    client = make_client(server, FakeClock(), api_key=SECRET_KEY, max_attempts=2)
+    with (
+        caplog.at_level(logging.WARNING),
+        pytest.raises(FetchError, match=r"Invalid API key \*\*\*") as failure,
+    ):
+        fetch_run(client, raw_run, "migraine")
+    assert SECRET_KEY not in str(failure.value) and EMAIL not in str(failure.value)
+    retry_lines = [r.getMessage() for r in caplog.records if r.name == "pipeline.http.retry"]
+    assert len(retry_lines) == 1 and "Invalid API key ***" in retry_lines[0]
+    assert SECRET_KEY not in retry_lines[0]
+
+
+def test_long_query_travels_in_the_form_body(server: PubmedRecordedServer, raw_run: RawRun) -> None:
+    # As long as the default query built from the treatment classes (~5,400 characters).
+    query = "migraine[MeSH Terms] AND (" + " OR ".join(f'"term number {i}"[tiab]' for i in range(260)) + ")"
+    assert len(query) > 6_000
+    manifest = fetch_run(make_client(server, FakeClock()), raw_run, query)
+    assert manifest["n_records"] == N_ARTICLES
+    (search,) = server.requests_to("esearch")
+    assert search.method == "POST" and search.query_string == "" and search.params["term"] == query
+    assert all(r.method == "POST" and r.query_string == "" for r in server.requests_to("efetch"))
+    assert raw_run.pages()[0].params["term"] == query
+    assert raw_run.pages()[0].url == f"{server.base_url}/esearch.fcgi"
 
 
 def test_key_absent_from_error_messages(server: PubmedRecordedServer, raw_run: RawRun) -> None:

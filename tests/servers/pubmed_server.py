@@ -180,8 +180,9 @@ class RecordedRequest:
     endpoint: str  # "esearch" / "efetch" / the path for anything else
     path: str
     method: str
-    params: dict[str, str]
+    params: dict[str, str]  # query string and form body merged: NCBI accepts GET and POST alike
     headers: dict[str, str]
+    query_string: str = ""  # what the URL itself carried (a POST should carry nothing)
 
 
 @dataclass
@@ -311,7 +312,14 @@ class PubmedRecordedServer:
         params = {**request.args.to_dict(flat=True), **request.form.to_dict(flat=True)}
         with self.state.lock:
             self.state.requests.append(
-                RecordedRequest(endpoint, request.path, request.method, params, dict(request.headers))
+                RecordedRequest(
+                    endpoint,
+                    request.path,
+                    request.method,
+                    params,
+                    dict(request.headers),
+                    request.query_string.decode("latin-1"),
+                )
             )
         return params
 
