@@ -105,6 +105,31 @@ class OrchestrationSettings(Strict):
     fetch_retry_delay_seconds: Annotated[float, Field(ge=0)] = 60.0
 
 
+class ScheduleSettings(Strict):
+    """When the nightly refresh runs (``evidence serve``)."""
+
+    cron: str = "0 3 * * *"
+    timezone: str = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("must be a 5-field cron expression, e.g. '0 3 * * *'")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
 class Settings(Strict):
     storage: StorageSettings = StorageSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
@@ -113,6 +138,7 @@ class Settings(Strict):
     sources: SourcesSettings = SourcesSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     orchestration: OrchestrationSettings = OrchestrationSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     treatment_classes: Annotated[dict[str, TreatmentClass], Field(min_length=1)]
 
     @field_validator("treatment_classes")
