@@ -37,9 +37,8 @@ def test_lock_is_released_after_the_block(tmp_path):
 
 
 def test_same_process_cannot_nest(tmp_path):
-    with refresh_lock(tmp_path, "refresh"), pytest.raises(RefreshLocked):
-        with refresh_lock(tmp_path, "refresh"):
-            pass
+    with refresh_lock(tmp_path, "refresh"), pytest.raises(RefreshLocked), refresh_lock(tmp_path, "refresh"):
+        pass
 
 
 def test_killed_holder_leaves_no_stale_lock(tmp_path):

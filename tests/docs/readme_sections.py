@@ -1,0 +1,98 @@
+"""README sections generated from the code itself, so the docs cannot drift (sqlite-utils' cog pattern).
+
+``python -m tests.docs.readme_sections --write`` rewrites the marked sections of README.md; the docs
+tests fail, showing the fresh text, whenever a section no longer matches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import re
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from pipeline.cli import build_parser
+from pipeline.config import Settings, load_config
+from pipeline.storage.warehouse import build_warehouse
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+README = REPO_ROOT / "README.md"
+
+
+def tables_section() -> str:
+    """Every analyst-facing table and column with its COMMENT ON text, from a freshly built warehouse."""
+    repo = load_config(REPO_ROOT / "config.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.model_validate(
+            {
+                **repo.model_dump(mode="json", exclude={"storage", "warehouse", "export"}),
+                "storage": {"data_dir": f"{tmp}/data"},
+                "warehouse": {"path": f"{tmp}/evidence.duckdb"},
+                "export": {"csv_path": f"{tmp}/evidence.csv"},
+            }
+        )
+        build_warehouse(settings)
+        with duckdb.connect(str(settings.warehouse.path), read_only=True) as con:
+            relations = con.execute(
+                "SELECT table_name, comment FROM duckdb_tables() WHERE comment IS NOT NULL "
+                "UNION ALL SELECT view_name, comment FROM duckdb_views() "
+                "WHERE comment IS NOT NULL AND NOT internal ORDER BY 1"
+            ).fetchall()
+            lines = []
+            for name, comment in relations:
+                columns = con.execute(
+                    "SELECT column_name, data_type, comment FROM duckdb_columns() "
+                    "WHERE table_name = ? ORDER BY column_index",
+                    [name],
+                ).fetchall()
+                lines += [f"### `{name}`", "", comment, "", "| column | type | meaning |", "|---|---|---|"]
+                lines += [f"| `{c}` | {t} | {(m or '').replace('|', '/')} |" for c, t, m in columns]
+                lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def cli_section() -> str:
+    """The --help text of the command and each subcommand."""
+    parser = build_parser()
+    blocks = [("evidence --help", parser)]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    blocks += [(f"evidence {name} --help", p) for name, p in sub.choices.items()]
+    out = []
+    for title, p in blocks:
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            p.print_help()
+        out += [f"`{title}`", "", "```text", buffer.getvalue().rstrip(), "```", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+SECTIONS = {"tables": tables_section, "cli": cli_section}
+
+
+def current(name: str, text: str) -> str | None:
+    m = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", text, re.S)
+    return m.group(1) if m else None
+
+
+def write() -> None:
+    text = README.read_text(encoding="utf-8")
+    for name, make in SECTIONS.items():
+        body = make()
+        text = re.sub(
+            rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)",
+            lambda m, body=body: m.group(1) + body + m.group(2),
+            text,
+            flags=re.S,
+        )
+    README.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help="rewrite README.md's generated sections")
+    if parser.parse_args().write:
+        write()
