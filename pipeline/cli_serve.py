@@ -1,0 +1,98 @@
+"""``evidence serve``: register the nightly refresh deployment and run it on its schedule.
+
+Separate from ``pipeline.cli`` because it owns a process lifecycle (a Prefect server child, a
+long-running runner) that the one-shot commands do not have.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from pipeline.config import Settings, resolve_config_path
+from pipeline.errors import ConfigError
+from pipeline.local_prefect_server import API_URL_ENV_VAR, prefect_api
+
+DEFAULT_STARTUP_TIMEOUT_SECONDS = 120.0
+SERVER_LOG = "logs/prefect-server.log"
+
+err = Console(stderr=True)
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
+    return value
+
+
+def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """``subparsers`` is what ``ArgumentParser.add_subparsers`` returned (argparse keeps its type private)."""
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the refresh on schedule.cron (a Prefect deployment); starts a local Prefect server "
+        f"unless {API_URL_ENV_VAR} is set",
+    )
+    serve.add_argument(
+        "--startup-timeout",
+        metavar="SECONDS",
+        type=positive_seconds,
+        default=DEFAULT_STARTUP_TIMEOUT_SECONDS,
+        help=f"how long to wait for the local Prefect server (default: {DEFAULT_STARTUP_TIMEOUT_SECONDS:g})",
+    )
+    return serve
+
+
+def _quiet_prefect_env() -> None:
+    """No network here: Prefect's telemetry would only log errors; flow runs inherit this env."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "pipeline")
+
+
+def check_schedule(settings: Settings, config_path: Path) -> None:
+    """Prefect's own schedule check, before a server is started: the config only counts the cron
+    fields, so an hour of 25 would otherwise surface as a traceback from inside Prefect."""
+    from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
+
+    schedule = settings.schedule
+    try:
+        CronSchedule(cron=schedule.cron, timezone=schedule.timezone)
+    except ValidationError as exc:
+        key = str(exc.errors()[0]["loc"][0])
+        raise ConfigError(
+            f"{config_path}: invalid config: schedule.{key}: Prefect rejects {getattr(schedule, key, '')!r}"
+        ) from None
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Blocks until Ctrl-C or SIGTERM; the schedule stays active afterwards (see flows.deployment)."""
+    _quiet_prefect_env()
+    config_path = resolve_config_path(args.config).resolve()
+    check_schedule(settings, config_path)
+    server_log = settings.storage.data_dir / SERVER_LOG
+    starts_local_server = not os.environ.get(API_URL_ENV_VAR)
+    if starts_local_server:
+        err.print(f"Starting a local Prefect server (log: {server_log}) ...", highlight=False)
+    with prefect_api(args.startup_timeout, server_log) as api_url:
+        from flows.deployment import FULL_NAME, serve
+
+        where = (
+            f"local server, UI at {api_url.removesuffix('/api')}" if starts_local_server else API_URL_ENV_VAR
+        )
+        err.print(f"Prefect API: {api_url} ({where})", highlight=False)
+        err.print(
+            f"Deployment {FULL_NAME}: cron {settings.schedule.cron!r} in {settings.schedule.timezone}, "
+            f"config {config_path}",
+            highlight=False,
+        )
+        serve(settings, config_path)
+    return 0
