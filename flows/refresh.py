@@ -1,8 +1,10 @@
-"""The Prefect flows: ``refresh`` (fetch, normalise, classify, build, export) and ``rebuild`` (offline).
+"""The Prefect flows: ``refresh`` (plan, recover, fetch, normalise, classify, build, export, report)
+and ``rebuild`` (offline).
 
 Flows only compose tasks from ``flows.tasks``; every decision lives in ``pipeline``. Sources run side
 by side; the warehouse is built only once every selected source has been fetched and classified, so a
-failed source leaves the previous warehouse and CSV in place.
+failed source leaves the previous warehouse and CSV in place. The run record is closed as failed on
+any error; a process killed outright leaves it ``running`` and the next run marks it failed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import tasks
+from pipeline import quiet_tracebacks
 from pipeline.config import load_config
 from pipeline.steps import replayable_runs, selected_sources
 from pipeline.storage.raw_zone import new_run_id
@@ -20,39 +23,57 @@ from pipeline.storage.run_lock import refresh_lock
 
 Source = Literal["ctgov", "pubmed", "all"]
 
+# Scheduled runs execute in their own process: expected failures log one line there too.
+quiet_tracebacks.install()
+
 
 @flow(name="refresh", task_runner=ThreadPoolTaskRunner(max_workers=4))
-def refresh(config_path: str | None = None, source: Source = "all") -> dict[str, Any]:
-    """Pull the selected sources into a new raw run, then rebuild the warehouse and the CSV."""
+def refresh(config_path: str | None = None, source: Source = "all", full: bool = False) -> dict[str, Any]:
+    """Pull the selected sources (in full, or what changed since the last good run) into a new raw
+    run, then rebuild the warehouse and the CSV."""
     settings = load_config(config_path)
     run_id = new_run_id()
     retry = settings.orchestration
     with refresh_lock(settings.storage.data_dir, f"refresh {run_id}"):
-        fetched = {
-            name: tasks.FETCHERS[name]
-            .with_options(retries=retry.fetch_retries, retry_delay_seconds=retry.fetch_retry_delay_seconds)
-            .submit(settings, run_id)
-            for name in selected_sources(source)
-        }
-        classified = {
-            name: tasks.classify.submit(
-                settings,
-                name,
-                run_id,
-                wait_for=[tasks.normalise.submit(settings, name, run_id, wait_for=[future])],
-            )
-            for name, future in fetched.items()
-        }
-        manifests = {name: future.result() for name, future in fetched.items()}
-        class_counts = {name: future.result() for name, future in classified.items()}
-        built = tasks.build_warehouse(settings)
-        exported = tasks.export_csv(settings)
+        plans = tasks.plan_run(settings, run_id, source, full)
+        try:
+            recovered = tasks.recover(settings, run_id, source)
+            fetched = {
+                name: tasks.FETCHERS[name]
+                .with_options(
+                    retries=retry.fetch_retries, retry_delay_seconds=retry.fetch_retry_delay_seconds
+                )
+                .submit(settings, run_id, plans[name])
+                for name in selected_sources(source)
+            }
+            classified = {
+                name: tasks.classify.submit(
+                    settings,
+                    name,
+                    run_id,
+                    wait_for=[tasks.normalise.submit(settings, name, run_id, wait_for=[future])],
+                )
+                for name, future in fetched.items()
+            }
+            manifests = {name: future.result() for name, future in fetched.items()}
+            class_counts = {name: future.result() for name, future in classified.items()}
+            built = tasks.build_warehouse(settings)
+            exported = tasks.export_csv(settings)
+            report = tasks.publish_report(settings, run_id)
+        except BaseException as exc:
+            tasks.finish_run(settings, run_id, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0])
+            raise
+        tasks.finish_run(settings, run_id, "succeeded")
     return {
         "run_id": run_id,
+        "modes": {name: plan["mode"] for name, plan in plans.items()},
         "fetched": {name: m["n_records"] for name, m in manifests.items()},
+        "drift": {name: m["drift"]["n_records"] for name, m in manifests.items() if "drift" in m},
+        "recovered": recovered,
         "run_class_counts": class_counts,
         "warehouse": built,
         "csv": exported,
+        "changes": report["changes"],
     }
 
 

@@ -1,7 +1,7 @@
 """Prefect tasks: thin wrappers that give each pipeline step retries, logging and a name in the UI.
 
-No business logic here: every task calls one function of ``pipeline.steps``. Settings are passed as
-validated objects; caching is off because every run must read the APIs afresh.
+No business logic here: every task calls one function of ``pipeline.steps`` (or renders its result).
+Settings are passed as validated objects; caching is off because every run must read the APIs afresh.
 """
 
 from __future__ import annotations
@@ -10,32 +10,73 @@ from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from pipeline import progress, steps
 from pipeline.config import Settings
+from pipeline.run_report import to_markdown
+from pipeline.storage.run_log import Status
+
+REPORT_ARTIFACT_KEY = "evidence-refresh"
+
+
+@task(name="recover", cache_policy=NO_CACHE)
+def recover(settings: Settings, run_id: str, source: str) -> dict[str, Any]:
+    result = steps.recover(settings, run_id, source)
+    logger = get_run_logger()
+    if result["interrupted"]:
+        logger.warning("Marked interrupted run(s) failed: %s", ", ".join(result["interrupted"]))
+    if result["caught_up"]:
+        logger.info(
+            "Normalised/classified complete raw run(s) left behind: %s", ", ".join(result["caught_up"])
+        )
+    if result["incomplete"]:
+        logger.warning("Incomplete raw run(s), never used: %s", ", ".join(result["incomplete"]))
+    return result
+
+
+@task(name="plan-run", cache_policy=NO_CACHE)
+def plan_run(settings: Settings, run_id: str, source: str, full: bool) -> dict[str, Any]:
+    plans = steps.plan_run(settings, run_id, source, full)
+    for name, plan in plans.items():
+        get_run_logger().info(
+            "%s: %s pull (%s)%s",
+            name,
+            plan["mode"],
+            plan["reason"],
+            f", {plan['n_drift_ids']} oldest-read trials re-read" if plan["n_drift_ids"] else "",
+        )
+    return plans
 
 
 @task(name="fetch-ctgov", cache_policy=NO_CACHE)
-def fetch_ctgov(settings: Settings, run_id: str) -> dict[str, Any]:
+def fetch_ctgov(settings: Settings, run_id: str, plan: dict[str, Any] | None = None) -> dict[str, Any]:
     logger = get_run_logger()
-    logger.info("Fetching ClinicalTrials.gov studies for %r (run %s)", settings.sources.ctgov.condition, run_id)
-    manifest = steps.fetch_ctgov(settings, run_id, on_page=progress.tracker("ClinicalTrials.gov studies"))
     logger.info(
-        "Fetched %d studies in %d pages (API data timestamp %s)",
+        "Fetching ClinicalTrials.gov studies for %r (run %s)", settings.sources.ctgov.condition, run_id
+    )
+    manifest = steps.fetch_ctgov(
+        settings, run_id, on_page=progress.tracker("ClinicalTrials.gov studies"), plan=plan
+    )
+    logger.info(
+        "Fetched %d studies in %d pages, %d re-read for drift (API data timestamp %s)",
         manifest["n_records"],
         manifest["n_pages"],
+        manifest["drift"]["n_records"],
         manifest.get("data_timestamp"),
     )
     return manifest
 
 
 @task(name="fetch-pubmed", cache_policy=NO_CACHE)
-def fetch_pubmed(settings: Settings, run_id: str) -> dict[str, Any]:
+def fetch_pubmed(settings: Settings, run_id: str, plan: dict[str, Any] | None = None) -> dict[str, Any]:
     logger = get_run_logger()
     logger.info("Fetching PubMed records (run %s)", run_id)
-    manifest = steps.fetch_pubmed(settings, run_id, on_progress=progress.tracker("PubMed records"))
-    logger.info("Fetched %d PubMed records in %d date window(s)", manifest["n_records"], len(manifest["windows"]))
+    manifest = steps.fetch_pubmed(settings, run_id, on_progress=progress.tracker("PubMed records"), plan=plan)
+    logger.info(
+        "Fetched %d PubMed records in %d date window(s)", manifest["n_records"], len(manifest["windows"])
+    )
     return manifest
 
 
@@ -65,6 +106,27 @@ def export_csv(settings: Settings, out: Path | None = None) -> Any:
     summary = steps.export(settings, out)
     get_run_logger().info("Exported %d rows to %s", summary.n_rows, summary.path)
     return summary
+
+
+@task(name="publish-report", cache_policy=NO_CACHE)
+def publish_report(settings: Settings, run_id: str) -> dict[str, Any]:
+    """Evidence per class and what changed, as a markdown artifact on the flow run."""
+    report = steps.report(settings, run_id)
+    create_markdown_artifact(
+        markdown=to_markdown(report),
+        key=REPORT_ARTIFACT_KEY,
+        description=f"Evidence per treatment class and trial changes, run {run_id}",
+    )
+    changes = report["changes"]
+    get_run_logger().info(
+        "Trials added %d, changed %d, removed %d", changes["added"], changes["changed"], changes["removed"]
+    )
+    return report
+
+
+@task(name="finish-run", cache_policy=NO_CACHE)
+def finish_run(settings: Settings, run_id: str, status: Status, error: str | None = None) -> dict[str, Any]:
+    return steps.finish_run(settings, run_id, status, error)
 
 
 FETCHERS = {steps.CTGOV: fetch_ctgov, steps.PUBMED: fetch_pubmed}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pipeline import quiet_tracebacks
 from pipeline.config import CONFIG_ENV_VAR, Settings, load_config
 from pipeline.errors import PipelineError
 
@@ -31,7 +31,9 @@ err = Console(stderr=True)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="evidence",
-        description="Migraine therapy evidence pipeline: ClinicalTrials.gov and PubMed to a DuckDB evidence table.",
+        description=(
+            "Migraine therapy evidence pipeline: ClinicalTrials.gov and PubMed to a DuckDB evidence table."
+        ),
     )
     parser.add_argument(
         "--config",
@@ -41,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     refresh = sub.add_parser(
-        "refresh", help="fetch from the APIs, then normalise, classify, build the warehouse and export the CSV"
+        "refresh",
+        help="fetch from the APIs, then normalise, classify, build the warehouse and export the CSV",
     )
     refresh.add_argument(
         "--source",
@@ -49,12 +52,29 @@ def build_parser() -> argparse.ArgumentParser:
         default="all",
         help="which source to fetch (default: all)",
     )
+    refresh.add_argument(
+        "--full",
+        action="store_true",
+        help="pull everything instead of only what changed since the last good run (also detects "
+        "trials the registry no longer returns)",
+    )
 
     sub.add_parser("rebuild", help="re-normalise the raw zone and rebuild warehouse and CSV, offline")
 
     export = sub.add_parser("export", help="write the evidence_trials table to CSV")
-    export.add_argument("--out", metavar="PATH", type=Path, help="CSV path (default: export.csv_path in config)")
+    export.add_argument(
+        "--out", metavar="PATH", type=Path, help="CSV path (default: export.csv_path in config)"
+    )
     export.add_argument("--class", dest="treatment_class", metavar="NAME", help="only this treatment class")
+
+    status = sub.add_parser(
+        "status", help="show the last runs, their counts and watermarks, and warehouse age"
+    )
+    status.add_argument("--limit", type=int, default=10, metavar="N", help="runs to list (default: 10)")
+
+    from pipeline.cli_serve import add_serve_parser
+
+    add_serve_parser(sub)
 
     query = sub.add_parser("query", help="run one read-only SQL statement against the warehouse")
     query.add_argument("sql", help='e.g. "SELECT * FROM evidence"')
@@ -79,29 +99,19 @@ def _config_arg(args: argparse.Namespace) -> str | None:
     return str(Path(args.config).resolve()) if args.config else None
 
 
-def _quiet_prefect() -> None:
-    """No network here or in CI: Prefect's telemetry would only log errors; route our logs to Prefect."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "pipeline")
-    from pipeline import quiet_tracebacks
-
-    quiet_tracebacks.install()
-
-
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
-    _quiet_prefect()
+    quiet_tracebacks.quiet_prefect()
     from flows.refresh import refresh
     from pipeline import progress
 
     with progress.display(err):
-        result = refresh(config_path=_config_arg(args), source=args.source)
+        result = refresh(config_path=_config_arg(args), source=args.source, full=args.full)
     _print_summary(result, settings)
     return EXIT_OK
 
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
-    _quiet_prefect()
+    quiet_tracebacks.quiet_prefect()
     from flows.refresh import rebuild
     from pipeline import progress
 
@@ -121,6 +131,55 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def say(text: str) -> None:
+    """One line as is: no wrapping inside run ids or dates, no colouring of numbers."""
+    out.print(text, highlight=False, soft_wrap=True)
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.run_status import SOURCES, collect_status, source_summary
+
+    if args.limit < 1:
+        raise PipelineError("--limit must be at least 1")
+    status = collect_status(settings, args.limit)
+    say(f"Last {len(status.runs)} run(s), newest first:")
+    for record in status.runs:
+        finished = f", finished {record.finished_at[11:19]}" if record.finished_at else ""
+        started = f"started {record.started_at[:19]}{finished}"
+        say(f"{record.run_id}  {record.status:<9}  {record.mode:<11}  {started}")
+        for source in SOURCES:
+            s = source_summary(record, source)
+            if s:
+                fetched = "-" if s.get("n_records") is None else str(s["n_records"])
+                drift = f" (+{s['n_drift_records']} re-read for drift)" if s.get("n_drift_records") else ""
+                watermark = f", watermark {s['watermark']}" if s.get("watermark") else ""
+                line = f"    {SOURCE_LABELS[source]}: {s['mode']}, {fetched} fetched{drift}{watermark}"
+                say(line)
+        if record.error:
+            say(f"    error: {record.error}")
+    marks = ", ".join(
+        f"{SOURCE_LABELS[s]} {w or 'none (next pull is full)'}" for s, w in status.watermarks.items()
+    )
+    say(f"Watermarks: {marks}")
+    wh = status.warehouse
+    if wh.problem:
+        say(f"Warehouse: {wh.problem}")
+    else:
+        say(
+            f"Warehouse: built {wh.built_at:%Y-%m-%d %H:%M} UTC ({wh.age_hours():.1f} h ago), "
+            f"{wh.n_trials} trials, API data {', '.join(wh.data_timestamps) or '-'}"
+        )
+    if status.incomplete_raw_runs:
+        say(f"Incomplete raw runs (never used): {', '.join(status.incomplete_raw_runs)}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline import cli_serve
+
+    return cli_serve.cmd_serve(args, settings)
+
+
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.storage.warehouse_query import run_query
 
@@ -130,7 +189,9 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
         writer.writerow(columns)
         writer.writerows(rows)
     elif args.format == "json":
-        sys.stdout.write(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, indent=1))
+        sys.stdout.write(
+            json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, indent=1)
+        )
         sys.stdout.write("\n")
     else:
         table = Table(*columns, show_lines=False)
@@ -150,11 +211,22 @@ FROM evidence GROUP BY treatment_class ORDER BY treatment_class
 def _print_summary(result: dict[str, Any], settings: Settings) -> None:
     built = result["warehouse"]
     for source, n in result.get("fetched", {}).items():
-        out.print(f"{SOURCE_LABELS[source]} records fetched: {n} (run {result['run_id']})")
+        mode = result.get("modes", {}).get(source)
+        drift = result.get("drift", {}).get(source)
+        extra = f", {mode} pull" if mode else ""
+        extra += f", {drift} re-read for drift" if drift else ""
+        out.print(f"{SOURCE_LABELS[source]} records fetched: {n} (run {result['run_id']}{extra})")
+    if "changes" in result:
+        c = result["changes"]
+        out.print(
+            f"Trials added {c['added']}, changed {c['changed']}, removed {c['removed']} (table trial_changes)"
+        )
     from pipeline.storage.warehouse_query import run_query
 
     _, rows = run_query(built.path, CLASS_SUMMARY_SQL)
-    table = Table("treatment class", "trials", "with results", "publications", title="Evidence per treatment class")
+    table = Table(
+        "treatment class", "trials", "with results", "publications", title="Evidence per treatment class"
+    )
     for row in rows:
         table.add_row(*(str(v) for v in row))
     out.print(table)
@@ -167,6 +239,8 @@ COMMANDS = {
     "refresh": cmd_refresh,
     "rebuild": cmd_rebuild,
     "export": cmd_export,
+    "status": cmd_status,
+    "serve": cmd_serve,
     "query": cmd_query,
 }
 

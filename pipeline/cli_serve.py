@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
+from pipeline import quiet_tracebacks
 from pipeline.config import Settings, resolve_config_path
 from pipeline.errors import ConfigError
 from pipeline.local_prefect_server import API_URL_ENV_VAR, prefect_api
@@ -50,16 +51,9 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
     return serve
 
 
-def _quiet_prefect_env() -> None:
-    """No network here: Prefect's telemetry would only log errors; flow runs inherit this env."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "pipeline")
-
-
 def check_schedule(settings: Settings, config_path: Path) -> None:
-    """Prefect's own schedule check, before a server is started: the config only counts the cron
-    fields, so an hour of 25 would otherwise surface as a traceback from inside Prefect."""
+    """Prefect's own schedule check, before a server is started: the config validates the cron with
+    cronsim, but Prefect's parser has the last word and would otherwise fail deep inside the runner."""
     from prefect.client.schemas.schedules import CronSchedule
     from pydantic import ValidationError
 
@@ -75,7 +69,7 @@ def check_schedule(settings: Settings, config_path: Path) -> None:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Blocks until Ctrl-C or SIGTERM; the schedule stays active afterwards (see flows.deployment)."""
-    _quiet_prefect_env()
+    quiet_tracebacks.quiet_prefect()
     config_path = resolve_config_path(args.config).resolve()
     check_schedule(settings, config_path)
     server_log = settings.storage.data_dir / SERVER_LOG

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -105,6 +106,21 @@ class OrchestrationSettings(Strict):
     fetch_retry_delay_seconds: Annotated[float, Field(ge=0)] = 60.0
 
 
+class IncrementalSettings(Strict):
+    """How a nightly refresh pulls only what changed, and how it keeps that honest (drift control)."""
+
+    # Days the next pull reaches back before the last watermark: the APIs filter on whole days.
+    overlap_days: Annotated[int, Field(ge=1, le=30)] = 1
+    # A refresh is full when the last full pull of a source is this old; null: only --full (or the
+    # first run) pulls everything. Only full pulls detect trials the registry no longer returns.
+    full_every_days: Annotated[int, Field(ge=1)] | None = 7
+    # Every current trial is re-read at least this often: each night re-fetches the oldest-read
+    # ceil(trials / reread_within_days) trials, and at least drift_slice_min of them.
+    reread_within_days: Annotated[int, Field(ge=1)] = 30
+    drift_slice_min: Annotated[int, Field(ge=0)] = 20
+    drift_ids_per_request: Annotated[int, Field(ge=1, le=500)] = 100
+
+
 class ScheduleSettings(Strict):
     """When the nightly refresh runs (``evidence serve``)."""
 
@@ -114,8 +130,12 @@ class ScheduleSettings(Strict):
     @field_validator("cron")
     @classmethod
     def _cron_fields(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError("must be a 5-field cron expression, e.g. '0 3 * * *'")
+        from cronsim import CronSim, CronSimError
+
+        try:
+            CronSim(value, datetime.now(UTC))
+        except CronSimError as exc:
+            raise ValueError(f"not a valid 5-field cron expression ({exc}), e.g. '0 3 * * *'") from None
         return value
 
     @field_validator("timezone")
@@ -138,6 +158,7 @@ class Settings(Strict):
     sources: SourcesSettings = SourcesSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     orchestration: OrchestrationSettings = OrchestrationSettings()
+    incremental: IncrementalSettings = IncrementalSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     treatment_classes: Annotated[dict[str, TreatmentClass], Field(min_length=1)]
 
@@ -187,7 +208,7 @@ def _format_error(path: Path, exc: ValidationError) -> str:
         if err["type"] == "extra_forbidden":
             parts.append(f"{key}: unknown key")
         else:
-            parts.append(f"{key}: {err['msg']}")
+            parts.append(f"{key}: {err['msg'].removeprefix('Value error, ')}")
     return f"{path}: invalid config: " + "; ".join(parts)
 
 

@@ -8,6 +8,7 @@ so its traceback is dropped; unexpected exceptions keep theirs.
 from __future__ import annotations
 
 import logging
+import os
 
 from pipeline.errors import PipelineError
 
@@ -30,3 +31,13 @@ def install() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, DropExpectedTracebacks) for f in logger.filters):
             logger.addFilter(DropExpectedTracebacks())
+
+
+def quiet_prefect() -> None:
+    """For CLI commands that run flows: no network here, so Prefect's telemetry would only log errors;
+    our own loggers are routed through Prefect's; expected failures log one line. Flow-run
+    processes started by ``evidence serve`` inherit the environment."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "pipeline")
+    install()

@@ -6,6 +6,7 @@ retried, replayed from the raw zone, or run outside Prefect in tests.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,21 +18,26 @@ from pipeline.classify.classifier import Classifier, classify_ctgov_tables
 from pipeline.classify.pubmed_tables import classify_pubmed_tables
 from pipeline.config import Settings
 from pipeline.errors import RawZoneError
+from pipeline.incremental import SourcePlan, plan_sources, watermark_after
 from pipeline.normalise.ctgov_run import normalise_run as normalise_ctgov_raw_run
 from pipeline.normalise.ctgov_schemas import TRIAL_CLASSES
 from pipeline.normalise.pubmed_class_schema import PUBLICATION_CLASSES
 from pipeline.normalise.pubmed_run import normalise_run as normalise_pubmed_raw_run
+from pipeline.recovery import incomplete_raw_runs, stale_runs
+from pipeline.run_report import collect_report
 from pipeline.sources import ctgov, pubmed
 from pipeline.sources.pubmed_query import query_for
 from pipeline.storage.export_csv import export_evidence_trials
 from pipeline.storage.parquet_partition import write_partition
 from pipeline.storage.raw_zone import RawRun, RawZone
+from pipeline.storage.run_log import RunLog, Status
 from pipeline.storage.warehouse import build_warehouse
 
 CTGOV = "ctgov"
 PUBMED = "pubmed"
 SOURCES = (CTGOV, PUBMED)
 OnProgress = Callable[[int, int | None], None]
+logger = logging.getLogger(__name__)
 
 
 def selected_sources(source: str) -> tuple[str, ...]:
@@ -39,26 +45,123 @@ def selected_sources(source: str) -> tuple[str, ...]:
     return SOURCES if source == "all" else (source,)
 
 
+# -- plan and recover -------------------------------------------------------------------------------
+
+
+def recover(settings: Settings, run_id: str, source: str = "all") -> dict[str, Any]:
+    """Before fetching: fail runs a crash left ``running``, and finish the Parquet of complete raw runs.
+
+    Call only while holding the refresh lock. Returns plain values (for logs and the run record).
+    """
+    sources = selected_sources(source)
+    interrupted = RunLog(settings.storage.data_dir).mark_interrupted(keep=run_id)
+    caught_up = []
+    for stale in stale_runs(settings, SOURCES):
+        if stale.needs_normalise:
+            normalise(settings, stale.source, stale.run_id)
+        classify(settings, stale.source, stale.run_id)
+        caught_up.append(f"{stale.source}:{stale.run_id}")
+    incomplete = incomplete_raw_runs(settings, SOURCES, exclude=run_id)
+    for name in incomplete:
+        logger.warning("raw run %s has no manifest (fetch cut off): it is never used", name)
+    return {
+        "sources": list(sources),
+        "interrupted": interrupted,
+        "caught_up": caught_up,
+        "incomplete": incomplete,
+    }
+
+
+def plan_run(settings: Settings, run_id: str, source: str = "all", full: bool = False) -> dict[str, Any]:
+    """Decide full or incremental per source and open the run record (status ``running``)."""
+    plans = plan_sources(settings, selected_sources(source), full)
+    mode = "full" if all(p.mode == "full" for p in plans.values()) else "incremental"
+    RunLog(settings.storage.data_dir).start(run_id, mode, {name: p.as_record() for name, p in plans.items()})
+    return {name: p.as_record() for name, p in plans.items()}
+
+
+def finish_run(settings: Settings, run_id: str, status: Status, error: str | None = None) -> dict[str, Any]:
+    """Close the run record; a succeeded run also leaves each source's watermark for the next run."""
+    log = RunLog(settings.storage.data_dir)
+    record = log.get(run_id)
+    if status == "succeeded":
+        for source in record.sources:
+            log.update_source(
+                run_id, source, watermark=watermark_after(settings, source, run_id, record.started_at)
+            )
+    return log.finish(run_id, status, error).as_json()
+
+
 # -- fetch ------------------------------------------------------------------------------------------
 
 
-def fetch_ctgov(settings: Settings, run_id: str, on_page: OnProgress | None = None) -> dict[str, Any]:
-    """Pull every study for the configured condition into the raw zone; returns the run manifest."""
+def fetch_ctgov(
+    settings: Settings, run_id: str, on_page: OnProgress | None = None, plan: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Pull the configured condition's studies (all, or changed since the watermark plus the drift
+    slice) into the raw zone; returns the run manifest."""
+    source_plan = SourcePlan.from_record(plan) if plan else SourcePlan(CTGOV, "full", "no plan given")
     raw_run = RawZone(settings.raw_dir).start_run(CTGOV, run_id)
     client = ctgov.CtgovClient(settings.sources.ctgov, user_agent=settings.user_agent)
-    return ctgov.fetch_run(client, raw_run, on_page=on_page)
+    try:
+        manifest = ctgov.fetch_run(
+            client,
+            raw_run,
+            extra_params=source_plan.ctgov_params(),
+            on_page=on_page,
+            mode=source_plan.mode,
+            drift_ids=source_plan.drift_ids,
+            drift_ids_per_request=settings.incremental.drift_ids_per_request,
+        )
+    finally:
+        client.close()
+    _log_fetch(
+        settings,
+        run_id,
+        CTGOV,
+        manifest,
+        n_drift_records=manifest["drift"]["n_records"],
+        n_drift_ids=manifest["drift"]["n_ids_requested"],
+    )
+    return manifest
 
 
-def fetch_pubmed(settings: Settings, run_id: str, on_progress: OnProgress | None = None) -> dict[str, Any]:
-    """Pull every PubMed record matching the configured (or class-derived) query into the raw zone."""
+def fetch_pubmed(
+    settings: Settings, run_id: str, on_progress: OnProgress | None = None, plan: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Pull the PubMed records matching the configured (or class-derived) query, all of them or those
+    entered or revised since the watermark, into the raw zone."""
+    source_plan = SourcePlan.from_record(plan) if plan else SourcePlan(PUBMED, "full", "no plan given")
     raw_run = RawZone(settings.raw_dir).start_run(PUBMED, run_id)
     client = pubmed.PubmedClient(
         settings.sources.pubmed, user_agent=settings.user_agent, api_key=pubmed.api_key_from_env()
     )
     try:
-        return pubmed.fetch_run(client, raw_run, query_for(settings), on_progress=on_progress)
+        manifest = pubmed.fetch_run(
+            client,
+            raw_run,
+            source_plan.pubmed_term(query_for(settings)),
+            on_progress=on_progress,
+            mode=source_plan.mode,
+        )
     finally:
         client.close()
+    _log_fetch(settings, run_id, PUBMED, manifest)
+    return manifest
+
+
+def _log_fetch(settings: Settings, run_id: str, source: str, manifest: dict[str, Any], **extra: Any) -> None:
+    """Counts into the run record, when the run has one (steps may also run outside a refresh)."""
+    log = RunLog(settings.storage.data_dir)
+    if log.path(run_id).exists():
+        log.update_source(
+            run_id,
+            source,
+            n_records=manifest["n_records"],
+            total_count=manifest["total_count"],
+            data_timestamp=manifest.get("data_timestamp"),
+            **extra,
+        )
 
 
 # -- normalise and classify -------------------------------------------------------------------------
@@ -119,7 +222,9 @@ def replayable_runs(settings: Settings) -> dict[str, list[str]]:
     """Run ids per source that ``rebuild`` can replay; fails when the raw zone holds nothing at all."""
     runs = {source: [r.run_id for r in complete_runs(settings, source)] for source in SOURCES}
     if not any(runs.values()):
-        raise RawZoneError(f"no complete run in the raw zone {settings.raw_dir}: run `evidence refresh` first")
+        raise RawZoneError(
+            f"no complete run in the raw zone {settings.raw_dir}: run `evidence refresh` first"
+        )
     return runs
 
 
@@ -129,6 +234,11 @@ def build(settings: Settings) -> Any:
 
 def export(settings: Settings, out: Path | None = None, treatment_class: str | None = None) -> Any:
     return export_evidence_trials(settings.warehouse.path, out or settings.export.csv_path, treatment_class)
+
+
+def report(settings: Settings, run_id: str) -> dict[str, Any]:
+    """What the freshly built warehouse holds and what this run changed, as plain values."""
+    return collect_report(settings.warehouse.path, run_id)
 
 
 def _count_by_class(settings: Settings, classes: pa.Table, key: str) -> dict[str, int]:

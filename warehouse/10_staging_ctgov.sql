@@ -1,12 +1,37 @@
 -- Staging for ClinicalTrials.gov: temporary views over the src_ctgov_* relations that Python registers
 -- (one per Parquet table, all runs). They only rename columns and keep the current version of each
 -- trial: the row of the newest run holding it (fetched_at, then run_id), with ALL its child rows taken
--- from that same run, so a newer run that drops an intervention really drops it.
+-- from that same run, so a newer run that drops an intervention really drops it. Trials a full run
+-- no longer returns are removed (see stg_ctgov_removed).
 -- Temporary: nothing in the warehouse file depends on Parquet paths.
+
+-- Removal: only a FULL pull's absences mean a trial left the registry's answer (an incremental pull
+-- returns just what changed). A trial last seen in a run older than the newest full run that has
+-- data is removed: left out of every current table and listed in removed_trials, removed by the
+-- first full run after its last sighting. A later run that returns it brings it back.
+CREATE TEMP VIEW stg_ctgov_full_runs AS
+SELECT r.run_id, r.started_at
+FROM src_raw_runs AS r
+WHERE r.source = 'ctgov' AND r.mode = 'full'
+  AND r.run_id IN (SELECT DISTINCT run_id FROM src_ctgov_trials);
+
+CREATE TEMP VIEW stg_ctgov_sightings AS
+SELECT nct_id, min(run_id) AS first_seen_run, max(run_id) AS last_seen_run
+FROM src_ctgov_trials
+GROUP BY nct_id;
+
+CREATE TEMP VIEW stg_ctgov_removed AS
+SELECT
+    s.nct_id,
+    s.last_seen_run,
+    (SELECT min(f.run_id) FROM stg_ctgov_full_runs AS f WHERE f.run_id > s.last_seen_run) AS removed_in_run
+FROM stg_ctgov_sightings AS s
+WHERE s.last_seen_run < (SELECT max(run_id) FROM stg_ctgov_full_runs);
 
 CREATE TEMP VIEW stg_ctgov_current_runs AS
 SELECT nct_id, run_id
 FROM src_ctgov_trials
+WHERE nct_id NOT IN (SELECT nct_id FROM stg_ctgov_removed)
 QUALIFY row_number() OVER (PARTITION BY nct_id ORDER BY fetched_at DESC, run_id DESC) = 1;
 
 CREATE TEMP VIEW stg_ctgov_trials AS

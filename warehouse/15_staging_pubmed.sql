@@ -18,10 +18,24 @@ SELECT pmid, run_id, is_deletion
 FROM stg_pubmed_events
 QUALIFY row_number() OVER (PARTITION BY pmid ORDER BY fetched_at DESC, run_id DESC, is_deletion DESC) = 1;
 
+-- As for trials, a PMID that the newest full PubMed pull (with data) did not return, and no later
+-- run returned, has left the query's answer: it is left out. Incremental pulls prove nothing.
+CREATE TEMP VIEW stg_pubmed_full_runs AS
+SELECT r.run_id
+FROM src_raw_runs AS r
+WHERE r.source = 'pubmed' AND r.mode = 'full'
+  AND r.run_id IN (SELECT run_id FROM src_pubmed_publications UNION SELECT run_id FROM src_pubmed_deleted_pmids);
+
+CREATE TEMP VIEW stg_pubmed_removed AS
+SELECT pmid, max(run_id) AS last_seen_run
+FROM src_pubmed_publications
+GROUP BY pmid
+HAVING max(run_id) < (SELECT max(run_id) FROM stg_pubmed_full_runs);
+
 CREATE TEMP VIEW stg_pubmed_current_runs AS
 SELECT pmid, run_id
 FROM stg_pubmed_latest_events
-WHERE NOT is_deletion;
+WHERE NOT is_deletion AND pmid NOT IN (SELECT pmid FROM stg_pubmed_removed);
 
 CREATE TEMP VIEW stg_pubmed_publications AS
 SELECT

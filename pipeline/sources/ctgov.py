@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 SOURCE = "ctgov"
 # Set by the client on every page; letting extra_params change them would break paging or counting.
 RESERVED_PARAMS = frozenset({"query.cond", "pageSize", "countTotal", "format", "pageToken"})
+# NCT ids per drift request: keeps the GET URL short (13 characters per id).
+DRIFT_IDS_PER_REQUEST = 100
 
 
 @dataclass(frozen=True)
@@ -187,20 +189,88 @@ class CtgovClient:
             seen_tokens.add(token)
 
 
+@dataclass
+class _QueryTally:
+    """Counts of one query of a run (the main pull, or one drift chunk), for its own reconciliation."""
+
+    total: int | None = None
+    n_records: int = 0
+    n_pages: int = 0
+    first_page_of: dict[str, int] = field(default_factory=dict)
+    duplicates: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _fetch_query(
+    client: CtgovClient,
+    raw_run: RawRun,
+    extra_params: Mapping[str, Any] | None,
+    prefix: str,
+    on_page: Callable[[int, int | None], None] | None,
+) -> _QueryTally:
+    """Page through one query into the raw zone; raises unless its pages add up to its totalCount."""
+    tally = _QueryTally()
+    for tally.n_pages, page in enumerate(client.iter_pages(extra_params), start=1):
+        file_name = f"{prefix}-{tally.n_pages:06d}.json"
+        raw_run.write_page(
+            file_name,
+            page.body,
+            url=page.url,
+            params=page.params,
+            http_status=page.http_status,
+            fetched_at=page.fetched_at,
+            n_records=page.n_studies,
+            kind="page",
+        )
+        if tally.n_pages == 1:
+            tally.total = page.total_count
+        tally.n_records += page.n_studies
+        for nct_id in page.nct_ids:
+            if nct_id in tally.first_page_of:
+                tally.duplicates.setdefault(nct_id, [tally.first_page_of[nct_id]]).append(tally.n_pages)
+            else:
+                tally.first_page_of[nct_id] = tally.n_pages
+        if on_page is not None:
+            on_page(tally.n_records, tally.total)
+    where = f"ClinicalTrials.gov run {raw_run.run_id}" + ("" if prefix == "page" else f" ({prefix} query)")
+    if tally.total is None:
+        raise FetchError(f"{where}: the first page carried no totalCount, so the run cannot be reconciled")
+    if tally.n_records != tally.total:
+        raise FetchError(
+            f"{where}: received {tally.n_records} studies in {tally.n_pages} pages but totalCount was "
+            f"{tally.total}; run left incomplete"
+        )
+    if tally.duplicates:
+        logger.warning(
+            "%s: %d nct_ids came on more than one page (paging drift?): %s",
+            where,
+            len(tally.duplicates),
+            ", ".join(sorted(tally.duplicates)[:10]),
+        )
+    return tally
+
+
 def fetch_run(
     client: CtgovClient,
     raw_run: RawRun,
     *,
     extra_params: Mapping[str, Any] | None = None,
     on_page: Callable[[int, int | None], None] | None = None,
+    mode: str = "full",
+    drift_ids: Sequence[str] = (),
+    drift_ids_per_request: int = DRIFT_IDS_PER_REQUEST,
 ) -> dict[str, Any]:
     """Fetch every page into ``raw_run`` and mark it complete only if the counts reconcile.
 
-    Safe to call again on the same run (a Prefect retry): earlier pages are dropped first, so a run
-    never mixes two snapshots.
+    ``drift_ids`` are re-read after the main query by ``filter.ids`` in chunks, each chunk a query of
+    its own with its own totalCount check; ids the main query already returned are skipped so a run
+    holds each study once. ``mode`` (full / incremental) is recorded in the manifest: only a full
+    run's absences mean a study left the registry's answer. Safe to call again on the same run (a
+    Prefect retry): earlier pages are dropped first, so a run never mixes two snapshots.
     """
     started_at = utc_now_iso()
     request_params = client.search_params(extra_params)  # a bad extra param fails before any file is touched
+    if drift_ids_per_request < 1:
+        raise FetchError("ClinicalTrials.gov: drift_ids_per_request must be at least 1")
     raw_run.reset_pages()
     version = client.fetch_version()
     raw_run.write_page(
@@ -213,58 +283,33 @@ def fetch_run(
         n_records=0,
         kind="version",
     )
-    total: int | None = None
-    n_records = 0
-    n_pages = 0
-    first_page_of: dict[str, int] = {}
-    duplicates: dict[str, list[int]] = {}
-    for n_pages, page in enumerate(client.iter_pages(extra_params), start=1):
-        raw_run.write_page(
-            f"page-{n_pages:06d}.json",
-            page.body,
-            url=page.url,
-            params=page.params,
-            http_status=page.http_status,
-            fetched_at=page.fetched_at,
-            n_records=page.n_studies,
-            kind="page",
-        )
-        if n_pages == 1:
-            total = page.total_count
-        n_records += page.n_studies
-        for nct_id in page.nct_ids:
-            if nct_id in first_page_of:
-                duplicates.setdefault(nct_id, [first_page_of[nct_id]]).append(n_pages)
-            else:
-                first_page_of[nct_id] = n_pages
-        if on_page is not None:
-            on_page(n_records, total)
-
-    where = f"ClinicalTrials.gov run {raw_run.run_id}"
-    if total is None:
-        raise FetchError(f"{where}: the first page carried no totalCount, so the run cannot be reconciled")
-    if n_records != total:
-        raise FetchError(
-            f"{where}: received {n_records} studies in {n_pages} pages but totalCount was {total}; "
-            "run left incomplete"
-        )
-    if duplicates:
-        logger.warning(
-            "%s: %d nct_ids came on more than one page (paging drift?): %s",
-            where,
-            len(duplicates),
-            ", ".join(sorted(duplicates)[:10]),
+    main = _fetch_query(client, raw_run, extra_params, "page", on_page)
+    pending = [i for i in dict.fromkeys(drift_ids) if i not in main.first_page_of]
+    drift_queries = []
+    for n, start in enumerate(range(0, len(pending), drift_ids_per_request), start=1):
+        chunk = pending[start : start + drift_ids_per_request]
+        params = {**(extra_params or {}), "filter.ids": ",".join(chunk)}
+        params.pop("filter.advanced", None)
+        tally = _fetch_query(client, raw_run, params, f"drift{n:03d}", None)
+        drift_queries.append(
+            {"n_ids_requested": len(chunk), "total_count": tally.total, "n_records": tally.n_records}
         )
     return raw_run.finish(
         {
             "started_at": started_at,
+            "mode": mode,
             "request_params": request_params,
             "api_version": version.api_version,
             "data_timestamp": version.data_timestamp,
-            "total_count": total,
-            "n_records": n_records,
-            "n_unique_records": len(first_page_of),
-            "n_pages": n_pages,
-            "duplicate_nct_ids": {k: duplicates[k] for k in sorted(duplicates)},
+            "total_count": main.total,
+            "n_records": main.n_records,
+            "n_unique_records": len(main.first_page_of),
+            "n_pages": main.n_pages,
+            "duplicate_nct_ids": {k: main.duplicates[k] for k in sorted(main.duplicates)},
+            "drift": {
+                "n_ids_requested": len(pending),
+                "n_records": sum(q["n_records"] for q in drift_queries),
+                "queries": drift_queries,
+            },
         }
     )

@@ -311,12 +311,15 @@ def fetch_run(
     mindate: str | None = None,
     maxdate: str | None = None,
     on_progress: Progress | None = None,
+    mode: str = "full",
 ) -> dict[str, Any]:
     """Fetch every record matching ``query`` into ``raw_run``; complete only if all counts reconcile.
 
     ``mindate``/``maxdate`` (``YYYY/MM/DD``, entry date, inclusive) limit the run, e.g. for an
-    incremental refresh; give one and the other defaults to the open end. Safe to call again on
-    the same run: earlier pages are dropped first, so a run never mixes two snapshots.
+    incremental refresh; give one and the other defaults to the open end. ``mode`` (full /
+    incremental) is recorded in the manifest: only a full run's absences mean a record left the
+    query's answer. Safe to call again on the same run: earlier pages are dropped first, so a run
+    never mixes two snapshots.
     """
     if not query or not query.strip():
         raise FetchError("PubMed query is empty")
@@ -362,6 +365,7 @@ def fetch_run(
         {
             "started_at": started_at,
             "query": query,
+            "mode": mode,
             "request_params": {
                 "db": "pubmed",
                 "term": query,

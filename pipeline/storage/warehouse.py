@@ -20,6 +20,7 @@ import pyarrow as pa
 from pipeline.config import Settings
 from pipeline.errors import WarehouseError
 from pipeline.storage.warehouse_checks import data_checks, documentation_checks, run_checks
+from pipeline.storage.warehouse_runs import register_run_metadata
 from pipeline.storage.warehouse_sources import SourceTable, register_sources
 from pipeline.storage.warehouse_sql import (
     SqlFile,
@@ -73,6 +74,7 @@ def _build_into(path: Path, settings: Settings, sql_files: list[SqlFile]) -> Bui
     try:
         tables = register_sources(con, settings.parquet_dir)
         _require_classified_runs(tables)
+        register_run_metadata(con, settings)
         _register_config_classes(con, settings)
         run_sql_files(con, sql_files)
         checks = data_checks(list(settings.treatment_classes)) + documentation_checks()

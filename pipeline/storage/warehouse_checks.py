@@ -118,6 +118,7 @@ def data_checks(class_names: Sequence[str]) -> list[Check]:
             "SELECT nct_id FROM evidence_trials EXCEPT SELECT nct_id FROM trials",
         ),
         *publication_checks(),
+        *refresh_checks(),
     ]
 
 
@@ -164,6 +165,59 @@ def publication_checks() -> list[Check]:
     ]
 
 
+CHANGE_KINDS = ("added", "changed", "removed")
+
+# When the newest ClinicalTrials.gov run with data was a full pull, the current trials are exactly
+# what it returned: their number must be the totalCount the API announced for it.
+CTGOV_RECONCILED = """
+WITH latest AS (SELECT max(run_id) AS run_id FROM src_ctgov_trials),
+full_run AS (
+    SELECT r.run_id, r.total_count FROM src_raw_runs AS r JOIN latest AS l USING (run_id)
+    WHERE r.source = 'ctgov' AND r.mode = 'full'
+)
+SELECT run_id || ': totalCount ' || total_count || ' but ' || (SELECT count(*) FROM trials) || ' trials'
+FROM full_run WHERE total_count <> (SELECT count(*) FROM trials)
+"""
+# The same for PubMed: ESearch's Count, minus the PMIDs the same pull returned and then deleted.
+PUBMED_RECONCILED = """
+WITH latest AS (
+    SELECT max(run_id) AS run_id FROM (
+        SELECT run_id FROM src_pubmed_publications UNION ALL SELECT run_id FROM src_pubmed_deleted_pmids)
+),
+full_run AS (
+    SELECT r.run_id, r.total_count FROM src_raw_runs AS r JOIN latest AS l USING (run_id)
+    WHERE r.source = 'pubmed' AND r.mode = 'full'
+),
+deleted AS (
+    SELECT count(DISTINCT p.pmid) AS n
+    FROM src_pubmed_publications AS p
+    JOIN src_pubmed_deleted_pmids AS d USING (pmid, run_id)
+    WHERE p.run_id = (SELECT run_id FROM full_run)
+)
+SELECT run_id || ': Count ' || total_count || ' minus ' || (SELECT n FROM deleted) || ' deleted but '
+    || (SELECT count(*) FROM publications) || ' publications'
+FROM full_run WHERE total_count - (SELECT n FROM deleted) <> (SELECT count(*) FROM publications)
+"""
+
+
+def refresh_checks() -> list[Check]:
+    """Removal, history, change and run tables, and the counts reconciled with the APIs' totals."""
+    return [
+        unique("removed_trials", "nct_id"),
+        unique("trial_status_history", "nct_id", "valid_from"),
+        unique("trial_changes", "nct_id"),
+        unique("runs", "run_id", "source"),
+        allowed("trial_changes", "change", CHANGE_KINDS, nullable=False),
+        *(not_null("trial_status_history", c) for c in ("nct_id", "valid_from", "run_id")),
+        Check(
+            "removed trials absent from trials",
+            "SELECT nct_id FROM removed_trials INTERSECT SELECT nct_id FROM trials",
+        ),
+        Check("trials reconcile with the newest full ClinicalTrials.gov pull", CTGOV_RECONCILED),
+        Check("publications reconcile with the newest full PubMed pull", PUBMED_RECONCILED),
+    ]
+
+
 def documentation_checks() -> list[Check]:
     """Every persistent table and column carries a comment, so the warehouse documents itself."""
     return [
@@ -181,10 +235,14 @@ def documentation_checks() -> list[Check]:
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, checks: Sequence[Check]) -> list[CheckFailure]:
-    """Run every check (not stopping at the first) so one build reports all that is wrong."""
+    """Run every check (not stopping at the first) so one build reports all that is wrong.
+
+    On ``con`` itself, not a cursor: the reconciliation checks read the relations registered on it.
+    Each result is fetched whole before the next query runs.
+    """
     failures = []
     for check in checks:
-        rows = con.cursor().execute(check.sql, list(check.params) or None).fetchall()
+        rows = con.execute(check.sql, list(check.params) or None).fetchall()
         if rows:
             examples = tuple(str(r[0]) for r in rows[:MAX_EXAMPLES])
             failures.append(CheckFailure(check.name, len(rows), examples))

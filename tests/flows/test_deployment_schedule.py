@@ -99,11 +99,6 @@ def test_invalid_schedule_is_rejected_at_config_load(tmp_path, schedule, key):
         load_config(write_config(tmp_path, f"schedule: {schedule}\n"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/config.py counts the cron fields only; `evidence serve` re-checks with Prefect's "
-    "validator (pipeline.cli_serve.check_schedule), other commands accept '0 25 * * *'",
-)
 def test_out_of_range_cron_is_rejected_at_config_load(tmp_path):
     with pytest.raises(ConfigError, match=re.escape("schedule.cron")):
         load_config(write_config(tmp_path, 'schedule: {cron: "0 25 * * *"}\n'))

@@ -12,6 +12,8 @@ are documented or reported (see STACK-NOTES.md, "APIs"):
 - a later page whose parameters differ from its first page's is answered 400, as is an unknown token;
 - ``filter.advanced=AREA[LastUpdatePostDate]RANGE[YYYY-MM-DD,MAX]`` (or ``MIN``/a date at either
   end) filters on ``statusModule.lastUpdatePostDateStruct.date``; other expressions are answered 400;
+- ``filter.ids`` (NCT ids separated by commas or pipes) keeps only those studies, combined with the
+  other filters (AND), as the live API does;
 - ``query.cond`` is recorded but not applied unless ``match_condition=True`` (then a plain substring
   match over conditions, keywords and titles, far cruder than the live API's search): the study list
   *is* the recorded result of the query.
@@ -328,6 +330,10 @@ class CtgovRecordedServer:
         cond = args.get("query.cond")
         if self.match_condition and cond:
             studies = [s for s in studies if _matches_condition(s, cond)]
+        ids = args.get("filter.ids")
+        if ids is not None:
+            wanted = {i.strip().upper() for i in re.split(r"[,|]", ids) if i.strip()}
+            studies = [s for s in studies if _nct_id(s) in wanted]
         advanced = args.get("filter.advanced")
         if advanced:
             m = LAST_UPDATE_RANGE.match(advanced.strip())

@@ -31,6 +31,10 @@ ANALYST_TABLES = {
     "evidence_trials",
     "warehouse_runs",
     "warehouse_builds",
+    "removed_trials",
+    "trial_status_history",
+    "trial_changes",
+    "runs",
 }
 
 

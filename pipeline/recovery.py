@@ -1,0 +1,70 @@
+"""Bringing the Parquet tables level with the raw zone before a refresh builds anything.
+
+A run killed after its fetch completed leaves a complete raw run (manifest written) whose Parquet or
+classifier partitions are missing, half published (the normaliser renames one table at a time) or
+older than the manifest. Those are re-normalised and re-classified here, so the data that run paid
+for is used. A raw run without a manifest was cut off mid-fetch: it is never read, only reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.normalise.ctgov_schemas import TABLES as CTGOV_TABLES
+from pipeline.normalise.pubmed_schemas import TABLES as PUBMED_TABLES
+from pipeline.storage.parquet_partition import PART_FILE, partition_dir
+from pipeline.storage.raw_zone import MANIFEST, RawRun, RawZone
+
+# Per source: the tables the normaliser writes, the record table and the classifier's table.
+RECORD_TABLES = {"ctgov": (tuple(CTGOV_TABLES), "trials", "trial_classes")}
+RECORD_TABLES["pubmed"] = (tuple(PUBMED_TABLES), "publications", "publication_classes")
+
+
+@dataclass(frozen=True)
+class StaleRun:
+    source: str
+    run_id: str
+    needs_normalise: bool  # False: only the classifier output is missing or older than the records
+
+
+def stale_runs(settings: Settings, sources: tuple[str, ...]) -> list[StaleRun]:
+    """Complete raw runs whose partitions are missing or older than their manifest, oldest first."""
+    zone = RawZone(settings.raw_dir)
+    found = []
+    for source in sources:
+        tables, records, classes = RECORD_TABLES[source]
+        root = settings.parquet_dir / source
+        for run in zone.complete_runs(source):
+            manifest_time = (run.path / MANIFEST).stat().st_mtime
+            times = {t: _part_mtime(root, t, run.run_id) for t in (*tables, classes)}
+            if any(times[t] is None or times[t] < manifest_time for t in tables):
+                found.append(StaleRun(source, run.run_id, needs_normalise=True))
+            elif times[classes] is None or times[classes] < (times[records] or 0):
+                found.append(StaleRun(source, run.run_id, needs_normalise=False))
+    return found
+
+
+def incomplete_raw_runs(
+    settings: Settings, sources: tuple[str, ...], exclude: str | None = None
+) -> list[str]:
+    """``source:run_id`` of raw runs without a manifest (never used), except the run now fetching."""
+    zone = RawZone(settings.raw_dir)
+    return [
+        f"{source}:{run.run_id}"
+        for source in sources
+        for run in zone.runs(source)
+        if not run.complete and run.run_id != exclude and _has_pages(run)
+    ]
+
+
+def _has_pages(run: RawRun) -> bool:
+    return any(run.path.iterdir())
+
+
+def _part_mtime(root: Path, table: str, run_id: str) -> float | None:
+    try:
+        return (partition_dir(root, table, run_id) / PART_FILE).stat().st_mtime
+    except FileNotFoundError:
+        return None

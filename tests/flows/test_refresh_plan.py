@@ -1,0 +1,126 @@
+"""Planning a refresh: when a source is pulled in full, what an incremental pull asks the APIs for,
+and the run report rendered for the Prefect artifact."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import orjson
+
+from pipeline.config import Settings
+from pipeline.incremental import SourcePlan, plan_sources
+from pipeline.run_report import to_markdown
+from pipeline.storage.run_log import RunLog
+
+TODAY = date(2026, 11, 21)
+
+
+def settings_for(tmp_path: Path, **incremental: object) -> Settings:
+    return Settings.model_validate(
+        {
+            "storage": {"data_dir": str(tmp_path / "data")},
+            "warehouse": {"path": str(tmp_path / "evidence.duckdb")},
+            "incremental": {"drift_slice_min": 2, "reread_within_days": 10, **incremental},
+            "treatment_classes": {"triptan": {"label": "Triptans", "terms": ["sumatriptan"]}},
+        }
+    )
+
+
+def succeeded(settings: Settings, run_id: str, **sources: dict) -> None:
+    """A succeeded run record, started on the day its id says (the log stamps the real clock)."""
+    log = RunLog(settings.storage.data_dir)
+    log.start(run_id, "full", sources)
+    log.finish(run_id, "succeeded")
+    path = log.path(run_id)
+    record = orjson.loads(path.read_bytes())
+    record["started_at"] = f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T03:00:00.000Z"
+    path.write_bytes(orjson.dumps(record))
+
+
+def warehouse_with_trials(settings: Settings, n: int) -> None:
+    with duckdb.connect(str(settings.warehouse.path)) as con:
+        con.execute("CREATE TABLE trials (nct_id VARCHAR, fetched_at TIMESTAMPTZ)")
+        con.execute(
+            "INSERT INTO trials SELECT printf('NCT%08d', i), TIMESTAMPTZ '2026-01-01' + to_days(i) "
+            "FROM range(?) AS t(i)",
+            [n],
+        )
+
+
+def test_first_run_and_forced_runs_are_full(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    assert plan_sources(settings, ("ctgov",), full=False, today=TODAY)["ctgov"].mode == "full"
+    succeeded(settings, "20261120T030000Z-aaaa", ctgov={"mode": "full", "watermark": "2026-11-19"})
+    warehouse_with_trials(settings, 30)
+    assert plan_sources(settings, ("ctgov",), full=True, today=TODAY)["ctgov"].reason.startswith(
+        "full pull requested"
+    )
+
+
+def test_incremental_pull_reaches_back_one_day_and_rereads_the_oldest(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    succeeded(settings, "20261120T030000Z-aaaa", ctgov={"mode": "full", "watermark": "2026-11-19"})
+    warehouse_with_trials(settings, 30)
+    plan = plan_sources(settings, ("ctgov",), full=False, today=TODAY)["ctgov"]
+    assert plan.mode == "incremental" and plan.since == "2026-11-18"
+    assert plan.ctgov_params() == {"filter.advanced": "AREA[LastUpdatePostDate]RANGE[2026-11-18,MAX]"}
+    assert plan.drift_ids == ("NCT00000000", "NCT00000001", "NCT00000002"), "ceil(30 / 10) oldest-read"
+    assert SourcePlan.from_record(plan.as_record()) == plan
+
+
+def test_a_stale_full_pull_forces_the_next_one_full(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, full_every_days=7)
+    succeeded(settings, "20261110T030000Z-aaaa", ctgov={"mode": "full", "watermark": "2026-11-09"})
+    succeeded(settings, "20261120T030000Z-bbbb", ctgov={"mode": "incremental", "watermark": "2026-11-19"})
+    warehouse_with_trials(settings, 3)
+    plan = plan_sources(settings, ("ctgov",), full=False, today=TODAY)["ctgov"]
+    assert plan.mode == "full" and "11 days ago" in plan.reason
+
+
+def test_pubmed_incremental_term_asks_for_entered_or_revised_records(tmp_path: Path) -> None:
+    plan = SourcePlan("pubmed", "incremental", "test", "2026-11-20", "2026-11-19")
+    assert plan.pubmed_term("migraine[MeSH Terms]") == (
+        '(migraine[MeSH Terms]) AND ("2026/11/19"[EDAT] : "3000"[EDAT] OR "2026/11/19"[MDAT] : "3000"[MDAT])'
+    )
+    assert SourcePlan("pubmed", "full", "test").pubmed_term("q") == "q"
+
+
+def test_report_markdown_lists_classes_and_changes() -> None:
+    report = {
+        "run_id": "20261121T030000Z-aaaa",
+        "built_at": "2026-11-21 03:05:00+00",
+        "n_trials": 47,
+        "n_publications": 49,
+        "n_removed_trials_total": 1,
+        "baseline_run_id": "20261120T030000Z-bbbb",
+        "changes": {"added": 1, "changed": 1, "removed": 0},
+        "classes": [
+            {
+                "treatment_class": "cgrp",
+                "label": "CGRP",
+                "n_trials": 13,
+                "n_with_results": 2,
+                "n_publications": 5,
+                "added": 0,
+                "changed": 1,
+                "removed": 0,
+            },
+        ],
+        "listed_changes": [
+            {
+                "change": "changed",
+                "nct_id": "NCT04408794",
+                "title": "A | trial",
+                "previous_status": "RECRUITING",
+                "status": "TERMINATED",
+                "fields": "overall_status",
+                "classes": "cgrp, gepant",
+            },
+        ],
+    }
+    text = to_markdown(report)
+    assert "| CGRP (`cgrp`) | 13 | 2 | 5 | 0 | 1 | 0 |" in text
+    assert "RECRUITING → TERMINATED" in text and "A / trial" in text
+    assert "1 added, 1 changed, 0 removed" in text and "since run 20261120T030000Z-bbbb" in text
