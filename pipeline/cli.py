@@ -78,7 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     query = sub.add_parser("query", help="run one read-only SQL statement against the warehouse")
     query.add_argument("sql", help='e.g. "SELECT * FROM evidence"')
-    query.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
+    query.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        help="output format (default: table on a terminal, csv when piped)",
+    )
     return parser
 
 
@@ -184,11 +188,12 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.storage.warehouse_query import run_query
 
     columns, rows = run_query(settings.warehouse.path, args.sql)
-    if args.format == "csv":
+    fmt = args.format or ("table" if sys.stdout.isatty() else "csv")
+    if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows(rows)
-    elif args.format == "json":
+    elif fmt == "json":
         sys.stdout.write(
             json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, indent=1)
         )
