@@ -118,7 +118,7 @@ class IncrementalSettings(Strict):
     # ceil(trials / reread_within_days) trials, and at least drift_slice_min of them.
     reread_within_days: Annotated[int, Field(ge=1)] = 30
     drift_slice_min: Annotated[int, Field(ge=0)] = 20
-    drift_ids_per_request: Annotated[int, Field(ge=1, le=500)] = 100
+    drift_ids_per_request: Annotated[int, Field(ge=1, le=500)] = 300
 
 
 class ScheduleSettings(Strict):

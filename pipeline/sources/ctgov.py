@@ -28,8 +28,10 @@ logger = logging.getLogger(__name__)
 SOURCE = "ctgov"
 # Set by the client on every page; letting extra_params change them would break paging or counting.
 RESERVED_PARAMS = frozenset({"query.cond", "pageSize", "countTotal", "format", "pageToken"})
-# NCT ids per drift request: keeps the GET URL short (13 characters per id).
-DRIFT_IDS_PER_REQUEST = 100
+# NCT ids per drift request. Each id costs 14 URL characters (11 + an encoded comma), so 300 ids keep the
+# GET URL near 4.3 KB, well under the 8 KB many servers and proxies accept, while a 50,000-trial drift
+# slice (1,667 ids) takes 6 requests instead of 17: at the live API's 1 request/s that is 11 s a night.
+DRIFT_IDS_PER_REQUEST = 300
 
 
 @dataclass(frozen=True)

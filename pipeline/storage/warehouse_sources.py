@@ -4,6 +4,11 @@ The SQL never sees a file path: Python lists the partitions, checks them against
 registers one relation per table, so adding a source is one entry in SOURCES plus its SQL files. A table
 with no partitions yet (no study has results) becomes an empty relation of the right types, so the SQL
 runs unchanged.
+
+The partitions are scanned by DuckDB's own Parquet reader through a temporary view (parallel, with
+projection and filter pushdown), not through a Python Arrow dataset: that halves the build. The view
+unions the files BY NAME with an empty relation of the Arrow schema, so a column an older file lacks
+reads as NULL with the schema's type, exactly as before. Temporary views never reach the warehouse file.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from pipeline.errors import WarehouseError
@@ -28,6 +32,7 @@ SOURCES: dict[str, dict[str, pa.Schema]] = {
     "pubmed": {**PUBMED_TABLES, "publication_classes": PUBLICATION_CLASSES},
 }
 PARTITION_PREFIX = "run_id="
+SCHEMA_SUFFIX = "__schema"  # the empty typed relation each source view is unioned with
 
 
 @dataclass(frozen=True)
@@ -81,13 +86,32 @@ def register_sources(
             files, run_ids = find_partitions(parquet_dir / source / table)
             for path in files:
                 check_file_schema(path, schema)
-            if files:
-                data: ds.Dataset | pa.Table = ds.dataset(
-                    [str(f) for f in files], schema=schema, format="parquet"
-                )
-            else:
-                data = schema.empty_table()
             name = relation_name(source, table)
-            con.register(name, data)
+            if files:
+                con.register(name + SCHEMA_SUFFIX, schema.empty_table())
+                types = con.execute(f"DESCRIBE {name}{SCHEMA_SUFFIX}").fetchall()
+                con.execute(_scan_view_sql(name, [(row[0], row[1]) for row in types], files))
+            else:
+                con.register(name, schema.empty_table())
             found.append(SourceTable(source, table, name, files, run_ids))
     return found
+
+
+def _scan_view_sql(name: str, columns: list[tuple[str, str]], files: tuple[Path, ...]) -> str:
+    """A temporary view reading ``files`` natively, with exactly the schema's columns and DuckDB types
+    (``columns``: name and type as DESCRIBE gives them for the schema's empty relation)."""
+    select = ", ".join(f"CAST({_quoted_identifier(c)} AS {t}) AS {_quoted_identifier(c)}" for c, t in columns)
+    paths = ", ".join(_string_literal(str(f)) for f in files)
+    return (
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {select} FROM ("
+        f"SELECT * FROM {name}{SCHEMA_SUFFIX} UNION ALL BY NAME "
+        f"SELECT * FROM read_parquet([{paths}], union_by_name = true))"
+    )
+
+
+def _quoted_identifier(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _string_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
