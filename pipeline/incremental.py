@@ -15,13 +15,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.config import Settings
+from pipeline.normalise.ctgov_rereads import REREADS_TABLE
 from pipeline.storage.parquet_partition import partition_dir
 from pipeline.storage.run_log import RunLog
 from pipeline.storage.warehouse_query import read_only_connection
+from pipeline.storage.warehouse_sources import find_partitions
 
 Mode = Literal["full", "incremental"]
 CTGOV = "ctgov"
@@ -107,17 +110,32 @@ def _plan(
 
 
 def drift_slice(settings: Settings) -> list[str]:
-    """The trials read longest ago: enough that every trial is re-read within reread_within_days."""
+    """The trials read longest ago: enough that every trial is re-read within reread_within_days.
+
+    A trial was last read when its current version was fetched or, if later, when a drift re-read
+    found it unchanged (the normaliser records those in the ``rereads`` Parquet table, not as versions).
+    """
     cfg = settings.incremental
+    files, _ = find_partitions(settings.parquet_dir / CTGOV / REREADS_TABLE)
     with read_only_connection(settings.warehouse.path) as con:
         (n_trials,) = con.cursor().execute("SELECT count(*) FROM trials").fetchone()
         size = max(cfg.drift_slice_min, math.ceil(n_trials / cfg.reread_within_days))
-        rows = (
-            con.cursor()
-            .execute("SELECT nct_id FROM trials ORDER BY fetched_at, nct_id LIMIT ?", [size])
-            .fetchall()
-        )
+        if not files:
+            sql = "SELECT nct_id FROM trials ORDER BY fetched_at, nct_id LIMIT ?"
+        else:
+            # The warehouse connection may not read files: the re-reads come in as an Arrow table.
+            con.register("rereads", pa.concat_tables(_read_rereads(f) for f in files))
+            sql = (
+                "WITH r AS (SELECT nct_id, max(fetched_at) AS fetched_at FROM rereads GROUP BY nct_id) "
+                "SELECT t.nct_id FROM trials AS t LEFT JOIN r USING (nct_id) "
+                "ORDER BY greatest(t.fetched_at, coalesce(r.fetched_at, t.fetched_at)), t.nct_id LIMIT ?"
+            )
+        rows = con.execute(sql, [size]).fetchall()  # the registration is per connection, not cursor
     return [r[0] for r in rows]
+
+
+def _read_rereads(path: Path) -> pa.Table:
+    return pq.read_table(path, columns=["nct_id", "fetched_at"])
 
 
 def watermark_after(settings: Settings, source: str, run_id: str, started_at: str) -> str:

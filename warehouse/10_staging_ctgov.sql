@@ -9,6 +9,14 @@
 -- returns just what changed). A trial last seen in a run older than the newest full run that has
 -- data is removed: left out of every current table and listed in removed_trials, removed by the
 -- first full run after its last sighting. A later run that returns it brings it back.
+-- Every read of a trial: its stored versions plus the drift re-reads that found it unchanged (those
+-- are recorded in src_ctgov_rereads instead of as a new identical version). A run counts as having
+-- returned a trial, and as the latest run, whichever of the two it wrote.
+CREATE TEMP VIEW stg_ctgov_reads AS
+SELECT nct_id, run_id, fetched_at, data_timestamp FROM src_ctgov_trials
+UNION ALL
+SELECT nct_id, run_id, fetched_at, data_timestamp FROM src_ctgov_rereads;
+
 CREATE TEMP VIEW stg_ctgov_full_runs AS
 SELECT r.run_id, r.started_at
 FROM src_raw_runs AS r
@@ -16,14 +24,17 @@ WHERE r.source = 'ctgov' AND r.mode = 'full'
   AND r.run_id IN (SELECT DISTINCT run_id FROM src_ctgov_trials);
 
 CREATE TEMP VIEW stg_ctgov_sightings AS
-SELECT nct_id, min(run_id) AS first_seen_run, max(run_id) AS last_seen_run
-FROM src_ctgov_trials
+SELECT
+    nct_id, min(run_id) AS first_seen_run, max(run_id) AS last_seen_run,
+    arg_max(fetched_at, run_id) AS last_seen_at
+FROM stg_ctgov_reads
 GROUP BY nct_id;
 
 CREATE TEMP VIEW stg_ctgov_removed AS
 SELECT
     s.nct_id,
     s.last_seen_run,
+    s.last_seen_at,
     (SELECT min(f.run_id) FROM stg_ctgov_full_runs AS f WHERE f.run_id > s.last_seen_run) AS removed_in_run
 FROM stg_ctgov_sightings AS s
 WHERE s.last_seen_run < (SELECT max(run_id) FROM stg_ctgov_full_runs);

@@ -9,11 +9,12 @@ SELECT
     t.overall_status AS last_overall_status,
     t.last_update_post_date AS last_update_post_date,
     r.last_seen_run,
-    t.fetched_at AS last_fetched_at,
+    r.last_seen_at AS last_fetched_at,
     r.removed_in_run,
     CAST(f.started_at AS TIMESTAMPTZ) AS removed_at
 FROM stg_ctgov_removed AS r
-JOIN src_ctgov_trials AS t ON t.nct_id = r.nct_id AND t.run_id = r.last_seen_run
+-- The last version stored up to that run (an unchanged drift re-read stores none of its own).
+JOIN src_ctgov_trials AS t ON t.nct_id = r.nct_id AND t.run_id <= r.last_seen_run
 LEFT JOIN stg_ctgov_full_runs AS f ON f.run_id = r.removed_in_run
-QUALIFY row_number() OVER (PARTITION BY r.nct_id ORDER BY t.fetched_at DESC) = 1
+QUALIFY row_number() OVER (PARTITION BY r.nct_id ORDER BY t.fetched_at DESC, t.run_id DESC) = 1
 ORDER BY r.nct_id;

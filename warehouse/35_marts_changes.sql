@@ -6,10 +6,10 @@
 
 CREATE TEMP VIEW stg_changes_runs AS
 SELECT
-    (SELECT max(run_id) FROM src_ctgov_trials) AS run_id,
+    (SELECT max(run_id) FROM stg_ctgov_reads) AS run_id,
     (SELECT max(l.run_id) FROM src_run_log AS l
      WHERE l.status = 'succeeded' AND l.source = 'ctgov'
-       AND l.run_id < (SELECT max(run_id) FROM src_ctgov_trials)) AS baseline_run_id;
+       AND l.run_id < (SELECT max(run_id) FROM stg_ctgov_reads)) AS baseline_run_id;
 
 -- The current version of every trial as of the baseline, with removals as of the baseline applied.
 CREATE TEMP TABLE stg_baseline_trials AS

@@ -10,7 +10,7 @@ SELECT
     max(s.fetched_at) AS last_fetched_at,
     count(DISTINCT s.nct_id) AS n_records,
     count(DISTINCT c.nct_id) AS n_current_records
-FROM src_ctgov_trials AS s
+FROM stg_ctgov_reads AS s
 LEFT JOIN stg_ctgov_current_runs AS c USING (nct_id, run_id)
 GROUP BY s.run_id
 ORDER BY s.run_id;

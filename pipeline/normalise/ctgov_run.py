@@ -14,8 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import RawZoneError
-from pipeline.normalise.ctgov_schemas import TABLES
-from pipeline.normalise.ctgov_tables import PageTables, build_page_tables
+from pipeline.normalise.ctgov_rereads import (
+    REREADS_TABLE,
+    is_drift_page,
+    rereads_table,
+    stored_hashes,
+)
+from pipeline.normalise.ctgov_schemas import REREADS, TABLES
+from pipeline.normalise.ctgov_tables import KeepStudy, PageTables, build_page_tables
 from pipeline.normalise.provenance import Provenance
 from pipeline.storage.parquet_partition import PartitionWriter
 from pipeline.storage.raw_zone import RawRun
@@ -29,10 +35,12 @@ class NormaliseSummary:
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
     unknown_values: Counter[str] = field(default_factory=Counter)  # "overallStatus=FOO" -> occurrences
     unparseable_dates: Counter[str] = field(default_factory=Counter)  # "start_date=Spring 2015" -> count
+    n_unchanged_rereads: int = 0  # drift re-reads identical to the stored version: recorded, not rows
 
     def add(self, page: PageTables) -> None:
         self.n_pages += 1
         self.n_studies += page.n_studies
+        self.n_unchanged_rereads += len(page.skipped)
         for name, table in page.tables.items():
             self.rows[name] += table.num_rows
         self.unknown_values.update(page.unknown_values)
@@ -45,6 +53,7 @@ class NormaliseSummary:
             "n_pages": self.n_pages,
             "n_studies": self.n_studies,
             "rows": dict(self.rows),
+            "n_unchanged_rereads": self.n_unchanged_rereads,
             "unknown_values": dict(self.unknown_values.most_common()),
             "unparseable_dates": dict(self.unparseable_dates.most_common()),
         }
@@ -54,7 +63,8 @@ def normalise_run(raw_run: RawRun, parquet_root: Path) -> NormaliseSummary:
     """Write ``<parquet_root>/<table>/run_id=<run_id>/part-00000.parquet`` for every table.
 
     ``parquet_root`` is ``settings.parquet_dir / "ctgov"``. Normalising a run again replaces its
-    partitions; on any error no partition of this run changes.
+    partitions; on any error no partition of this run changes. Drift re-reads identical to their
+    stored version go to the ``rereads`` table only (see ``ctgov_rereads``).
     """
     if not raw_run.complete:
         raise RawZoneError(f"raw run {raw_run.path} is incomplete (no manifest.json): not normalised")
@@ -63,13 +73,24 @@ def normalise_run(raw_run: RawRun, parquet_root: Path) -> NormaliseSummary:
         raise RawZoneError(f"raw run {raw_run.path} is not marked complete in its manifest: not normalised")
     data_timestamp = manifest.get("data_timestamp")
     summary = NormaliseSummary(run_id=raw_run.run_id)
-    with PartitionWriter(parquet_root, raw_run.run_id, TABLES) as writer:
+    unchanged = _unchanged_filter(raw_run, parquet_root)
+    with PartitionWriter(parquet_root, raw_run.run_id, {**TABLES, REREADS_TABLE: REREADS}) as writer:
         for record, body in raw_run.iter_bodies(kind="page"):
             provenance = Provenance(raw_run.run_id, _fetched_at(raw_run, record.fetched_at), data_timestamp)
-            page = build_page_tables(body, provenance, f"{raw_run.path / record.file}")
+            keep = unchanged if is_drift_page(record.file) else None
+            page = build_page_tables(body, provenance, f"{raw_run.path / record.file}", keep)
             writer.write(page.tables)
+            writer.write({REREADS_TABLE: rereads_table(page.skipped, provenance)})
             summary.add(page)
     return summary
+
+
+def _unchanged_filter(raw_run: RawRun, parquet_root: Path) -> KeepStudy | None:
+    """For a run with drift pages: keep a drift study unless it equals its stored current version."""
+    if not any(is_drift_page(p.file) for p in raw_run.pages() if p.kind == "page"):
+        return None
+    stored = stored_hashes(raw_run, parquet_root)
+    return lambda nct_id, digest: stored.get(nct_id) != digest
 
 
 def _fetched_at(raw_run: RawRun, value: str) -> datetime:

@@ -65,6 +65,9 @@ TRIALS = _schema(
         pa.field("keywords", STR_LIST),
         pa.field("has_results", pa.bool_(), nullable=False),
         pa.field("unknown_values", STR_LIST),
+        # sha256 of the study's JSON as received: a drift re-read with the same hash is not a new
+        # version (see ctgov_rereads). Nullable: partitions written before it read as NULL.
+        pa.field("content_sha256", pa.string()),
     ]
 )
 
@@ -199,6 +202,15 @@ TRIAL_CLASSES = _schema(
         pa.field("matched_field", pa.string(), nullable=False),
         pa.field("matched_term", pa.string(), nullable=False),
         pa.field("matched_text", pa.string()),
+    ]
+)
+
+# Drift re-reads whose study was identical to its stored version: only the fact that it was read (the
+# drift planner picks the oldest-read trials), not a new version. Written beside TABLES by the normaliser.
+REREADS = _schema(
+    [
+        pa.field("nct_id", pa.string(), nullable=False),
+        pa.field("content_sha256", pa.string(), nullable=False),
     ]
 )
 

@@ -28,6 +28,7 @@ from typing import Any, Literal
 import duckdb
 
 from pipeline.errors import ExportError
+from pipeline.gc_pause import gc_paused
 from pipeline.storage.warehouse_query import read_only_connection
 from pipeline.storage.warehouse_sql import first_line
 
@@ -88,7 +89,7 @@ def export_evidence_trials(
 ) -> ExportSummary:
     """Write evidence_trials (optionally one class) to out_path, replacing it only on success."""
     names = [name for name, _ in EXPORT_COLUMNS]
-    with read_only_connection(warehouse_path, ExportError) as con:
+    with gc_paused(), read_only_connection(warehouse_path, ExportError) as con:
         try:
             if treatment_class is not None:
                 _require_class(con, treatment_class)
@@ -103,7 +104,8 @@ def export_evidence_trials(
                 f"cannot read evidence_trials from {warehouse_path} (rebuild the warehouse?): "
                 f"{first_line(str(exc))}"
             ) from None
-    _write_atomically(out_path, names, (_format_row(r) for r in rows))
+    with gc_paused():  # the rows are acyclic tuples: see pipeline.gc_pause
+        _write_atomically(out_path, names, (_format_row(r) for r in rows))
     return ExportSummary(out_path, len(rows), treatment_class, tuple(names))
 
 

@@ -170,7 +170,7 @@ CHANGE_KINDS = ("added", "changed", "removed")
 # When the newest ClinicalTrials.gov run with data was a full pull, the current trials are exactly
 # what it returned: their number must be the totalCount the API announced for it.
 CTGOV_RECONCILED = """
-WITH latest AS (SELECT max(run_id) AS run_id FROM src_ctgov_trials),
+WITH latest AS (SELECT max(run_id) AS run_id FROM stg_ctgov_reads),
 full_run AS (
     SELECT r.run_id, r.total_count FROM src_raw_runs AS r JOIN latest AS l USING (run_id)
     WHERE r.source = 'ctgov' AND r.mode = 'full'

@@ -21,14 +21,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.errors import WarehouseError
+from pipeline.normalise.ctgov_schemas import REREADS, TRIAL_CLASSES
 from pipeline.normalise.ctgov_schemas import TABLES as CTGOV_TABLES
-from pipeline.normalise.ctgov_schemas import TRIAL_CLASSES
 from pipeline.normalise.pubmed_class_schema import PUBLICATION_CLASSES
 from pipeline.normalise.pubmed_schemas import TABLES as PUBMED_TABLES
 
 # Source (the folder under data_dir/parquet/) -> table folder -> schema.
 SOURCES: dict[str, dict[str, pa.Schema]] = {
-    "ctgov": {**CTGOV_TABLES, "trial_classes": TRIAL_CLASSES},
+    "ctgov": {**CTGOV_TABLES, "rereads": REREADS, "trial_classes": TRIAL_CLASSES},
     "pubmed": {**PUBMED_TABLES, "publication_classes": PUBLICATION_CLASSES},
 }
 PARTITION_PREFIX = "run_id="

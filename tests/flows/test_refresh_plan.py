@@ -3,15 +3,18 @@ and the run report rendered for the Prefect artifact."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from pipeline.config import Settings
 from pipeline.incremental import SourcePlan, plan_sources
+from pipeline.normalise.ctgov_schemas import REREADS
 from pipeline.run_report import to_markdown
+from pipeline.storage.parquet_partition import write_partition
 from pipeline.storage.run_log import RunLog
 
 TODAY = date(2026, 11, 21)
@@ -68,6 +71,22 @@ def test_incremental_pull_reaches_back_one_day_and_rereads_the_oldest(tmp_path: 
     assert plan.ctgov_params() == {"filter.advanced": "AREA[LastUpdatePostDate]RANGE[2026-11-18,MAX]"}
     assert plan.drift_ids == ("NCT00000000", "NCT00000001", "NCT00000002"), "ceil(30 / 10) oldest-read"
     assert SourcePlan.from_record(plan.as_record()) == plan
+
+
+def test_trials_found_unchanged_by_a_drift_reread_count_as_read_then(tmp_path: Path) -> None:
+    """Unchanged re-reads are only in the rereads Parquet table: the next slice moves past them."""
+    settings = settings_for(tmp_path)
+    succeeded(settings, "20261120T030000Z-aaaa", ctgov={"mode": "full", "watermark": "2026-11-19"})
+    warehouse_with_trials(settings, 30)
+    read = datetime(2026, 11, 20, 3, tzinfo=UTC)
+    rows = [
+        {"nct_id": f"NCT0000000{i}", "content_sha256": "h", "run_id": "r", "fetched_at": read} for i in (0, 2)
+    ]
+    write_partition(
+        settings.parquet_dir / "ctgov", "rereads", "r", REREADS, [pa.Table.from_pylist(rows, schema=REREADS)]
+    )
+    plan = plan_sources(settings, ("ctgov",), full=False, today=TODAY)["ctgov"]
+    assert plan.drift_ids == ("NCT00000001", "NCT00000003", "NCT00000004")
 
 
 def test_a_stale_full_pull_forces_the_next_one_full(tmp_path: Path) -> None:
