@@ -10,40 +10,20 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from pipeline.config import HttpSettings
 from pipeline.errors import FetchError
 from pipeline.http.client import HttpClient
 from pipeline.http.retry import InvalidBody
 from tests.servers.fake_clock import FakeClock
+from tests.servers.http_test_client import UA, sequence
+from tests.servers.http_test_client import make_client as _make_client
 
-UA = "migraine-evidence-pipeline/test (post tests)"
 KEY = "s3cr3t-key-0123456789"
 EMAIL = "me@example.org"
 FORM = {"db": "pubmed", "term": "migraine[MeSH Terms] AND erenumab[tiab]", "api_key": KEY, "email": EMAIL}
 
 
 def make_client(clock: FakeClock, **overrides: float) -> HttpClient:
-    settings = HttpSettings(
-        **{
-            "timeout_seconds": 5.0,
-            "requests_per_second": 1000.0,
-            "max_attempts": 3,
-            "backoff_initial_seconds": 1.0,
-            "backoff_max_seconds": 30.0,
-            **overrides,
-        }
-    )
-    return HttpClient(settings, UA, sleep=clock.sleep, clock=clock)
-
-
-def sequence(*responses: Response):
-    """Answers in the given order, then repeats the last one."""
-    queue = list(responses)
-
-    def handler(_request: Request) -> Response:
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    return handler
+    return _make_client(clock, **{"max_attempts": 3, **overrides})
 
 
 def echo_form(status: int):

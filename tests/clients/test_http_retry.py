@@ -13,37 +13,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from pipeline.config import HttpSettings
 from pipeline.errors import FetchError
-from pipeline.http.client import HttpClient
 from pipeline.http.retry import InvalidBody
 from tests.servers.fake_clock import FakeClock
-
-UA = "migraine-evidence-pipeline/test (retry tests)"
-
-
-def make_client(clock: FakeClock, **overrides: float) -> HttpClient:
-    settings = HttpSettings(
-        **{
-            "timeout_seconds": 5.0,
-            "requests_per_second": 1000.0,
-            "max_attempts": 4,
-            "backoff_initial_seconds": 1.0,
-            "backoff_max_seconds": 30.0,
-            **overrides,
-        }
-    )
-    return HttpClient(settings, UA, sleep=clock.sleep, clock=clock)
-
-
-def sequence(*responses: Response):
-    """A handler answering with the given responses in order, then repeating the last one."""
-    queue = list(responses)
-
-    def handler(_request: Request) -> Response:
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    return handler
+from tests.servers.http_test_client import UA, make_client, sequence
 
 
 def ok_json(data: object) -> Response:
