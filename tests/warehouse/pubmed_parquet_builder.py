@@ -13,13 +13,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from ctgov_parquet_builder import FETCHED_1, RUN_1, Rows, trial, trial_class, write_run
+from ctgov_parquet_builder import FETCHED_1, RUN_1, Rows, make_settings, trial, trial_class, write_run
 
 from pipeline.config import Settings
 from pipeline.normalise.pubmed_schemas import TABLES
 from pipeline.steps import classify_pubmed
+from pipeline.storage.warehouse import build_warehouse
 
 PUBMED_RUN_1 = "20260101T040000Z-cccc"
 PUBMED_RUN_2 = "20260201T040000Z-dddd"
@@ -277,3 +279,19 @@ def write_both_sources(settings: Settings) -> None:
     write_run(settings.parquet_dir, RUN_1, FETCHED_1, ctgov_run(), "2025-12-31T22:00:00")
     write_pubmed_run(settings, PUBMED_RUN_1, PUBMED_FETCHED_1, pubmed_run_1())
     write_pubmed_run(settings, PUBMED_RUN_2, PUBMED_FETCHED_2, pubmed_run_2())
+
+
+def build_both_sources(tmp_dir: Path) -> Settings:
+    """A warehouse built from the ctgov run plus the first PubMed run, for read-only tests."""
+    settings = make_settings(tmp_dir, **CLASSES)
+    write_both_sources(settings)
+    build_warehouse(settings)
+    return settings
+
+
+def query(settings: Settings, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(settings.warehouse.path), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()

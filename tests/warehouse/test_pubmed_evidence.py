@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import pytest
 from ctgov_parquet_builder import FETCHED_1, RUN_1, make_settings, write_run
 from pubmed_parquet_builder import (
@@ -18,10 +16,11 @@ from pubmed_parquet_builder import (
     PREEMPT_1,
     PUBMED_FETCHED_1,
     PUBMED_RUN_1,
+    build_both_sources,
     ctgov_run,
     pubmed_run_1,
+    query,
     registry_id,
-    write_both_sources,
     write_pubmed_run,
 )
 
@@ -30,20 +29,9 @@ from pipeline.storage.export_csv import export_evidence_trials
 from pipeline.storage.warehouse import build_warehouse
 
 
-def query(settings: Settings, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(settings.warehouse.path), read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = make_settings(tmp_path_factory.mktemp("evidence"), **CLASSES)
-    write_both_sources(settings)
-    build_warehouse(settings)
-    return settings
+    return build_both_sources(tmp_path_factory.mktemp("evidence"))
 
 
 def test_all_three_link_routes_with_their_results_flag(built: Settings) -> None:

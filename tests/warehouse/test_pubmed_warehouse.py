@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 from ctgov_parquet_builder import make_settings
 from pubmed_parquet_builder import (
@@ -18,7 +17,8 @@ from pubmed_parquet_builder import (
     PUBMED_RUN_2,
     REGAIN,
     REGAIN_PAPER,
-    write_both_sources,
+    build_both_sources,
+    query,
     write_pubmed_run,
 )
 
@@ -36,20 +36,9 @@ NEW_EVIDENCE_COLUMNS = (
 )
 
 
-def query(settings: Settings, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(settings.warehouse.path), read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = make_settings(tmp_path_factory.mktemp("pubmed"), **CLASSES)
-    write_both_sources(settings)
-    build_warehouse(settings)
-    return settings
+    return build_both_sources(tmp_path_factory.mktemp("pubmed"))
 
 
 def empty_run(**tables: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
