@@ -19,6 +19,9 @@ COMMENT ON COLUMN trials.primary_purpose IS 'Primary purpose, e.g. TREATMENT, PR
 COMMENT ON COLUMN trials.masking IS 'Blinding: NONE, SINGLE, DOUBLE, TRIPLE or QUADRUPLE.';
 COMMENT ON COLUMN trials.enrollment IS 'Number of participants (actual or anticipated, see enrollment_type).';
 COMMENT ON COLUMN trials.enrollment_type IS 'ACTUAL or ESTIMATED enrollment.';
+COMMENT ON COLUMN trials.start_date_raw IS 'Study start exactly as registered ("2015-07" keeps its month-only form).';
+COMMENT ON COLUMN trials.primary_completion_date_raw IS 'Primary completion date exactly as registered.';
+COMMENT ON COLUMN trials.completion_date_raw IS 'Study completion date exactly as registered.';
 COMMENT ON COLUMN trials.start_date IS 'Study start; a month- or year-only registry date is its first day (see start_date_precision).';
 COMMENT ON COLUMN trials.start_date_precision IS 'Precision of start_date as registered: day, month or year.';
 COMMENT ON COLUMN trials.start_date_type IS 'ACTUAL or ESTIMATED start date.';

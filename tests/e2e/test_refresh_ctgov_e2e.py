@@ -221,3 +221,15 @@ def test_console_script_end_to_end(tmp_path, studies):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "ClinicalTrials.gov records fetched: 47" in proc.stdout
     assert "Warehouse:" in proc.stdout and "CSV:" in proc.stdout
+
+
+def test_partial_dates_keep_the_registry_string(refreshed):
+    """A month-only registry date keeps its string and gains its first day plus a 'month' precision."""
+    rows = query(
+        refreshed["settings"].warehouse.path,
+        "SELECT start_date_raw, start_date, start_date_precision FROM trials "
+        "WHERE start_date_precision = 'month' LIMIT 1",
+    )
+    assert rows, "the recorded studies include month-only start dates"
+    raw, parsed, _ = rows[0]
+    assert len(raw) == 7 and parsed.isoformat() == f"{raw}-01"
