@@ -76,16 +76,8 @@ JOIN publications AS p USING (pmid)
 ORDER BY l.nct_id, length(l.pmid), l.pmid, l.link_source, l.reference_type;
 
 -- (class, publication) pairs: a publication matched by a class also counts for every ancestor class,
--- computed from the config of this build as for trials (stg_class_membership).
+-- computed from the config of this build (stg_class_ancestry) as for trials.
 CREATE TEMP TABLE stg_publication_class_membership AS
-WITH RECURSIVE ancestry(treatment_class, descendant) AS (
-    SELECT treatment_class, treatment_class FROM treatment_classes
-    UNION
-    SELECT tc.parent, a.descendant
-    FROM ancestry AS a
-    JOIN treatment_classes AS tc ON tc.treatment_class = a.treatment_class
-    WHERE tc.parent IS NOT NULL
-)
 SELECT DISTINCT a.treatment_class, c.pmid
 FROM publication_classes AS c
-JOIN ancestry AS a ON a.descendant = c.treatment_class;
+JOIN stg_class_ancestry AS a ON a.descendant = c.treatment_class;

@@ -30,18 +30,6 @@ FROM upto
 WHERE nct_id NOT IN (SELECT nct_id FROM gone)
 QUALIFY row_number() OVER (PARTITION BY nct_id ORDER BY fetched_at DESC, run_id DESC) = 1;
 
--- Class ancestry, to list a trial under every ancestor of a matched class (as evidence_trials does).
-CREATE TEMP TABLE stg_changes_ancestry AS
-WITH RECURSIVE ancestry(treatment_class, descendant) AS (
-    SELECT treatment_class, treatment_class FROM treatment_classes
-    UNION
-    SELECT tc.parent, a.descendant
-    FROM ancestry AS a
-    JOIN treatment_classes AS tc ON tc.treatment_class = a.treatment_class
-    WHERE tc.parent IS NOT NULL
-)
-SELECT * FROM ancestry;
-
 CREATE TABLE trial_changes AS
 WITH diff AS (
     SELECT
@@ -77,7 +65,7 @@ classes AS (
     SELECT d.nct_id, list(DISTINCT a.treatment_class ORDER BY a.treatment_class)
     FROM diff AS d
     JOIN src_ctgov_trial_classes AS x ON x.nct_id = d.nct_id AND x.run_id = d.baseline_version_run
-    JOIN stg_changes_ancestry AS a ON a.descendant = x.treatment_class
+    JOIN stg_class_ancestry AS a ON a.descendant = x.treatment_class
     WHERE d.change = 'removed'
     GROUP BY d.nct_id
 )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from pipeline.classify.table_rows import PROVENANCE_COLUMNS, checked_rows
 from pipeline.errors import ClassifyError
 from pipeline.normalise.ctgov_schemas import TRIAL_CLASSES
 
@@ -26,7 +27,6 @@ INTERVENTION_COLUMNS = (
     "arm_group_labels",
 )
 ARM_COLUMNS = ("nct_id", "label", "arm_type", "description", "intervention_names")
-PROVENANCE_COLUMNS = ("run_id", "fetched_at", "data_timestamp")
 
 
 def classify_ctgov_tables(interventions: pa.Table, arms: pa.Table, classifier: Classifier) -> pa.Table:
@@ -72,13 +72,4 @@ def _sort_key(m: Match) -> tuple[str, str, str, str]:
 
 
 def _rows(table: pa.Table, name: str, columns: tuple[str, ...]) -> list[dict]:
-    needed = (*columns, *PROVENANCE_COLUMNS)
-    missing = [c for c in needed if c not in table.column_names]
-    if missing:
-        listed = ", ".join(missing)
-        raise ClassifyError(f"{name} table lacks column(s) {listed}: expected the ctgov {name} schema")
-    rows = table.select(list(needed)).to_pylist()
-    for index, row in enumerate(rows):
-        if not isinstance(row["nct_id"], str) or not row["nct_id"]:
-            raise ClassifyError(f"{name} row {index} has no nct_id")
-    return rows
+    return checked_rows(table, name, (*columns, *PROVENANCE_COLUMNS), key="nct_id", source="ctgov")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from pipeline.classify.table_rows import PROVENANCE_COLUMNS, checked_rows
 from pipeline.errors import ClassifyError
 from pipeline.normalise.pubmed_class_schema import PUBLICATION_CLASSES
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 PUBLICATION_COLUMNS = ("pmid", "title", "abstract")
 # Child table name -> (its text column, the matched_field its matches get).
 CHILD_TEXTS = {"publication_mesh": ("descriptor", "mesh"), "publication_keywords": ("keyword", "keyword")}
-PROVENANCE_COLUMNS = ("run_id", "fetched_at", "data_timestamp")
 
 
 def classify_pubmed_tables(
@@ -91,12 +91,4 @@ def _texts(row: dict, pmid: str, columns: Sequence[str]) -> list[tuple[str, str]
 
 
 def _rows(table: pa.Table, name: str, columns: Sequence[str]) -> list[dict]:
-    missing = [c for c in columns if c not in table.column_names]
-    if missing:
-        listed = ", ".join(missing)
-        raise ClassifyError(f"{name} table lacks column(s) {listed}: expected the pubmed {name} schema")
-    rows = table.select(list(columns)).to_pylist()
-    for index, row in enumerate(rows):
-        if not isinstance(row["pmid"], str) or not row["pmid"]:
-            raise ClassifyError(f"{name} row {index} has no pmid")
-    return rows
+    return checked_rows(table, name, columns, key="pmid", source="pubmed")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +75,7 @@ def normalise_run(raw_run: RawRun, parquet_root: Path) -> NormaliseSummary:
     unchanged = _unchanged_filter(raw_run, parquet_root)
     with PartitionWriter(parquet_root, raw_run.run_id, {**TABLES, REREADS_TABLE: REREADS}) as writer:
         for record, body in raw_run.iter_bodies(kind="page"):
-            provenance = Provenance(raw_run.run_id, _fetched_at(raw_run, record.fetched_at), data_timestamp)
+            provenance = Provenance(raw_run.run_id, raw_run.fetched_at_of(record), data_timestamp)
             keep = unchanged if is_drift_page(record.file) else None
             page = build_page_tables(body, provenance, f"{raw_run.path / record.file}", keep)
             writer.write(page.tables)
@@ -91,13 +90,3 @@ def _unchanged_filter(raw_run: RawRun, parquet_root: Path) -> KeepStudy | None:
         return None
     stored = stored_hashes(raw_run, parquet_root)
     return lambda nct_id, digest: stored.get(nct_id) != digest
-
-
-def _fetched_at(raw_run: RawRun, value: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise RawZoneError(f"raw run {raw_run.path}: page fetched_at {value!r} is not an ISO UTC time")
-    return parsed

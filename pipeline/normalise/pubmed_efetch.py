@@ -9,12 +9,12 @@ rows from half a response would look complete downstream.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pyarrow as pa
 from lxml import etree
 
+from pipeline import untrusted_xml
 from pipeline.errors import NormaliseError
 from pipeline.normalise.provenance import Provenance
 from pipeline.normalise.pubmed_articles import PubmedRecord, book_article, journal_article, text_of
@@ -68,14 +68,7 @@ def _read_records(body: bytes, source: str) -> tuple[list[PubmedRecord], list[st
     records: list[PubmedRecord] = []
     deleted: list[str] = []
     skipped = 0
-    context = etree.iterparse(
-        io.BytesIO(body),
-        events=("end",),
-        tag=_RECORD_TAGS,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-    )
+    context = untrusted_xml.iterparse_ends(body, _RECORD_TAGS)
     try:
         for _, elem in context:
             if elem.tag == "DeleteCitation":

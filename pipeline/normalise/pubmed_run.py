@@ -9,7 +9,6 @@ were the newest state. Any error (an incomplete run, a corrupt body) leaves no p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.errors import RawZoneError
@@ -43,15 +42,5 @@ def normalise_run(raw_run: RawRun, parquet_root: Path) -> PubmedNormaliseSummary
 def _efetch_bodies(raw_run: RawRun, data_timestamp: str | None) -> Iterator[tuple[bytes, Provenance, str]]:
     """Lazily, so only the body being parsed is in memory."""
     for record, body in raw_run.iter_bodies(kind=EFETCH_KIND):
-        provenance = Provenance(raw_run.run_id, _fetched_at(raw_run, record.fetched_at), data_timestamp)
+        provenance = Provenance(raw_run.run_id, raw_run.fetched_at_of(record), data_timestamp)
         yield body, provenance, str(raw_run.path / record.file)
-
-
-def _fetched_at(raw_run: RawRun, value: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise RawZoneError(f"raw run {raw_run.path}: page fetched_at {value!r} is not an ISO UTC time")
-    return parsed.astimezone(UTC)

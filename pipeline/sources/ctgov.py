@@ -64,6 +64,7 @@ class CtgovVersion:
     fetched_at: str
     api_version: str
     data_timestamp: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def iso_utc(moment: datetime) -> str:
@@ -213,16 +214,7 @@ def _fetch_query(
     tally = _QueryTally()
     for tally.n_pages, page in enumerate(client.iter_pages(extra_params), start=1):
         file_name = f"{prefix}-{tally.n_pages:06d}.json"
-        raw_run.write_page(
-            file_name,
-            page.body,
-            url=page.url,
-            params=page.params,
-            http_status=page.http_status,
-            fetched_at=page.fetched_at,
-            n_records=page.n_studies,
-            kind="page",
-        )
+        raw_run.write_response(file_name, page, n_records=page.n_studies, kind="page")
         if tally.n_pages == 1:
             tally.total = page.total_count
         tally.n_records += page.n_studies
@@ -275,16 +267,7 @@ def fetch_run(
         raise FetchError("ClinicalTrials.gov: drift_ids_per_request must be at least 1")
     raw_run.reset_pages()
     version = client.fetch_version()
-    raw_run.write_page(
-        "version.json",
-        version.body,
-        url=version.url,
-        params={},
-        http_status=version.http_status,
-        fetched_at=version.fetched_at,
-        n_records=0,
-        kind="version",
-    )
+    raw_run.write_response("version.json", version, n_records=0, kind="version")
     main = _fetch_query(client, raw_run, extra_params, "page", on_page)
     pending = [i for i in dict.fromkeys(drift_ids) if i not in main.first_page_of]
     drift_queries = []

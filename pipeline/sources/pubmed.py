@@ -216,16 +216,7 @@ class _RunFetch:
             mindate=format_edat(low) if low else None,
             maxdate=format_edat(high) if high else None,
         )
-        self.raw_run.write_page(
-            name,
-            page.body,
-            url=page.url,
-            params=page.params,
-            http_status=page.http_status,
-            fetched_at=page.fetched_at,
-            n_records=0,
-            kind="esearch",
-        )
+        self.raw_run.write_response(name, page, n_records=0, kind="esearch")
         return number, page
 
     def collect(
@@ -266,16 +257,7 @@ class _RunFetch:
             )
             summary = batch.parsed
             file_name = f"efetch-{window_no:04d}-{batches:06d}.xml"
-            self.raw_run.write_page(
-                file_name,
-                batch.body,
-                url=batch.url,
-                params=batch.params,
-                http_status=batch.http_status,
-                fetched_at=batch.fetched_at,
-                n_records=summary.n_records,
-                kind="efetch",
-            )
+            self.raw_run.write_response(file_name, batch, n_records=summary.n_records, kind="efetch")
             received += summary.n_records
             self.n_records += summary.n_records
             self.deleted_pmids.extend(summary.deleted_pmids)

@@ -7,12 +7,12 @@ NCBI reports many failures inside HTTP 200: ``{"error": "API rate limit exceeded
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import orjson
 from lxml import etree
 
+from pipeline import untrusted_xml
 from pipeline.http.retry import InvalidBody
 
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
@@ -38,11 +38,6 @@ class EfetchSummary:
     n_records: int
     pmids: tuple[str, ...]
     deleted_pmids: tuple[str, ...]
-
-
-def _safe_parser() -> etree.XMLParser:
-    # No DTD loading, no entities, no network: the body is data from outside.
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
 def _short(text: str) -> str:
@@ -81,7 +76,7 @@ def parse_esearch(body: bytes, *, require_history: bool = False) -> EsearchResul
 
 def _esearch_from_xml(body: bytes) -> EsearchResult:
     try:
-        root = etree.fromstring(body, parser=_safe_parser())
+        root = etree.fromstring(body, parser=untrusted_xml.parser())
     except etree.XMLSyntaxError as exc:
         raise InvalidBody(f"ESearch body is not well-formed XML ({_short(str(exc))})") from None
     if root.tag != "eSearchResult":
@@ -137,15 +132,7 @@ def summarise_efetch(body: bytes) -> EfetchSummary:
     pmids: list[str] = []
     deleted: list[str] = []
     tags = (*ARTICLE_TAGS, "PMID", "ERROR", "DeleteCitation")
-    context = etree.iterparse(
-        io.BytesIO(body),
-        events=("end",),
-        tag=tags,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=True,
-    )
+    context = untrusted_xml.iterparse_ends(body, tags)
     try:
         for _, element in context:
             tag = element.tag

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.errors import NormaliseError
+from pipeline.storage.durable import fsync_path
 
 PART_FILE = "part-00000.parquet"
 COMPRESSION = "zstd"
@@ -108,7 +109,7 @@ class PartitionWriter:
         try:
             for table, writer in self._writers.items():
                 writer.close()
-                _fsync(self._tmp_dir(table) / PART_FILE)
+                fsync_path(self._tmp_dir(table) / PART_FILE)
             for table in self._writers:
                 _replace_dir(self._tmp_dir(table), partition_dir(self.out_root, table, self.run_id))
         except OSError as exc:
@@ -140,7 +141,7 @@ def _replace_dir(src: Path, dst: Path) -> None:
         if had_old:
             os.replace(old, dst)
         raise
-    _fsync(dst.parent)
+    fsync_path(dst.parent)
     if had_old:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -168,11 +169,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

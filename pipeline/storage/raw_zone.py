@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -34,6 +34,16 @@ def new_run_id(now: datetime | None = None) -> str:
 
 def utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Response(Protocol):
+    """What a source client hands over for one stored response."""
+
+    body: bytes
+    url: str
+    params: dict[str, Any]
+    http_status: int
+    fetched_at: str
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,19 @@ class RawRun:
         self._pages = [p for p in self._pages if p.file != file_name] + [record]
         return record
 
+    def write_response(self, name: str, response: Response, *, n_records: int, kind: str) -> PageRecord:
+        """Store a client response (body, url, params, status, fetch time) under ``name``."""
+        return self.write_page(
+            name,
+            response.body,
+            url=response.url,
+            params=response.params,
+            http_status=response.http_status,
+            fetched_at=response.fetched_at,
+            n_records=n_records,
+            kind=kind,
+        )
+
     def reset_pages(self) -> None:
         """Forget pages of an earlier attempt of this run (a retried fetch restarts from page one)."""
         for item in [*self.path.glob("*.gz"), self.path / PAGES_LOG, self.path / MANIFEST]:
@@ -164,6 +187,18 @@ class RawRun:
         if hashlib.sha256(body).hexdigest() != record.sha256:
             raise RawZoneError(f"raw page {path} does not match its recorded sha256")
         return body
+
+    def fetched_at_of(self, record: PageRecord) -> datetime:
+        """The page's fetch time as an aware UTC datetime, for row provenance."""
+        try:
+            parsed = datetime.fromisoformat(record.fetched_at)
+        except (TypeError, ValueError):
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise RawZoneError(
+                f"raw run {self.path}: page fetched_at {record.fetched_at!r} is not an ISO UTC time"
+            )
+        return parsed.astimezone(UTC)
 
     def iter_bodies(self, kind: str | None = None) -> Iterator[tuple[PageRecord, bytes]]:
         for record in self.pages():

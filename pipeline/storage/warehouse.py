@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from pipeline.config import Settings
 from pipeline.errors import WarehouseError
+from pipeline.storage.durable import fsync_path
 from pipeline.storage.warehouse_checks import data_checks, documentation_checks, run_checks
 from pipeline.storage.warehouse_runs import register_run_metadata
 from pipeline.storage.warehouse_sources import SourceTable, register_sources
@@ -63,7 +64,7 @@ def build_warehouse(settings: Settings, sql_dir: Path | None = None) -> BuildSum
         raise WarehouseError(f"cannot create the warehouse folder {target.parent}: {exc.strerror}") from None
     with _temporary_database(target) as tmp:
         summary = _build_into(tmp, settings, sql_files)
-        _fsync(tmp)
+        fsync_path(tmp)
         _refuse_pending_wal(target)
         os.replace(tmp, target)
     return replace(summary, path=target)
@@ -178,11 +179,3 @@ def _temporary_database(target: Path) -> Iterator[Path]:
         for leftover in (tmp, _wal(tmp)):
             with suppress(FileNotFoundError):
                 leftover.unlink()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,21 +9,20 @@ import pytest
 from pipeline.config import CtgovSettings, HttpSettings
 from pipeline.errors import FetchError
 from pipeline.sources.ctgov import CtgovClient
-from tests.servers.ctgov_server import CtgovRecordedServer, Fault, load_fixture_studies
+from tests.servers.ctgov_server import CtgovRecordedServer, Fault
 from tests.servers.fake_clock import FakeClock
 
 UA = "migraine-evidence-pipeline/test (fault tests)"
 
 
-@pytest.fixture(scope="module")
-def studies(fixtures_dir: Path) -> list[dict[str, Any]]:
-    return load_fixture_studies(fixtures_dir)
+@pytest.fixture
+def studies(ctgov_fixture_studies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return ctgov_fixture_studies
 
 
 @pytest.fixture
-def server(studies: list[dict[str, Any]]) -> Iterator[CtgovRecordedServer]:
-    with CtgovRecordedServer(studies) as srv:
-        yield srv
+def server(ctgov_server: CtgovRecordedServer) -> CtgovRecordedServer:
+    return ctgov_server
 
 
 def make_client(

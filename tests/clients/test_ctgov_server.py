@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +14,14 @@ from tests.servers.ctgov_server import CtgovRecordedServer, Fault, load_fixture_
 BASE = {"query.cond": "migraine", "pageSize": "20", "countTotal": "true", "format": "json"}
 
 
-@pytest.fixture(scope="module")
-def studies(fixtures_dir: Path) -> list[dict[str, Any]]:
-    return load_fixture_studies(fixtures_dir)
+@pytest.fixture
+def studies(ctgov_fixture_studies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return ctgov_fixture_studies
 
 
 @pytest.fixture
-def server(studies: list[dict[str, Any]]) -> Iterator[CtgovRecordedServer]:
-    with CtgovRecordedServer(studies) as srv:
-        yield srv
+def server(ctgov_server: CtgovRecordedServer) -> CtgovRecordedServer:
+    return ctgov_server
 
 
 def get(server: CtgovRecordedServer, **params: str) -> requests.Response:
