@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import RawZoneError
 from pipeline.normalise.ctgov_rereads import (
     REREADS_TABLE,
     is_drift_page,
@@ -65,11 +64,7 @@ def normalise_run(raw_run: RawRun, parquet_root: Path) -> NormaliseSummary:
     partitions; on any error no partition of this run changes. Drift re-reads identical to their
     stored version go to the ``rereads`` table only (see ``ctgov_rereads``).
     """
-    if not raw_run.complete:
-        raise RawZoneError(f"raw run {raw_run.path} is incomplete (no manifest.json): not normalised")
-    manifest = raw_run.manifest()
-    if manifest.get("complete") is not True:
-        raise RawZoneError(f"raw run {raw_run.path} is not marked complete in its manifest: not normalised")
+    manifest = raw_run.complete_manifest()
     data_timestamp = manifest.get("data_timestamp")
     summary = NormaliseSummary(run_id=raw_run.run_id)
     unchanged = _unchanged_filter(raw_run, parquet_root)

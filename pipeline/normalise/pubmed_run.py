@@ -28,11 +28,7 @@ def normalise_run(raw_run: RawRun, parquet_root: Path) -> PubmedNormaliseSummary
     """
     if raw_run.source != SOURCE:
         raise RawZoneError(f"raw run {raw_run.path} is a {raw_run.source!r} run, not a PubMed one")
-    if not raw_run.complete:
-        raise RawZoneError(f"raw run {raw_run.path} is incomplete (no manifest.json): not normalised")
-    manifest = raw_run.manifest()
-    if manifest.get("complete") is not True:
-        raise RawZoneError(f"raw run {raw_run.path} is not marked complete in its manifest: not normalised")
+    manifest = raw_run.complete_manifest()
     data_timestamp = manifest.get("data_timestamp")
     if data_timestamp is not None and not isinstance(data_timestamp, str):
         raise RawZoneError(f"raw run {raw_run.path}: manifest data_timestamp {data_timestamp!r} is not text")

@@ -156,6 +156,15 @@ class RawRun:
         except orjson.JSONDecodeError:
             raise RawZoneError(f"raw run manifest {self.path / MANIFEST} is corrupt") from None
 
+    def complete_manifest(self) -> dict[str, Any]:
+        """The manifest of a finished run; an unfinished run is never normalised."""
+        if not self.complete:
+            raise RawZoneError(f"raw run {self.path} is incomplete (no {MANIFEST}): not normalised")
+        manifest = self.manifest()
+        if manifest.get("complete") is not True:
+            raise RawZoneError(f"raw run {self.path} is not marked complete in its manifest: not normalised")
+        return manifest
+
     def pages(self) -> list[PageRecord]:
         """Pages in fetch order, read from the manifest when complete, else from the append log."""
         if self.complete:
