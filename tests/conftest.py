@@ -15,6 +15,7 @@ FIXTURES_ENV_VAR = "EVIDENCE_FIXTURES"
 # No network here: Prefect's telemetry would only log errors.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def shared_fixtures_dir() -> Path:
