@@ -32,7 +32,10 @@ def recover(settings: Settings, run_id: str, source: str) -> dict[str, Any]:
             "Normalised/classified complete raw run(s) left behind: %s", ", ".join(result["caught_up"])
         )
     if result["incomplete"]:
-        logger.warning("Incomplete raw run(s), never used: %s", ", ".join(result["incomplete"]))
+        logger.warning(
+            "Raw run(s) cut off mid-fetch, not normalised (a fetch with the same plan resumes them): %s",
+            ", ".join(result["incomplete"]),
+        )
     return result
 
 

@@ -20,8 +20,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.config import Settings
+from pipeline.errors import RawZoneError
 from pipeline.normalise.ctgov_rereads import REREADS_TABLE
 from pipeline.storage.parquet_partition import partition_dir
+from pipeline.storage.raw_zone import RawZone
 from pipeline.storage.run_log import RunLog
 from pipeline.storage.warehouse_query import read_only_connection
 from pipeline.storage.warehouse_sources import find_partitions
@@ -143,16 +145,26 @@ def watermark_after(settings: Settings, source: str, run_id: str, started_at: st
 
     ClinicalTrials.gov: the newest lastUpdatePostDate the run saw, never moving backwards (a night
     with no changes keeps the previous one). PubMed: the day the run started (ESearch dates are
-    NCBI's own, so the pull covers everything entered or revised from that day on).
+    NCBI's own, so the pull covers everything entered or revised from that day on), or the day of
+    its search if it resumed an earlier cut-off run's (its manifest's ``data_timestamp``).
     """
     start_day = _day(started_at).isoformat()
     if source != CTGOV:
-        return start_day
+        return min(start_day, _search_day(settings, source, run_id) or start_day)
     previous = RunLog(settings.storage.data_dir).last_succeeded(source)
     earlier = previous.sources[source].get("watermark") if previous else None
     seen = _max_last_update(settings.parquet_dir / CTGOV, run_id)
     candidates = [d for d in (earlier, seen) if d]
     return max(candidates) if candidates else start_day
+
+
+def _search_day(settings: Settings, source: str, run_id: str) -> str | None:
+    """The day a run's answer reflects, from its raw manifest (None when it has none)."""
+    try:
+        stamp = RawZone(settings.raw_dir).open_run(source, run_id).complete_manifest().get("data_timestamp")
+        return _day(stamp).isoformat() if isinstance(stamp, str) else None
+    except (RawZoneError, ValueError):
+        return None
 
 
 def _max_last_update(root: Path, run_id: str) -> str | None:

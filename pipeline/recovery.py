@@ -3,7 +3,8 @@
 A run killed after its fetch completed leaves a complete raw run (manifest written) whose Parquet or
 classifier partitions are missing, half published (the normaliser renames one table at a time) or
 older than the manifest. Those are re-normalised and re-classified here, so the data that run paid
-for is used. A raw run without a manifest was cut off mid-fetch: it is never read, only reported.
+for is used. A raw run without a manifest was cut off mid-fetch: it is never normalised; the next
+fetch of its source may resume it (``resume_candidate``), and until one does it is reported.
 """
 
 from __future__ import annotations
@@ -49,14 +50,30 @@ def stale_runs(settings: Settings, sources: tuple[str, ...]) -> list[StaleRun]:
 def incomplete_raw_runs(
     settings: Settings, sources: tuple[str, ...], exclude: str | None = None
 ) -> list[str]:
-    """``source:run_id`` of raw runs without a manifest (never used), except the run now fetching."""
+    """``source:run_id`` of raw runs cut off mid-fetch that no later run took over (so unused),
+    except the run now fetching."""
     zone = RawZone(settings.raw_dir)
     return [
         f"{source}:{run.run_id}"
         for source in sources
         for run in zone.runs(source)
-        if not run.complete and run.run_id != exclude and _has_pages(run)
+        if not run.complete and run.run_id != exclude and _has_pages(run) and run.taken_over_by() is None
     ]
+
+
+def resume_candidate(settings: Settings, source: str, exclude: str) -> RawRun | None:
+    """The cut-off run a new fetch of ``source`` may resume: the newest run without a manifest, if
+    it is newer than the source's newest complete run and no run took it over yet.
+
+    Only the newest: an older cut-off run was already passed over (or its pages taken over) by a
+    later run. Whether its plan matches is for the source's ``fetch_run`` to decide.
+    """
+    runs = [r for r in RawZone(settings.raw_dir).runs(source) if r.run_id != exclude]
+    newest_complete = max((r.run_id for r in runs if r.complete), default="")
+    cut_off = [r for r in runs if not r.complete and r.run_id > newest_complete]
+    if not cut_off or cut_off[-1].taken_over_by() is not None or cut_off[-1].started() is None:
+        return None
+    return cut_off[-1]
 
 
 def _has_pages(run: RawRun) -> bool:

@@ -23,7 +23,7 @@ from pipeline.normalise.ctgov_run import normalise_run as normalise_ctgov_raw_ru
 from pipeline.normalise.ctgov_schemas import TRIAL_CLASSES
 from pipeline.normalise.pubmed_class_schema import PUBLICATION_CLASSES
 from pipeline.normalise.pubmed_run import normalise_run as normalise_pubmed_raw_run
-from pipeline.recovery import incomplete_raw_runs, stale_runs
+from pipeline.recovery import incomplete_raw_runs, resume_candidate, stale_runs
 from pipeline.run_report import collect_report
 from pipeline.sources import ctgov, pubmed
 from pipeline.sources.pubmed_query import query_for
@@ -63,7 +63,11 @@ def recover(settings: Settings, run_id: str, source: str = "all") -> dict[str, A
         caught_up.append(f"{stale.source}:{stale.run_id}")
     incomplete = incomplete_raw_runs(settings, SOURCES, exclude=run_id)
     for name in incomplete:
-        logger.warning("raw run %s has no manifest (fetch cut off): it is never used", name)
+        logger.warning(
+            "raw run %s has no manifest (fetch cut off): never normalised; a fetch with the same plan "
+            "resumes from its whole pages",
+            name,
+        )
     return {
         "sources": list(sources),
         "interrupted": interrupted,
@@ -99,9 +103,10 @@ def fetch_ctgov(
     settings: Settings, run_id: str, on_page: OnProgress | None = None, plan: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Pull the configured condition's studies (all, or changed since the watermark plus the drift
-    slice) into the raw zone; returns the run manifest."""
+    slice) into the raw zone, resuming a cut-off run of the same plan; returns the run manifest."""
     source_plan = SourcePlan.from_record(plan) if plan else SourcePlan(CTGOV, "full", "no plan given")
     raw_run = RawZone(settings.raw_dir).start_run(CTGOV, run_id)
+    resume_from = resume_candidate(settings, CTGOV, exclude=run_id)
     client = ctgov.CtgovClient(settings.sources.ctgov, user_agent=settings.user_agent)
     try:
         manifest = ctgov.fetch_run(
@@ -112,6 +117,7 @@ def fetch_ctgov(
             mode=source_plan.mode,
             drift_ids=source_plan.drift_ids,
             drift_ids_per_request=settings.incremental.drift_ids_per_request,
+            resume_from=resume_from,
         )
     finally:
         client.close()
@@ -130,9 +136,10 @@ def fetch_pubmed(
     settings: Settings, run_id: str, on_progress: OnProgress | None = None, plan: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Pull the PubMed records matching the configured (or class-derived) query, all of them or those
-    entered or revised since the watermark, into the raw zone."""
+    entered or revised since the watermark, into the raw zone, resuming a cut-off run of the same plan."""
     source_plan = SourcePlan.from_record(plan) if plan else SourcePlan(PUBMED, "full", "no plan given")
     raw_run = RawZone(settings.raw_dir).start_run(PUBMED, run_id)
+    resume_from = resume_candidate(settings, PUBMED, exclude=run_id)
     client = pubmed.PubmedClient(
         settings.sources.pubmed, user_agent=settings.user_agent, api_key=pubmed.api_key_from_env()
     )
@@ -143,6 +150,7 @@ def fetch_pubmed(
             source_plan.pubmed_term(query_for(settings)),
             on_progress=on_progress,
             mode=source_plan.mode,
+            resume_from=resume_from,
         )
     finally:
         client.close()

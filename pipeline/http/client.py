@@ -51,6 +51,14 @@ class HttpResult(Generic[T]):
     headers: Mapping[str, str]
 
 
+class RequestRejected(FetchError):
+    """The server refused the request itself (HTTP 4xx other than 429): repeating it cannot help."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def one_line(text: str, limit: int = MAX_ERROR_TEXT, secrets: tuple[str, ...] = ()) -> str:
     """Error bodies can be whole HTML pages; a user-facing message stays one readable, secret-free line."""
     flat = " ".join(scrub_values(redact_text(text), secrets).split())
@@ -172,7 +180,7 @@ class HttpClient:
             )
         if status >= 400:
             detail = one_line(response.text, secrets=secrets) or response.reason
-            raise FetchError(f"{method} {shown} rejected with HTTP {status}: {detail}")
+            raise RequestRejected(f"{method} {shown} rejected with HTTP {status}: {detail}", status)
         try:
             parsed = validate(body)
         except InvalidBody as exc:

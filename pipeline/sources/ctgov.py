@@ -3,6 +3,11 @@
 The client only fetches and checks: every page body is kept byte for byte, and a run is marked
 complete only when the number of studies received equals the ``totalCount`` the API announced.
 Parsing into tables happens later, from the raw zone.
+
+A run cut off mid-fetch is resumed by the next run with the same plan while the registry still
+serves the same snapshot (same ``dataTimestamp``): its whole pages are taken over and paging goes on
+from the last one's ``nextPageToken``. Anything that shows the old pages no longer fit (the token
+refused, a study coming twice, counts not adding up) restarts the query from page one.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ import orjson
 import requests
 
 from pipeline.config import CtgovSettings
-from pipeline.errors import FetchError
-from pipeline.http.client import HttpClient, HttpResult
+from pipeline.errors import FetchError, RawZoneError
+from pipeline.http.client import HttpClient, HttpResult, RequestRejected
 from pipeline.http.retry import InvalidBody
-from pipeline.storage.raw_zone import RawRun, utc_now_iso
+from pipeline.storage.raw_zone import PageRecord, RawRun, utc_now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -163,12 +168,17 @@ class CtgovClient:
             **extra,
         }
 
-    def iter_pages(self, extra_params: Mapping[str, Any] | None = None) -> Iterator[CtgovPage]:
-        """Follow nextPageToken to the end; an empty page in the middle is normal and followed."""
+    def iter_pages(
+        self, extra_params: Mapping[str, Any] | None = None, *, start_token: str | None = None
+    ) -> Iterator[CtgovPage]:
+        """Follow nextPageToken to the end; an empty page in the middle is normal and followed.
+
+        ``start_token`` continues an earlier paging (a resumed run) with the page it points at.
+        """
         params = self.search_params(extra_params)
         url = f"{self.base_url}/studies"
-        seen_tokens: set[str] = set()
-        token: str | None = None
+        token = start_token
+        seen_tokens: set[str] = {token} if token else set()
         while True:
             page_params = params if token is None else {**params, "pageToken": token}
             result: HttpResult[ParsedPage] = self.http.get(url, page_params, validate=parse_studies_page)
@@ -202,6 +212,27 @@ class _QueryTally:
     first_page_of: dict[str, int] = field(default_factory=dict)
     duplicates: dict[str, list[int]] = field(default_factory=dict)
 
+    def add(self, nct_ids: Sequence[str], total_count: int | None) -> None:
+        self.n_pages += 1
+        if self.n_pages == 1:
+            self.total = total_count
+        self.n_records += len(nct_ids)
+        for nct_id in nct_ids:
+            if nct_id in self.first_page_of:
+                self.duplicates.setdefault(nct_id, [self.first_page_of[nct_id]]).append(self.n_pages)
+            else:
+                self.first_page_of[nct_id] = self.n_pages
+
+
+class _StaleResume(Exception):
+    """The pages taken over from a crashed run do not fit what the API now serves."""
+
+
+@dataclass(frozen=True)
+class _KeptPage:
+    record: PageRecord
+    parsed: ParsedPage
+
 
 def _fetch_query(
     client: CtgovClient,
@@ -209,23 +240,38 @@ def _fetch_query(
     extra_params: Mapping[str, Any] | None,
     prefix: str,
     on_page: Callable[[int, int | None], None] | None,
+    kept: Sequence[ParsedPage] = (),
 ) -> _QueryTally:
-    """Page through one query into the raw zone; raises unless its pages add up to its totalCount."""
+    """Page through one query into the raw zone; raises unless its pages add up to its totalCount.
+
+    ``kept`` are the pages already in the run (taken over from a crashed run): paging continues
+    after the last of them, and ``_StaleResume`` says they turned out not to fit.
+    """
     tally = _QueryTally()
-    for tally.n_pages, page in enumerate(client.iter_pages(extra_params), start=1):
-        file_name = f"{prefix}-{tally.n_pages:06d}.json"
-        raw_run.write_response(file_name, page, n_records=page.n_studies, kind="page")
-        if tally.n_pages == 1:
-            tally.total = page.total_count
-        tally.n_records += page.n_studies
-        for nct_id in page.nct_ids:
-            if nct_id in tally.first_page_of:
-                tally.duplicates.setdefault(nct_id, [tally.first_page_of[nct_id]]).append(tally.n_pages)
-            else:
-                tally.first_page_of[nct_id] = tally.n_pages
+    for parsed in kept:
+        tally.add(parsed.nct_ids, parsed.total_count)
         if on_page is not None:
             on_page(tally.n_records, tally.total)
+    token = kept[-1].next_page_token if kept else None
+    if not kept or token is not None:
+        try:
+            for page in client.iter_pages(extra_params, start_token=token):
+                tally.add(page.nct_ids, page.total_count)
+                file_name = f"{prefix}-{tally.n_pages:06d}.json"
+                raw_run.write_response(file_name, page, n_records=page.n_studies, kind="page")
+                if on_page is not None:
+                    on_page(tally.n_records, tally.total)
+        except RequestRejected as exc:
+            if kept:
+                raise _StaleResume(f"the API refused to continue from the saved page token ({exc})") from None
+            raise
     where = f"ClinicalTrials.gov run {raw_run.run_id}" + ("" if prefix == "page" else f" ({prefix} query)")
+    if kept:
+        across = sorted(k for k, pages in tally.duplicates.items() if pages[0] <= len(kept) < pages[-1])
+        if across:
+            raise _StaleResume(f"{len(across)} studies came again after the resume point, e.g. {across[0]}")
+        if tally.n_records != tally.total:
+            raise _StaleResume(f"{tally.n_records} studies against a totalCount of {tally.total}")
     if tally.total is None:
         raise FetchError(f"{where}: the first page carried no totalCount, so the run cannot be reconciled")
     if tally.n_records != tally.total:
@@ -243,6 +289,79 @@ def _fetch_query(
     return tally
 
 
+def run_plan(client: CtgovClient, request_params: Mapping[str, Any], mode: str) -> dict[str, Any]:
+    """What a run asks for: a crashed run is resumed only by a run with an equal plan.
+
+    The drift slice is not part of it: a resumed run re-reads today's slice after the paged query.
+    """
+    return orjson.loads(
+        orjson.dumps({"base_url": client.base_url, "mode": mode, "request_params": dict(request_params)})
+    )
+
+
+def resumable_pages(
+    donor: RawRun, plan: Mapping[str, Any], version: CtgovVersion
+) -> tuple[list[_KeptPage], str]:
+    """The whole leading pages of ``donor``'s paged query that the run with ``plan`` can take over.
+
+    Returns them (possibly none) with a reason for the log. Pages are kept in order while each is
+    stored whole (its sha256), parses as a studies page and was asked with the plan's parameters
+    plus the previous page's token; the first that is not ends the list.
+    """
+    started = donor.started()
+    if started is None:
+        return [], "it recorded no plan"
+    if started["plan"] != plan:
+        return [], "its plan differs from this run's"
+    versions = [r for r in donor.pages() if r.kind == "version"]
+    try:
+        old_version = parse_version(donor.read_body(versions[-1])) if versions else None
+    except (RawZoneError, InvalidBody):
+        old_version = None
+    if old_version is None:
+        return [], "its /version response is missing or unreadable"
+    if old_version["dataTimestamp"] != version.data_timestamp:
+        return [], (
+            f"the registry's data changed since (dataTimestamp {old_version['dataTimestamp']} -> "
+            f"{version.data_timestamp})"
+        )
+    params = plan["request_params"]
+    stored = {r.file: r for r in donor.pages() if r.kind == "page"}
+    kept: list[_KeptPage] = []
+    token: str | None = None
+    while True:
+        name = f"page-{len(kept) + 1:06d}.json.gz"
+        record = stored.get(name)
+        if record is None:
+            break
+        checked = _check_page(donor, record, params if token is None else {**params, "pageToken": token})
+        if isinstance(checked, str):
+            logger.info("ClinicalTrials.gov run %s: %s %s: not taken over", donor.run_id, name, checked)
+            break
+        kept.append(_KeptPage(record, checked))
+        token = checked.next_page_token
+        if token is None:
+            break
+    if not kept:
+        return [], "none of its pages is whole"
+    return kept, f"{len(kept)} whole pages of its query"
+
+
+def _check_page(donor: RawRun, record: PageRecord, expected_params: Mapping[str, Any]) -> ParsedPage | str:
+    """The parsed page, or what is wrong with it."""
+    if record.params != expected_params:
+        return "was asked with other parameters"
+    try:
+        parsed = parse_studies_page(donor.read_body(record))
+    except RawZoneError as exc:
+        return f"is not stored whole ({exc})"
+    except InvalidBody as exc:
+        return f"is not a whole studies page ({exc})"
+    if "pageToken" not in expected_params and parsed.total_count is None:
+        return "has no totalCount"
+    return parsed
+
+
 def fetch_run(
     client: CtgovClient,
     raw_run: RawRun,
@@ -252,6 +371,7 @@ def fetch_run(
     mode: str = "full",
     drift_ids: Sequence[str] = (),
     drift_ids_per_request: int = DRIFT_IDS_PER_REQUEST,
+    resume_from: RawRun | None = None,
 ) -> dict[str, Any]:
     """Fetch every page into ``raw_run`` and mark it complete only if the counts reconcile.
 
@@ -260,15 +380,38 @@ def fetch_run(
     holds each study once. ``mode`` (full / incremental) is recorded in the manifest: only a full
     run's absences mean a study left the registry's answer. Safe to call again on the same run (a
     Prefect retry): earlier pages are dropped first, so a run never mixes two snapshots.
+
+    ``resume_from`` is a crashed run (no manifest) this one may continue: when its plan equals this
+    run's and the registry still serves the same snapshot, its whole pages of the main query are
+    taken over (hard links keeping their own fetch times) and paging continues after them. Its drift
+    pages are not: the drift slice is always re-read. The manifest then names it in
+    ``resumed_from``; the pages and counts are those of an uninterrupted fetch.
     """
     started_at = utc_now_iso()
     request_params = client.search_params(extra_params)  # a bad extra param fails before any file is touched
     if drift_ids_per_request < 1:
         raise FetchError("ClinicalTrials.gov: drift_ids_per_request must be at least 1")
+    plan = run_plan(client, request_params, mode)
     raw_run.reset_pages()
+    raw_run.write_started(started_at, plan)
     version = client.fetch_version()
     raw_run.write_response("version.json", version, n_records=0, kind="version")
-    main = _fetch_query(client, raw_run, extra_params, "page", on_page)
+    kept = _take_over(raw_run, resume_from, plan, version)
+    donor_id = resume_from.run_id if resume_from else None
+    try:
+        main = _fetch_query(client, raw_run, extra_params, "page", on_page, [k.parsed for k in kept])
+    except _StaleResume as exc:
+        logger.warning(
+            "ClinicalTrials.gov run %s: the %d pages taken over from run %s no longer fit (%s); "
+            "fetching again from page one",
+            raw_run.run_id,
+            len(kept),
+            donor_id,
+            exc,
+        )
+        raw_run.drop_pages(p.file for p in raw_run.pages() if p.kind == "page")
+        kept = []
+        main = _fetch_query(client, raw_run, extra_params, "page", on_page)
     pending = [i for i in dict.fromkeys(drift_ids) if i not in main.first_page_of]
     drift_queries = []
     for n, start in enumerate(range(0, len(pending), drift_ids_per_request), start=1):
@@ -279,6 +422,7 @@ def fetch_run(
         drift_queries.append(
             {"n_ids_requested": len(chunk), "total_count": tally.total, "n_records": tally.n_records}
         )
+    resumed = {"resumed_from": {"run_id": donor_id, "n_pages_kept": len(kept)}} if kept else {}
     return raw_run.finish(
         {
             "started_at": started_at,
@@ -296,5 +440,31 @@ def fetch_run(
                 "n_records": sum(q["n_records"] for q in drift_queries),
                 "queries": drift_queries,
             },
+            **resumed,
         }
     )
+
+
+def _take_over(
+    raw_run: RawRun, donor: RawRun | None, plan: Mapping[str, Any], version: CtgovVersion
+) -> list[_KeptPage]:
+    """Adopt the donor's whole pages into ``raw_run`` and mark the donor taken over (if any fit)."""
+    if donor is None:
+        return []
+    kept, why = resumable_pages(donor, plan, version)
+    if not kept:
+        logger.info(
+            "ClinicalTrials.gov run %s: not resuming cut-off run %s (%s)", raw_run.run_id, donor.run_id, why
+        )
+        return []
+    for page in kept:
+        raw_run.adopt_page(donor, page.record)
+    donor.mark_taken_over(raw_run.run_id, len(kept))
+    logger.info(
+        "ClinicalTrials.gov run %s: resuming cut-off run %s: %s taken over%s",
+        raw_run.run_id,
+        donor.run_id,
+        why,
+        "" if kept[-1].parsed.next_page_token else " (its paged query was complete)",
+    )
+    return kept

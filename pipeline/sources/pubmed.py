@@ -6,6 +6,11 @@ is stored as received; a window counts only when the articles fetched equal the 
 announced. Both calls are form POSTs (NCBI accepts them): the default query runs to thousands of
 characters and the API key then stays out of URLs; the HTTP layer keeps it out of logs and errors,
 and ``public_params`` out of the raw zone and manifests.
+
+ESearch also hands back the window's PMIDs (``retmax``), stored with the search, so a run cut off
+mid-fetch can be resumed by the next run with the same plan: it takes over the stored searches and
+whole batches and fetches only the missing batches, by explicit PMIDs (the old run's WebEnv has
+likely expired).
 """
 
 from __future__ import annotations
@@ -14,20 +19,22 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+import orjson
 import requests
 
 from pipeline.config import PubmedSettings
 from pipeline.errors import FetchError, RawZoneError
 from pipeline.http.client import HttpClient, HttpResult
 from pipeline.http.redact import redact_params
+from pipeline.http.retry import InvalidBody
 from pipeline.sources.pubmed_query import default_query, query_for
 from pipeline.sources.pubmed_responses import EfetchSummary, EsearchResult, parse_esearch, summarise_efetch
-from pipeline.storage.raw_zone import RawRun, utc_now_iso
+from pipeline.storage.raw_zone import PageRecord, RawRun, utc_now_iso
 
 __all__ = [
     "API_KEY_ENV_VAR",
@@ -50,6 +57,9 @@ RATE_WITH_KEY = 10.0
 # No PubMed record has an entry date before its oldest publication year; windows start here.
 EARLIEST_EDAT = date(1781, 1, 1)
 EDAT_FORMAT = re.compile(r"^\d{4}/\d{2}/\d{2}$")
+# A cut-off run's searches are taken over only this soon after they ran: a same-night re-run resumes,
+# the next night searches afresh instead of publishing a day-old answer as new.
+RESUME_WITHIN = timedelta(hours=12)
 
 T = TypeVar("T")
 Progress = Callable[[int, int | None], None]
@@ -146,6 +156,11 @@ class PubmedClient:
             params |= {"datetype": "edat", "mindate": mindate, "maxdate": maxdate}
         return self._post("esearch.fcgi", params, lambda body: parse_esearch(body, require_history=True))
 
+    def efetch_ids(self, pmids: Sequence[str]) -> EutilsResponse[EfetchSummary]:
+        """Full records of explicit PMIDs (in the form body, so thousands fit)."""
+        params: dict[str, Any] = {"db": "pubmed", "id": ",".join(pmids), "retmode": "xml"}
+        return self._post("efetch.fcgi", params, summarise_efetch)
+
     def efetch(
         self, webenv: str, query_key: str, *, retstart: int, retmax: int
     ) -> EutilsResponse[EfetchSummary]:
@@ -188,16 +203,77 @@ def public_params(params: Mapping[str, Any]) -> dict[str, Any]:
 # -- one run ------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Search:
+    number: int
+    result: EsearchResult
+    adopted: bool  # taken over from a cut-off run: its WebEnv may be gone, so fetch by PMID
+
+
+class _Donor:
+    """A cut-off run whose stored searches and batches this run may take over, in its own order.
+
+    Searches are taken over while each matches the one this run is about to make (same number and
+    dates, stored whole, all its PMIDs listed); the first that does not ends the taking over, since
+    what follows may then split differently. Batches of a taken-over search are taken over one by
+    one, each if stored whole and holding only PMIDs of its slice.
+    """
+
+    def __init__(self, run: RawRun) -> None:
+        self.run = run
+        self.records = {r.file: r for r in run.pages()}
+        self.active = True
+        self.n_taken = 0
+
+    def search(
+        self, name: str, expected: dict[str, Any], cap: int
+    ) -> tuple[PageRecord, EsearchResult] | None:
+        record = self.records.get(name)
+        if not self.active or record is None or record.kind != "esearch":
+            self.active = False
+            return None
+        result = self._read(record, lambda body: parse_esearch(body, require_history=True))
+        fits = result is not None and {k: record.params.get(k) for k in expected} == expected
+        if result is None or not fits or (result.count <= cap and len(result.ids) != result.count):
+            self.active = False
+            return None
+        return record, result
+
+    def batch(self, name: str, pmids: Sequence[str]) -> tuple[PageRecord, EfetchSummary] | None:
+        record = self.records.get(name)
+        if record is None or record.kind != "efetch":
+            return None
+        summary = self._read(record, summarise_efetch)
+        if summary is None or not set(summary.pmids) <= set(pmids):
+            return None
+        return record, summary
+
+    def _read(self, record: PageRecord, parse: Callable[[bytes], T]) -> T | None:
+        try:
+            return parse(self.run.read_body(record))
+        except (RawZoneError, InvalidBody) as exc:
+            logger.info("PubMed run %s: %s is not stored whole (%s)", self.run.run_id, record.file, exc)
+            return None
+
+
 class _RunFetch:
     """The state of one ``fetch_run``: numbering of stored bodies, counts, windows."""
 
     def __init__(
-        self, client: PubmedClient, raw_run: RawRun, query: str, on_progress: Progress | None
+        self,
+        client: PubmedClient,
+        raw_run: RawRun,
+        query: str,
+        on_progress: Progress | None,
+        open_end: date,
+        donor: _Donor | None,
     ) -> None:
         self.client = client
         self.raw_run = raw_run
         self.query = query
         self.on_progress = on_progress
+        self.open_end = open_end
+        self.donor = donor
         self.cap = client.max_retrievable
         self.n_searches = 0
         self.n_records = 0
@@ -206,33 +282,35 @@ class _RunFetch:
         self.first_file_of: dict[str, str] = {}
         self.duplicates: dict[str, list[str]] = {}
         self.deleted_pmids: list[str] = []
+        self.first_search_at: str | None = None
 
-    def search(self, low: date | None, high: date | None) -> tuple[int, EutilsResponse[EsearchResult]]:
+    def search(self, low: date | None, high: date | None) -> _Search:
         self.n_searches += 1
         number = self.n_searches
         name = f"esearch-{number:04d}.xml"
-        page = self.client.esearch(
-            self.query,
-            mindate=format_edat(low) if low else None,
-            maxdate=format_edat(high) if high else None,
-        )
-        self.raw_run.write_response(name, page, n_records=0, kind="esearch")
-        return number, page
+        mindate, maxdate = (format_edat(low) if low else None), (format_edat(high) if high else None)
+        if self.donor is not None:
+            found = self.donor.search(f"{name}.gz", {"mindate": mindate, "maxdate": maxdate}, self.cap)
+            if found is not None:
+                record = self.raw_run.adopt_page(self.donor.run, found[0])
+                self.donor.n_taken += 1
+                self.first_search_at = self.first_search_at or record.fetched_at
+                return _Search(number, found[1], adopted=True)
+        # ESearch lists the PMIDs too (up to the cap): what a resumed run fetches missing batches by.
+        page = self.client.esearch(self.query, mindate=mindate, maxdate=maxdate, retmax=self.cap)
+        record = self.raw_run.write_response(name, page, n_records=0, kind="esearch")
+        self.first_search_at = self.first_search_at or record.fetched_at
+        return _Search(number, page.parsed, adopted=False)
 
-    def collect(
-        self,
-        low: date | None,
-        high: date | None,
-        searched: tuple[int, EutilsResponse[EsearchResult]] | None = None,
-    ) -> None:
+    def collect(self, low: date | None, high: date | None, searched: _Search | None = None) -> None:
         """Fetch a window if ESearch can hand out all of it, else bisect it by entry date."""
-        number, page = searched or self.search(low, high)
-        count = page.parsed.count
+        search = searched or self.search(low, high)
+        count = search.result.count
         if count <= self.cap:
-            self.fetch_window(number, page, low, high)
+            self.fetch_window(search, low, high)
             return
         if low is None or high is None:
-            low, high = EARLIEST_EDAT, datetime.now(UTC).date() + timedelta(days=1)
+            low, high = EARLIEST_EDAT, self.open_end
         if low >= high:
             raise FetchError(
                 f"PubMed: {count} records have entry date {format_edat(low)}, more than the "
@@ -242,22 +320,16 @@ class _RunFetch:
         self.collect(low, middle)
         self.collect(middle + timedelta(days=1), high)
 
-    def fetch_window(
-        self, window_no: int, page: EutilsResponse[EsearchResult], low: date | None, high: date | None
-    ) -> None:
-        count = page.parsed.count
+    def fetch_window(self, search: _Search, low: date | None, high: date | None) -> None:
+        count = search.result.count
         received = 0
         batches = 0
         batch_size = self.client.settings.batch_size
-        webenv, query_key = page.parsed.webenv or "", page.parsed.query_key or ""
         for retstart in range(0, count, batch_size):
             batches += 1
-            batch = self.client.efetch(
-                webenv, query_key, retstart=retstart, retmax=min(batch_size, count - retstart)
-            )
-            summary = batch.parsed
-            file_name = f"efetch-{window_no:04d}-{batches:06d}.xml"
-            self.raw_run.write_response(file_name, batch, n_records=summary.n_records, kind="efetch")
+            retmax = min(batch_size, count - retstart)
+            file_name = f"efetch-{search.number:04d}-{batches:06d}.xml"
+            summary = self.batch(search, file_name, retstart, retmax)
             received += summary.n_records
             self.n_records += summary.n_records
             self.deleted_pmids.extend(summary.deleted_pmids)
@@ -273,7 +345,7 @@ class _RunFetch:
             "maxdate": format_edat(high) if high else None,
             "count": count,
             "n_records": received,
-            "esearch": f"esearch-{window_no:04d}.xml",
+            "esearch": f"esearch-{search.number:04d}.xml",
             "n_batches": batches,
         }
         self.windows.append(window)
@@ -283,6 +355,67 @@ class _RunFetch:
                 f"PubMed run {self.raw_run.run_id}: window {span} received {received} records in {batches} "
                 f"batches but ESearch counted {count}; run left incomplete"
             )
+
+    def batch(self, search: _Search, file_name: str, retstart: int, retmax: int) -> EfetchSummary:
+        """One EFetch batch: taken over when the search was and it is stored whole, else fetched."""
+        if search.adopted and self.donor is not None:
+            pmids = search.result.ids[retstart : retstart + retmax]
+            found = self.donor.batch(f"{file_name}.gz", pmids)
+            if found is not None:
+                self.raw_run.adopt_page(self.donor.run, found[0])
+                self.donor.n_taken += 1
+                return found[1]
+            batch = self.client.efetch_ids(pmids)
+        else:
+            webenv, query_key = search.result.webenv or "", search.result.query_key or ""
+            batch = self.client.efetch(webenv, query_key, retstart=retstart, retmax=retmax)
+        self.raw_run.write_response(file_name, batch, n_records=batch.parsed.n_records, kind="efetch")
+        return batch.parsed
+
+
+def run_plan(client: PubmedClient, query: str, mindate: str | None, maxdate: str | None, mode: str) -> dict:
+    """What a run asks for: a cut-off run is resumed only by a run with an equal plan."""
+    return {
+        "base_url": client.base_url,
+        "mode": mode,
+        "term": query,
+        "mindate": mindate,
+        "maxdate": maxdate,
+        "batch_size": client.settings.batch_size,
+        "max_retrievable": client.max_retrievable,
+    }
+
+
+def _donor_for(raw_run: RawRun, candidate: RawRun | None, plan: dict[str, Any]) -> tuple[_Donor | None, date]:
+    """The cut-off run to take over (if its plan matches and its search is recent) and its open end.
+
+    The open end (tomorrow, when the run started) bounds date windows the query leaves open; a
+    resumed run keeps its donor's, so it splits its windows the same way after midnight too.
+    """
+    today_end = datetime.now(UTC).date() + timedelta(days=1)
+    if candidate is None:
+        return None, today_end
+    started = candidate.started()
+    first = next((r for r in candidate.pages() if r.kind == "esearch"), None)
+    why = None
+    if started is None:
+        why = "it recorded no plan"
+    elif started["plan"] != orjson.loads(orjson.dumps(plan)):
+        why = "its plan differs from this run's"
+    elif first is None:
+        why = "it stored no search"
+    else:
+        try:
+            age = datetime.now(UTC) - candidate.fetched_at_of(first)
+        except RawZoneError:
+            age = RESUME_WITHIN * 2
+        if age > RESUME_WITHIN:
+            why = f"its search is more than {RESUME_WITHIN.total_seconds() / 3600:g} hours old"
+    if started is None or why is not None:
+        logger.info("PubMed run %s: not resuming cut-off run %s (%s)", raw_run.run_id, candidate.run_id, why)
+        return None, today_end
+    open_end = started.get("open_end")
+    return _Donor(candidate), date.fromisoformat(open_end) if isinstance(open_end, str) else today_end
 
 
 def fetch_run(
@@ -294,6 +427,7 @@ def fetch_run(
     maxdate: str | None = None,
     on_progress: Progress | None = None,
     mode: str = "full",
+    resume_from: RawRun | None = None,
 ) -> dict[str, Any]:
     """Fetch every record matching ``query`` into ``raw_run``; complete only if all counts reconcile.
 
@@ -302,14 +436,17 @@ def fetch_run(
     incremental) is recorded in the manifest: only a full run's absences mean a record left the
     query's answer. Safe to call again on the same run: earlier pages are dropped first, so a run
     never mixes two snapshots.
+
+    ``resume_from`` is a cut-off run (no manifest) this one may continue: when its plan equals this
+    run's and its first search is recent (``RESUME_WITHIN``), its searches and whole batches are taken
+    over (hard links keeping their fetch times) and only the missing batches are fetched. The
+    manifest then names it in ``resumed_from``, and ``data_timestamp`` is the time of the taken-over
+    search (what the run's answer reflects).
     """
     if not query or not query.strip():
         raise FetchError("PubMed query is empty")
     low = parse_edat(mindate, "mindate") if mindate else None
     high = parse_edat(maxdate, "maxdate") if maxdate else None
-    if (low is None) != (high is None):
-        low = low or EARLIEST_EDAT
-        high = high or datetime.now(UTC).date() + timedelta(days=1)
     if low is not None and high is not None and low > high:
         raise FetchError(f"PubMed mindate {mindate} is after maxdate {maxdate}")
 
@@ -317,14 +454,32 @@ def fetch_run(
         # reset_pages() keeps manifest.json, which would then describe deleted pages.
         raise RawZoneError(f"raw run {raw_run.run_id} is already complete; a new fetch needs a new run id")
     started_at = utc_now_iso()
+    plan = run_plan(client, query, mindate, maxdate, mode)
+    donor, open_end = _donor_for(raw_run, resume_from, plan)
+    if (low is None) != (high is None):
+        low, high = low or EARLIEST_EDAT, high or open_end
     raw_run.reset_pages()
-    run = _RunFetch(client, raw_run, query, on_progress)
-    first = run.search(low, high)
-    total = first[1].parsed.count
-    run.expected_total = total
-    if on_progress is not None:
-        on_progress(0, total)
-    run.collect(low, high, first)
+    raw_run.write_started(started_at, plan, open_end=open_end.isoformat())
+    run = _RunFetch(client, raw_run, query, on_progress, open_end, donor)
+    try:
+        first = run.search(low, high)
+        total = first.result.count
+        run.expected_total = total
+        if on_progress is not None:
+            on_progress(0, total)
+        run.collect(low, high, first)
+    finally:
+        if donor is not None and donor.n_taken:
+            donor.run.mark_taken_over(raw_run.run_id, donor.n_taken)
+    resumed: dict[str, Any] = {}
+    if donor is not None and donor.n_taken:
+        resumed = {"resumed_from": {"run_id": donor.run.run_id, "n_responses_kept": donor.n_taken}}
+        logger.info(
+            "PubMed run %s: resumed cut-off run %s, %d stored responses taken over",
+            raw_run.run_id,
+            donor.run.run_id,
+            donor.n_taken,
+        )
 
     windows_total = sum(w["count"] for w in run.windows)
     if windows_total < total:
@@ -355,13 +510,14 @@ def fetch_run(
                 "mindate": mindate,
                 "maxdate": maxdate,
             },
-            # E-utilities has no snapshot stamp: the data is PubMed as of the fetch.
-            "data_timestamp": started_at,
+            # E-utilities has no snapshot stamp: the data is PubMed as of the (first) search.
+            "data_timestamp": run.first_search_at if resumed else started_at,
             "total_count": windows_total,
             "n_records": run.n_records,
             "n_unique_records": len(run.first_file_of),
             "windows": run.windows,
             "deleted_pmids": sorted(set(run.deleted_pmids)),
             "duplicate_pmids": {k: run.duplicates[k] for k in sorted(run.duplicates)},
+            **resumed,
         }
     )

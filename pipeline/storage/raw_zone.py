@@ -12,8 +12,9 @@ import gzip
 import hashlib
 import os
 import secrets
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,6 +25,8 @@ from pipeline.errors import RawZoneError
 
 MANIFEST = "manifest.json"
 PAGES_LOG = "pages.jsonl"
+STARTED = "started.json"
+TAKEN_OVER = "taken_over.json"
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -58,6 +61,15 @@ class PageRecord:
     sha256: str
     n_records: int
     kind: str = "page"
+    # The earlier run that fetched this response, when a resumed run took it over (fetched_at is
+    # then that run's): absent from the JSON of responses the run fetched itself.
+    adopted_from: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        record = asdict(self)
+        if record["adopted_from"] is None:
+            del record["adopted_from"]
+        return record
 
 
 @dataclass
@@ -103,11 +115,37 @@ class RawRun:
                 n_records=n_records,
                 kind=kind,
             )
-            with open(self.path / PAGES_LOG, "ab") as log:
-                log.write(orjson.dumps(asdict(record)) + b"\n")
         except OSError as exc:
             raise RawZoneError(f"cannot write raw page {target}: {exc.strerror}") from None
-        self._pages = [p for p in self._pages if p.file != file_name] + [record]
+        return self._log_page(record)
+
+    def adopt_page(self, donor: RawRun, record: PageRecord) -> PageRecord:
+        """Take over a response an earlier (crashed) run stored, verified by the caller.
+
+        The file is hard-linked (copied where links are impossible), so both runs keep it whole;
+        the record keeps its url, params and fetched_at, and says which run really fetched it.
+        """
+        source = donor.path / record.file
+        target = self.path / record.file
+        tmp = target.with_suffix(target.suffix + ".part")
+        try:
+            tmp.unlink(missing_ok=True)
+            try:
+                os.link(source, tmp)
+            except OSError:
+                shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise RawZoneError(f"cannot take over raw page {source}: {exc.strerror}") from None
+        return self._log_page(replace(record, adopted_from=record.adopted_from or donor.run_id))
+
+    def _log_page(self, record: PageRecord) -> PageRecord:
+        try:
+            with open(self.path / PAGES_LOG, "ab") as log:
+                log.write(orjson.dumps(record.as_json()) + b"\n")
+        except OSError as exc:
+            raise RawZoneError(f"cannot write {self.path / PAGES_LOG}: {exc.strerror}") from None
+        self._pages = [p for p in self._pages if p.file != record.file] + [record]
         return record
 
     def write_response(self, name: str, response: Response, *, n_records: int, kind: str) -> PageRecord:
@@ -129,6 +167,43 @@ class RawRun:
             item.unlink(missing_ok=True)
         self._pages = []
 
+    def drop_pages(self, files: Iterable[str]) -> None:
+        """Forget some stored responses (stale pages a resume had taken over), keeping the others."""
+        dropped = set(files)
+        kept = [p for p in self.pages() if p.file not in dropped]
+        _atomic_write(self.path / PAGES_LOG, b"".join(orjson.dumps(p.as_json()) + b"\n" for p in kept))
+        for name in dropped:
+            (self.path / name).unlink(missing_ok=True)
+        self._pages = kept
+
+    def write_started(self, started_at: str, plan: dict[str, Any], **extra: Any) -> None:
+        """Before the first request: what this run asks for, so a crashed run can be resumed."""
+        record = {"source": self.source, "run_id": self.run_id, "started_at": started_at, "plan": plan}
+        record |= extra
+        _atomic_write(self.path / STARTED, orjson.dumps(record, option=orjson.OPT_INDENT_2))
+
+    def started(self) -> dict[str, Any] | None:
+        """``started.json``, or None for a run from before it existed (or a torn one): never resumed."""
+        try:
+            record = orjson.loads((self.path / STARTED).read_bytes())
+        except (FileNotFoundError, orjson.JSONDecodeError):
+            return None
+        return record if isinstance(record, dict) and isinstance(record.get("plan"), dict) else None
+
+    def mark_taken_over(self, by_run_id: str, n_responses: int) -> None:
+        """A later run adopted this crashed run's complete responses: it is never resumed again."""
+        record = {"by_run_id": by_run_id, "at": utc_now_iso(), "n_responses": n_responses}
+        _atomic_write(self.path / TAKEN_OVER, orjson.dumps(record, option=orjson.OPT_INDENT_2))
+
+    def taken_over_by(self) -> str | None:
+        try:
+            record = orjson.loads((self.path / TAKEN_OVER).read_bytes())
+        except FileNotFoundError:
+            return None
+        except orjson.JSONDecodeError:
+            return "?"  # a torn marker still means a later run took this one over
+        return str(record.get("by_run_id")) if isinstance(record, dict) else "?"
+
     def finish(self, summary: dict[str, Any]) -> dict[str, Any]:
         """Mark the run complete: the manifest lists every page in order plus the reconciled counts."""
         manifest = {
@@ -137,7 +212,7 @@ class RawRun:
             **summary,
             "finished_at": utc_now_iso(),
             "complete": True,
-            "pages": [asdict(p) for p in self.pages()],
+            "pages": [p.as_json() for p in self.pages()],
         }
         _atomic_write(self.path / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
         return manifest

@@ -98,7 +98,8 @@ def test_count_history_and_batches(server: PubmedRecordedServer, raw_run: RawRun
         }
     ]
     (search,) = server.requests_to("esearch")
-    assert search.params["usehistory"] == "y" and search.params["retmax"] == "0"
+    # The PMIDs come with the search (up to the cap): a resumed run fetches missing batches by them.
+    assert search.params["usehistory"] == "y" and search.params["retmax"] == str(client.max_retrievable)
     assert search.params["term"] == "migraine[MeSH Terms]"
     fetches = server.requests_to("efetch")
     assert [(r.params["retstart"], r.params["retmax"]) for r in fetches] == [
