@@ -1,14 +1,33 @@
 -- Staging for ClinicalTrials.gov: temporary views over the src_ctgov_* relations that Python registers
--- (one per Parquet table, all runs). They only rename columns and keep the current version of each
--- trial: the row of the newest run holding it (fetched_at, then run_id), with ALL its child rows taken
--- from that same run, so a newer run that drops an intervention really drops it. Trials a full run
--- no longer returns are removed (see stg_ctgov_removed).
+-- (one per Parquet table). They only rename columns and keep the current version of each trial: the
+-- row of the newest run holding it (fetched_at, then run_id), with ALL its child rows taken from that
+-- same run, so a newer run that drops an intervention really drops it. Trials a full run no longer
+-- returns are removed (see stg_ctgov_removed).
 -- Temporary: nothing in the warehouse file depends on Parquet paths.
+--
+-- Files 10-29 derive per-record tables (keyed by nct_id, pmid or run). A full build registers every
+-- run's partitions; an incremental build (pipeline/storage/warehouse_incremental.py) registers only the
+-- new runs' partitions, every run's *versions* of the records those runs touch
+-- (src_ctgov_trial_versions), and, for both modes, the list of every partition (src_partition_files).
+-- So anything that needs the whole history of a record reads the versions relation, and anything
+-- that needs all runs reads src_partition_files: the same SQL then gives the same rows for the
+-- touched records in both modes.
+
+-- Runs with data per source and table (every run, in both build modes).
+CREATE TEMP VIEW stg_partition_runs AS
+SELECT DISTINCT source, table_name, run_id FROM src_partition_files;
+
+-- The newest ClinicalTrials.gov run that read any trial (a stored version or an unchanged re-read).
+CREATE TEMP VIEW stg_ctgov_latest_run AS
+SELECT max(run_id) AS run_id
+FROM stg_partition_runs
+WHERE source = 'ctgov' AND table_name IN ('trials', 'rereads');
 
 -- Removal: only a FULL pull's absences mean a trial left the registry's answer (an incremental pull
 -- returns just what changed). A trial last seen in a run older than the newest full run that has
 -- data is removed: left out of every current table and listed in removed_trials, removed by the
--- first full run after its last sighting. A later run that returns it brings it back.
+-- first full run after its last sighting. A later run that returns it brings it back. (An incremental
+-- build never includes a new full run, so the trials it touches are never removed by it.)
 -- Every read of a trial: its stored versions plus the drift re-reads that found it unchanged (those
 -- are recorded in src_ctgov_rereads instead of as a new identical version). A run counts as having
 -- returned a trial, and as the latest run, whichever of the two it wrote.
@@ -21,7 +40,7 @@ CREATE TEMP VIEW stg_ctgov_full_runs AS
 SELECT r.run_id, r.started_at
 FROM src_raw_runs AS r
 WHERE r.source = 'ctgov' AND r.mode = 'full'
-  AND r.run_id IN (SELECT DISTINCT run_id FROM src_ctgov_trials);
+  AND r.run_id IN (SELECT run_id FROM stg_partition_runs WHERE source = 'ctgov' AND table_name = 'trials');
 
 CREATE TEMP VIEW stg_ctgov_sightings AS
 SELECT

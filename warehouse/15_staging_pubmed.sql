@@ -1,6 +1,6 @@
 -- Staging for PubMed: temporary views over the src_pubmed_* relations that Python registers (one per
--- Parquet table, all runs; empty relations when no PubMed run exists, so a ctgov-only build gets empty
--- PubMed tables). As for trials, the newest run holding a PMID wins (fetched_at, then run_id) and ALL
+-- Parquet table; empty relations when no PubMed run exists, so a ctgov-only build gets empty PubMed
+-- tables; an incremental build registers only the new runs, see 10_staging_ctgov.sql). As for trials, the newest run holding a PMID wins (fetched_at, then run_id) and ALL
 -- its child rows (MeSH, keywords, registry ids, classes) come from that same run.
 --
 -- A DeleteCitation (src_pubmed_deleted_pmids) is an event of its own: when the newest event for a PMID
@@ -8,9 +8,9 @@
 -- brings it back. Within one run fetched at the same instant, the deletion wins.
 
 CREATE TEMP VIEW stg_pubmed_events AS
-SELECT pmid, run_id, fetched_at, false AS is_deletion FROM src_pubmed_publications
+SELECT pmid, run_id, fetched_at, data_timestamp, false AS is_deletion FROM src_pubmed_publications
 UNION ALL
-SELECT pmid, run_id, fetched_at, true AS is_deletion FROM src_pubmed_deleted_pmids;
+SELECT pmid, run_id, fetched_at, data_timestamp, true AS is_deletion FROM src_pubmed_deleted_pmids;
 
 -- The newest event per PMID, deletion or record; warehouse_runs counts both.
 CREATE TEMP VIEW stg_pubmed_latest_events AS
@@ -24,7 +24,9 @@ CREATE TEMP VIEW stg_pubmed_full_runs AS
 SELECT r.run_id
 FROM src_raw_runs AS r
 WHERE r.source = 'pubmed' AND r.mode = 'full'
-  AND r.run_id IN (SELECT run_id FROM src_pubmed_publications UNION SELECT run_id FROM src_pubmed_deleted_pmids);
+  AND r.run_id IN (
+      SELECT run_id FROM stg_partition_runs
+      WHERE source = 'pubmed' AND table_name IN ('publications', 'deleted_pmids'));
 
 CREATE TEMP VIEW stg_pubmed_removed AS
 SELECT pmid, max(run_id) AS last_seen_run

@@ -14,7 +14,7 @@ SELECT
     CAST(f.started_at AS TIMESTAMPTZ) AS removed_at
 FROM stg_ctgov_removed AS r
 -- The last version stored up to that run (an unchanged drift re-read stores none of its own).
-JOIN src_ctgov_trials AS t ON t.nct_id = r.nct_id AND t.run_id <= r.last_seen_run
+JOIN src_ctgov_trial_versions AS t ON t.nct_id = r.nct_id AND t.run_id <= r.last_seen_run
 LEFT JOIN stg_ctgov_full_runs AS f ON f.run_id = r.removed_in_run
 QUALIFY row_number() OVER (PARTITION BY r.nct_id ORDER BY t.fetched_at DESC, t.run_id DESC) = 1
 ORDER BY r.nct_id;

@@ -1,6 +1,7 @@
--- Status history of every trial, derived from every run's Parquet partition (all kept): one row per
--- version whose overall_status, phase or enrollment differs from the version before it, so a re-read
--- that changed nothing adds nothing and replaying the same runs always gives the same rows.
+-- Status history of every trial, from every version of it in every run kept (the versions relation,
+-- see 10_staging_ctgov.sql): one row per version whose overall_status, phase or enrollment differs from
+-- the version before it, so a re-read that changed nothing adds nothing and replaying the same runs
+-- always gives the same rows.
 -- valid_from is when the pipeline first saw the version (fetched_at), valid_to when the next differing
 -- version was seen, or when a full pull found the trial gone (removed_trials.removed_at); NULL = current.
 
@@ -12,7 +13,7 @@ SELECT
     lag(phase) OVER w AS previous_phase,
     lag(enrollment) OVER w AS previous_enrollment,
     row_number() OVER w AS version_no
-FROM src_ctgov_trials
+FROM src_ctgov_trial_versions
 WINDOW w AS (PARTITION BY nct_id ORDER BY fetched_at, run_id);
 
 CREATE TABLE trial_status_history AS

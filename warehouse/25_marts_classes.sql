@@ -16,8 +16,8 @@ ORDER BY m.nct_id, m.treatment_class, m.matched_field, m.matched_term;
 
 -- Every class paired with itself and each of its descendants (from this build's config), so a record
 -- matched by a class also counts for every ancestor of that class. Shared by trials, publications and
--- the changes view.
-CREATE TEMP TABLE stg_class_ancestry AS
+-- the changes table.
+CREATE TABLE treatment_class_ancestry AS
 WITH RECURSIVE ancestry(treatment_class, descendant) AS (
     SELECT treatment_class, treatment_class FROM treatment_classes
     UNION
@@ -26,10 +26,5 @@ WITH RECURSIVE ancestry(treatment_class, descendant) AS (
     JOIN treatment_classes AS tc ON tc.treatment_class = a.treatment_class
     WHERE tc.parent IS NOT NULL
 )
-SELECT treatment_class, descendant FROM ancestry;
-
--- (class, trial) pairs.
-CREATE TEMP TABLE stg_class_membership AS
-SELECT DISTINCT a.treatment_class, c.nct_id
-FROM trial_classes AS c
-JOIN stg_class_ancestry AS a ON a.descendant = c.treatment_class;
+SELECT treatment_class, descendant FROM ancestry
+ORDER BY treatment_class, descendant;

@@ -1,6 +1,7 @@
 -- Analyst-facing PubMed tables: the current version of every publication (deleted PMIDs left out, see
--- 15_staging_pubmed.sql), why it belongs to a class, the trial ids it cites, and its links to trials.
--- Runs after 25_marts_classes.sql: it needs trials, trial_references and treatment_classes.
+-- 15_staging_pubmed.sql), why it belongs to a class, the trial ids it cites, and the PMIDs removed.
+-- Runs after 25_marts_classes.sql: it needs treatment_classes. The links to trials, which join both
+-- sources, are whole-warehouse tables (30_marts_trial_publications.sql).
 
 CREATE TABLE publications AS
 WITH mesh AS (
@@ -39,45 +40,44 @@ SELECT pmid, registry, accession, found_in, is_trial_registry
 FROM stg_pubmed_registry_ids
 ORDER BY length(pmid), pmid, registry, accession, found_in;
 
--- Every route that ties a trial to a publication, one row per route (a pair found several ways has
--- several rows). Both ends must be in the warehouse: ids of trials outside the ClinicalTrials.gov query
--- stay in publication_registry_ids, PMIDs outside the PubMed query stay in trial_references.
---   pubmed_databank: the PubMed record's DataBankList names the NCT id (NLM indexing);
---   pubmed_text:     the NCT id is written in the title or abstract;
---   ctgov_reference: the registry record's referencesModule lists the PMID, with its reference_type.
--- is_results_link: the publication reports the trial's results. A paper that cites the trial id in its
--- record or text is taken as the trial's report; of the registry's references only RESULT (results
--- reference) and DERIVED (indexed by NLM from the trial's id, i.e. the same databank link) count, not
--- BACKGROUND (literature the trial builds on).
-CREATE TABLE trial_publications AS
-WITH links AS (
+-- PMIDs that left PubMed's answer, with their last known version: 'deleted' when a DeleteCitation is
+-- their newest event (removed_in_run is that run), 'not_returned' when the newest full pull no longer
+-- returned them (removed_in_run is the first full pull after their last sighting). They are absent
+-- from every other publication table; a later run that returns them brings them back.
+CREATE TABLE removed_publications AS
+WITH deleted AS (
+    SELECT pmid, 'deleted' AS reason, run_id AS removed_in_run
+    FROM stg_pubmed_latest_events
+    WHERE is_deletion
+),
+not_returned AS (
     SELECT
-        accession AS nct_id,
-        pmid,
-        CASE found_in WHEN 'databank' THEN 'pubmed_databank' ELSE 'pubmed_text' END AS link_source,
-        NULL::VARCHAR AS reference_type
-    FROM publication_registry_ids
-    WHERE registry = 'ClinicalTrials.gov' AND found_in IN ('databank', 'title', 'abstract')
-    UNION
-    SELECT nct_id, trim(pmid), 'ctgov_reference', upper(trim(reference_type))
-    FROM trial_references
-    WHERE pmid IS NOT NULL AND trim(pmid) <> ''
+        r.pmid,
+        'not_returned' AS reason,
+        (SELECT min(f.run_id) FROM stg_pubmed_full_runs AS f WHERE f.run_id > r.last_seen_run) AS removed_in_run
+    FROM stg_pubmed_removed AS r
+    WHERE r.pmid NOT IN (SELECT pmid FROM deleted)
+),
+removed AS (
+    SELECT * FROM deleted
+    UNION ALL
+    SELECT * FROM not_returned
+),
+last_versions AS (
+    SELECT v.pmid, v.title, v.run_id, v.fetched_at
+    FROM src_pubmed_publication_versions AS v
+    JOIN removed AS r ON r.pmid = v.pmid AND v.run_id <= r.removed_in_run
+    QUALIFY row_number() OVER (PARTITION BY v.pmid ORDER BY v.fetched_at DESC, v.run_id DESC) = 1
 )
 SELECT
-    l.nct_id,
-    l.pmid,
-    l.link_source,
-    l.reference_type,
-    l.link_source IN ('pubmed_databank', 'pubmed_text')
-        OR coalesce(l.reference_type IN ('RESULT', 'DERIVED'), false) AS is_results_link
-FROM links AS l
-JOIN trials AS t USING (nct_id)
-JOIN publications AS p USING (pmid)
-ORDER BY l.nct_id, length(l.pmid), l.pmid, l.link_source, l.reference_type;
-
--- (class, publication) pairs: a publication matched by a class also counts for every ancestor class,
--- computed from the config of this build (stg_class_ancestry) as for trials.
-CREATE TEMP TABLE stg_publication_class_membership AS
-SELECT DISTINCT a.treatment_class, c.pmid
-FROM publication_classes AS c
-JOIN stg_class_ancestry AS a ON a.descendant = c.treatment_class;
+    r.pmid,
+    v.title,
+    r.reason,
+    v.run_id AS last_seen_run,
+    v.fetched_at AS last_fetched_at,
+    r.removed_in_run,
+    CAST(x.started_at AS TIMESTAMPTZ) AS removed_at
+FROM removed AS r
+LEFT JOIN last_versions AS v USING (pmid)
+LEFT JOIN src_raw_runs AS x ON x.source = 'pubmed' AND x.run_id = r.removed_in_run
+ORDER BY length(r.pmid), r.pmid;

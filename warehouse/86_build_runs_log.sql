@@ -2,7 +2,7 @@
 -- that built this file is still 'running' here: it finishes after the build (CSV export, artifact);
 -- `evidence status` shows its final state.
 
-CREATE TABLE runs AS
+CREATE OR REPLACE TABLE runs AS
 SELECT
     run_id,
     source,

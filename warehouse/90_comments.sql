@@ -143,6 +143,15 @@ COMMENT ON COLUMN treatment_classes.terms IS 'Terms that mark an intervention or
 COMMENT ON COLUMN treatment_classes.intervention_types IS 'Intervention types the terms apply to; NULL for any.';
 COMMENT ON COLUMN treatment_classes.sort_order IS 'Position in the config (0-based), for display order.';
 
+COMMENT ON TABLE treatment_class_ancestry IS 'Every configured class paired with itself and each of its descendants: a record matched by descendant counts for treatment_class.';
+COMMENT ON COLUMN treatment_class_ancestry.treatment_class IS 'Class (treatment_classes.treatment_class).';
+COMMENT ON COLUMN treatment_class_ancestry.descendant IS 'The class itself or one of its subclasses, at any depth.';
+
+COMMENT ON TABLE trial_summaries IS 'One row per trial: its primary outcome measures and a readable summary of its posted primary results (quoted in evidence_trials).';
+COMMENT ON COLUMN trial_summaries.nct_id IS 'ClinicalTrials.gov identifier.';
+COMMENT ON COLUMN trial_summaries.primary_outcome_measures IS 'Primary outcome measures registered in the design, in registry order.';
+COMMENT ON COLUMN trial_summaries.primary_result_summary IS 'Posted primary outcome results as text (see evidence_trials.primary_result_summary); NULL when none posted.';
+
 COMMENT ON TABLE trial_classes IS 'Why each trial belongs to a class: one row per trial x class x match found by the classifier (configured classes only).';
 COMMENT ON COLUMN trial_classes.nct_id IS 'Trial (trials.nct_id).';
 COMMENT ON COLUMN trial_classes.treatment_class IS 'Class matched (treatment_classes.treatment_class).';
@@ -195,6 +204,15 @@ COMMENT ON COLUMN publication_registry_ids.accession IS 'Id in that registry; NC
 COMMENT ON COLUMN publication_registry_ids.found_in IS 'databank (PubMed DataBankList), title or abstract (NCT id written in the text).';
 COMMENT ON COLUMN publication_registry_ids.is_trial_registry IS 'True for clinical trial registries, false for sequence and data repositories.';
 
+COMMENT ON TABLE removed_publications IS 'PMIDs that left PubMed''s answer, with their last known version: deleted by PubMed (DeleteCitation) or no longer returned by a full pull; they are absent from every other publication table.';
+COMMENT ON COLUMN removed_publications.pmid IS 'PubMed identifier.';
+COMMENT ON COLUMN removed_publications.title IS 'Article title of the last version seen; NULL when the pipeline never stored the record.';
+COMMENT ON COLUMN removed_publications.reason IS 'deleted (PubMed deleted the citation) or not_returned (a full pull no longer returned it).';
+COMMENT ON COLUMN removed_publications.last_seen_run IS 'Newest run that returned the record before its removal; NULL when none did.';
+COMMENT ON COLUMN removed_publications.last_fetched_at IS 'When that run fetched it (UTC).';
+COMMENT ON COLUMN removed_publications.removed_in_run IS 'Run that reported the deletion, or the first full run after last_seen_run that did not return it.';
+COMMENT ON COLUMN removed_publications.removed_at IS 'When that run started (UTC).';
+
 COMMENT ON TABLE trial_publications IS 'Links between trials and publications, one row per route (a pair found several ways has several rows); both ends are in the warehouse.';
 COMMENT ON COLUMN trial_publications.nct_id IS 'Trial (trials.nct_id).';
 COMMENT ON COLUMN trial_publications.pmid IS 'Publication (publications.pmid).';
@@ -243,15 +261,26 @@ COMMENT ON COLUMN warehouse_runs.run_id IS 'Pipeline run id (UTC start time + 4 
 COMMENT ON COLUMN warehouse_runs.data_timestamp IS 'API data timestamp (registry snapshot) of the run.';
 COMMENT ON COLUMN warehouse_runs.first_fetched_at IS 'First record fetched in the run (UTC).';
 COMMENT ON COLUMN warehouse_runs.last_fetched_at IS 'Last record fetched in the run (UTC).';
-COMMENT ON COLUMN warehouse_runs.n_records IS 'Records the run holds (trials; for pubmed, PMIDs returned or deleted).';
-COMMENT ON COLUMN warehouse_runs.n_current_records IS 'Records for which this run supplies the current version (0: fully superseded).';
+COMMENT ON COLUMN warehouse_runs.n_records IS 'Records the run read (trials stored or re-read unchanged; for pubmed, PMIDs returned or deleted).';
+COMMENT ON COLUMN warehouse_runs.n_current_records IS 'Records for which this run supplies the current version, plus for pubmed the PMIDs it deleted (0: fully superseded).';
 
 COMMENT ON TABLE warehouse_builds IS 'This build: one row.';
 COMMENT ON COLUMN warehouse_builds.built_at IS 'When the warehouse was built (UTC).';
+COMMENT ON COLUMN warehouse_builds.build_mode IS 'full (every table derived from every Parquet partition) or incremental (the previous warehouse updated with the new runs'' records only; same result).';
+COMMENT ON COLUMN warehouse_builds.build_reason IS 'Why this mode: for a full build, what ruled out an incremental one.';
+COMMENT ON COLUMN warehouse_builds.fingerprint IS 'Hash of the warehouse SQL, the Parquet schemas and the configured treatment classes: an incremental build needs the previous build''s to be the same.';
 COMMENT ON COLUMN warehouse_builds.duckdb_version IS 'DuckDB version that wrote the file.';
 COMMENT ON COLUMN warehouse_builds.run_ids IS 'Runs supplying current records, as source:run_id.';
 COMMENT ON COLUMN warehouse_builds.data_timestamps IS 'API data timestamps of those runs.';
 COMMENT ON COLUMN warehouse_builds.n_trials IS 'Number of trials in the trials table.';
+
+COMMENT ON TABLE warehouse_inputs IS 'Parquet partitions this build was derived from, one row per file; the next build compares them with the disk (a changed or missing file forces a full build).';
+COMMENT ON COLUMN warehouse_inputs.source IS 'Data source: ctgov or pubmed.';
+COMMENT ON COLUMN warehouse_inputs.table_name IS 'Parquet table (folder under parquet/<source>/).';
+COMMENT ON COLUMN warehouse_inputs.run_id IS 'Run whose partition the file is.';
+COMMENT ON COLUMN warehouse_inputs.file IS 'Path relative to the Parquet folder (data_dir/parquet).';
+COMMENT ON COLUMN warehouse_inputs.bytes IS 'File size when read.';
+COMMENT ON COLUMN warehouse_inputs.modified_ns IS 'File modification time when read (ns since the epoch).';
 
 COMMENT ON TABLE removed_trials IS 'Trials a full ClinicalTrials.gov pull no longer returned (withdrawn, or no longer matching the condition query), with their last known version; they are absent from every other trial table.';
 COMMENT ON COLUMN removed_trials.nct_id IS 'ClinicalTrials.gov identifier.';

@@ -1,14 +1,21 @@
-"""Builds the DuckDB warehouse from the Parquet tables, atomically.
+"""Builds the DuckDB warehouse from the Parquet tables, atomically, in full or incrementally.
 
 The new warehouse is built in a temporary file next to the old one, checked, closed, and only then
 moved over it with ``os.replace``. Readers that have the old file open keep their data; anything that
 goes wrong (bad Parquet, SQL error, failed check, crash) leaves the old file as it was.
+
+A full build derives every table from every partition. When ``warehouse_plan`` allows it, an
+incremental build starts from a copy of the previous warehouse instead: the per-record SQL (files
+10-29) runs in an in-memory scratch database over the new runs' partitions and the touched records'
+versions, its rows replace those records' rows in the copy (``warehouse_splice``), then the
+whole-warehouse SQL (30-99) and every data check run on the result, exactly as after a full build.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -21,11 +28,27 @@ from pipeline.config import Settings
 from pipeline.errors import WarehouseError
 from pipeline.storage.durable import fsync_path
 from pipeline.storage.warehouse_checks import data_checks, documentation_checks, run_checks
-from pipeline.storage.warehouse_runs import register_run_metadata
-from pipeline.storage.warehouse_sources import SourceTable, register_sources
+from pipeline.storage.warehouse_plan import (
+    BuildPlan,
+    PreviousBuild,
+    fingerprint,
+    plan_build,
+    read_previous_build,
+)
+from pipeline.storage.warehouse_runs import RunMetadata
+from pipeline.storage.warehouse_sources import (
+    PartitionFile,
+    SourceTable,
+    partition_files,
+    register_partition_files,
+    register_sources,
+    register_versions,
+)
+from pipeline.storage.warehouse_splice import SCRATCH, create_touched_keys, splice
 from pipeline.storage.warehouse_sql import (
     SqlFile,
     first_line,
+    is_per_record,
     packaged_sql_files,
     run_sql_files,
     sql_files_in,
@@ -42,6 +65,7 @@ CONFIG_CLASSES_SCHEMA = pa.schema(
         pa.field("sort_order", pa.int32(), nullable=False),
     ]
 )
+BUILD_PLAN_RELATION = "src_build_plan"
 
 
 @dataclass(frozen=True)
@@ -51,10 +75,13 @@ class BuildSummary:
     class_counts: dict[str, int]  # trials per configured class (ancestors include their subclasses)
     runs: tuple[str, ...]  # source:run_id of the runs supplying current records
     data_timestamps: tuple[str, ...]
+    mode: str = "full"  # full or incremental
+    reason: str = ""  # why that mode
 
 
-def build_warehouse(settings: Settings, sql_dir: Path | None = None) -> BuildSummary:
-    """Rebuild settings.warehouse.path; sql_dir replaces the packaged SQL (to try changes)."""
+def build_warehouse(settings: Settings, sql_dir: Path | None = None, full: str | None = None) -> BuildSummary:
+    """Rebuild settings.warehouse.path, incrementally when that gives the same result; ``full`` forces a
+    full build (the reason it gives is recorded); sql_dir replaces the packaged SQL (to try changes)."""
     target = settings.warehouse.path
     sql_files = sql_files_in(sql_dir) if sql_dir is not None else packaged_sql_files()
     _refuse_pending_wal(target)
@@ -62,22 +89,61 @@ def build_warehouse(settings: Settings, sql_dir: Path | None = None) -> BuildSum
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WarehouseError(f"cannot create the warehouse folder {target.parent}: {exc.strerror}") from None
+    files = partition_files(settings.parquet_dir)
+    runs = RunMetadata.read(settings)
+    classes = _config_class_rows(settings)
     with _temporary_database(target) as tmp:
-        summary = _build_into(tmp, settings, sql_files)
+        plan = _plan(target, tmp, files, runs, fingerprint(sql_files, classes), full)
+        summary = _build_into(tmp, settings, sql_files, plan, files, runs, classes)
         fsync_path(tmp)
         _refuse_pending_wal(target)
         os.replace(tmp, target)
     return replace(summary, path=target)
 
 
-def _build_into(path: Path, settings: Settings, sql_files: list[SqlFile]) -> BuildSummary:
+def _plan(
+    target: Path, tmp: Path, files: list[PartitionFile], runs: RunMetadata, print_: str, full: str | None
+) -> BuildPlan:
+    """Copy the previous warehouse to ``tmp`` and plan from the copy (what will be updated is what was
+    judged); a full build starts from an empty ``tmp`` instead."""
+    previous: PreviousBuild | str = full or "no previous warehouse"
+    if not full and target.exists():
+        shutil.copyfile(target, tmp)
+        previous = read_previous_build(tmp)
+    plan = plan_build(previous, files, print_, runs.raw_run_modes(), runs.succeeded("ctgov"), full)
+    if plan.mode == "full":
+        tmp.unlink(missing_ok=True)
+    return plan
+
+
+def _build_into(
+    path: Path,
+    settings: Settings,
+    sql_files: list[SqlFile],
+    plan: BuildPlan,
+    files: list[PartitionFile],
+    runs: RunMetadata,
+    classes: list[dict[str, object]],
+) -> BuildSummary:
     con = duckdb.connect(str(path))
     try:
-        tables = register_sources(con, settings.parquet_dir)
-        _require_classified_runs(tables)
-        register_run_metadata(con, settings)
-        _register_config_classes(con, settings)
-        run_sql_files(con, sql_files)
+        register_partition_files(con, files)
+        runs.register(con)
+        con.register(CONFIG_CLASSES_RELATION, pa.Table.from_pylist(classes, schema=CONFIG_CLASSES_SCHEMA))
+        con.register(
+            BUILD_PLAN_RELATION,
+            pa.Table.from_pylist(
+                [{"build_mode": plan.mode, "build_reason": plan.reason, "fingerprint": plan.fingerprint}]
+            ),
+        )
+        if plan.mode == "full":
+            _require_classified_runs(register_sources(con, settings.parquet_dir, files))
+            register_versions(con, settings.parquet_dir, files)
+            run_sql_files(con, sql_files)
+        else:
+            _require_classified_runs(register_sources(con, settings.parquet_dir, list(plan.new_files)))
+            register_versions(con, settings.parquet_dir, files, create_touched_keys(con))
+            _update_in_place(con, sql_files, set(plan.new_runs))
         checks = data_checks(list(settings.treatment_classes)) + documentation_checks()
         try:
             failures = run_checks(con, checks)
@@ -92,11 +158,25 @@ def _build_into(path: Path, settings: Settings, sql_files: list[SqlFile]) -> Bui
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    return summary
+    return replace(summary, mode=plan.mode, reason=plan.reason)
 
 
-def _register_config_classes(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    rows = [
+def _update_in_place(con: duckdb.DuckDBPyConnection, sql_files: list[SqlFile], new_sources: set[str]) -> None:
+    """Per-record SQL into scratch, its rows into the copy, then the whole-warehouse SQL on the copy."""
+    target = con.execute("SELECT current_database()").fetchone()[0]
+    con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
+    con.execute(f"USE {SCRATCH}")
+    try:
+        run_sql_files(con, [f for f in sql_files if is_per_record(f)])
+    finally:
+        con.execute(f'USE "{target}"')
+    splice(con, target, new_sources)
+    con.execute(f"DETACH {SCRATCH}")
+    run_sql_files(con, [f for f in sql_files if not is_per_record(f)])
+
+
+def _config_class_rows(settings: Settings) -> list[dict[str, object]]:
+    return [
         {
             "treatment_class": name,
             "label": tc.label,
@@ -107,7 +187,6 @@ def _register_config_classes(con: duckdb.DuckDBPyConnection, settings: Settings)
         }
         for i, (name, tc) in enumerate(settings.treatment_classes.items())
     ]
-    con.register(CONFIG_CLASSES_RELATION, pa.Table.from_pylist(rows, schema=CONFIG_CLASSES_SCHEMA))
 
 
 CLASSIFIED_BY = {

@@ -170,7 +170,7 @@ CHANGE_KINDS = ("added", "changed", "removed")
 # When the newest ClinicalTrials.gov run with data was a full pull, the current trials are exactly
 # what it returned: their number must be the totalCount the API announced for it.
 CTGOV_RECONCILED = """
-WITH latest AS (SELECT max(run_id) AS run_id FROM stg_ctgov_reads),
+WITH latest AS (SELECT run_id FROM stg_ctgov_latest_run),
 full_run AS (
     SELECT r.run_id, r.total_count FROM src_raw_runs AS r JOIN latest AS l USING (run_id)
     WHERE r.source = 'ctgov' AND r.mode = 'full'
@@ -181,8 +181,8 @@ FROM full_run WHERE total_count <> (SELECT count(*) FROM trials)
 # The same for PubMed: ESearch's Count, minus the PMIDs the same pull returned and then deleted.
 PUBMED_RECONCILED = """
 WITH latest AS (
-    SELECT max(run_id) AS run_id FROM (
-        SELECT run_id FROM src_pubmed_publications UNION ALL SELECT run_id FROM src_pubmed_deleted_pmids)
+    SELECT max(run_id) AS run_id FROM stg_partition_runs
+    WHERE source = 'pubmed' AND table_name IN ('publications', 'deleted_pmids')
 ),
 full_run AS (
     SELECT r.run_id, r.total_count FROM src_raw_runs AS r JOIN latest AS l USING (run_id)

@@ -9,6 +9,7 @@ the build connection, so the SQL never reads files itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -103,6 +104,25 @@ def run_log_rows(settings: Settings) -> list[dict[str, Any]]:
     return rows
 
 
-def register_run_metadata(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    con.register(RAW_RUNS_RELATION, pa.Table.from_pylist(raw_run_rows(settings), schema=RAW_RUNS_SCHEMA))
-    con.register(RUN_LOG_RELATION, pa.Table.from_pylist(run_log_rows(settings), schema=RUN_LOG_SCHEMA))
+@dataclass(frozen=True)
+class RunMetadata:
+    """Both relations' rows, read once per build: the build planner consults them too."""
+
+    raw_runs: list[dict[str, Any]]
+    run_log: list[dict[str, Any]]
+
+    @classmethod
+    def read(cls, settings: Settings) -> RunMetadata:
+        return cls(raw_run_rows(settings), run_log_rows(settings))
+
+    def raw_run_modes(self) -> dict[tuple[str, str], str]:
+        return {(r["source"], r["run_id"]): r["mode"] for r in self.raw_runs}
+
+    def succeeded(self, source: str) -> list[str]:
+        return sorted(
+            r["run_id"] for r in self.run_log if r["source"] == source and r["status"] == "succeeded"
+        )
+
+    def register(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.register(RAW_RUNS_RELATION, pa.Table.from_pylist(self.raw_runs, schema=RAW_RUNS_SCHEMA))
+        con.register(RUN_LOG_RELATION, pa.Table.from_pylist(self.run_log, schema=RUN_LOG_SCHEMA))

@@ -2,6 +2,10 @@
 
 Statements run one by one so a failure names the file and line it came from, not just a DuckDB
 message about some statement somewhere in the build.
+
+The number says which layer a file belongs to: 10-29 derive per-record tables (keyed by trial,
+publication or run), which an incremental build derives only for the records its new runs touched;
+30-99 derive whole-warehouse tables from those, which every build recomputes.
 """
 
 from __future__ import annotations
@@ -33,6 +37,18 @@ def sql_files_in(folder: Path) -> list[SqlFile]:
     if not folder.is_dir():
         raise WarehouseError(f"SQL folder not found: {folder}")
     return [SqlFile(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.sql"))]
+
+
+WHOLE_WAREHOUSE_FROM = 30
+
+
+def is_per_record(sql_file: SqlFile) -> bool:
+    prefix = sql_file.name.split("_", 1)[0]
+    if not prefix.isdigit():
+        raise WarehouseError(
+            f"SQL file {sql_file.name} must start with its number (e.g. 20_marts_trials.sql)"
+        )
+    return int(prefix) < WHOLE_WAREHOUSE_FROM
 
 
 def first_line(message: str) -> str:

@@ -32,7 +32,11 @@ ANALYST_TABLES = {
     "warehouse_runs",
     "warehouse_builds",
     "removed_trials",
+    "removed_publications",
     "trial_status_history",
+    "trial_summaries",
+    "treatment_class_ancestry",
+    "warehouse_inputs",
     "trial_changes",
     "runs",
 }

@@ -6,10 +6,10 @@
 
 CREATE TEMP VIEW stg_changes_runs AS
 SELECT
-    (SELECT max(run_id) FROM stg_ctgov_reads) AS run_id,
+    (SELECT run_id FROM stg_ctgov_latest_run) AS run_id,
     (SELECT max(l.run_id) FROM src_run_log AS l
      WHERE l.status = 'succeeded' AND l.source = 'ctgov'
-       AND l.run_id < (SELECT max(run_id) FROM stg_ctgov_reads)) AS baseline_run_id;
+       AND l.run_id < (SELECT run_id FROM stg_ctgov_latest_run)) AS baseline_run_id;
 
 -- The current version of every trial as of the baseline, with removals as of the baseline applied.
 CREATE TEMP TABLE stg_baseline_trials AS
@@ -56,16 +56,19 @@ WITH diff AS (
     FULL JOIN stg_baseline_trials AS b USING (nct_id)
 ),
 classes AS (
-    SELECT d.nct_id, list(DISTINCT m.treatment_class ORDER BY m.treatment_class) AS treatment_classes
+    SELECT d.nct_id, list(DISTINCT a.treatment_class ORDER BY a.treatment_class) AS treatment_classes
     FROM diff AS d
-    JOIN stg_class_membership AS m ON m.nct_id = d.nct_id
+    JOIN trial_classes AS m ON m.nct_id = d.nct_id
+    JOIN treatment_class_ancestry AS a ON a.descendant = m.treatment_class
     WHERE d.change <> 'removed'
     GROUP BY d.nct_id
     UNION ALL
+    -- Only a full pull removes trials, and a build with a new full pull is always a full build, so
+    -- src_ctgov_trial_classes holds the baseline version's run here.
     SELECT d.nct_id, list(DISTINCT a.treatment_class ORDER BY a.treatment_class)
     FROM diff AS d
     JOIN src_ctgov_trial_classes AS x ON x.nct_id = d.nct_id AND x.run_id = d.baseline_version_run
-    JOIN stg_class_ancestry AS a ON a.descendant = x.treatment_class
+    JOIN treatment_class_ancestry AS a ON a.descendant = x.treatment_class
     WHERE d.change = 'removed'
     GROUP BY d.nct_id
 )
