@@ -17,6 +17,7 @@ from pipeline import quiet_tracebacks
 from pipeline.config import Settings, resolve_config_path
 from pipeline.errors import ConfigError
 from pipeline.local_prefect_server import API_URL_ENV_VAR, prefect_api
+from pipeline.missed_runs import skip_missed_runs
 
 DEFAULT_STARTUP_TIMEOUT_SECONDS = 120.0
 SERVER_LOG = "logs/prefect-server.log"
@@ -88,5 +89,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             f"config {config_path}",
             highlight=False,
         )
+        missed = skip_missed_runs(FULL_NAME)
+        if missed.kept is not None:
+            err.print(
+                f"Missed while not serving: {len(missed.skipped) + 1} scheduled run(s); "
+                f"{len(missed.skipped)} skipped, {missed.kept} runs now and catches up",
+                highlight=False,
+            )
         serve(settings, config_path)
     return 0

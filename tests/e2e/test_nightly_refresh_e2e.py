@@ -13,6 +13,7 @@ full refresh of the same server data, built from scratch in another folder.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import subprocess
 import sys
@@ -114,6 +115,11 @@ def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
     return {name: query(warehouse, sql) for name, sql in SNAPSHOTS.items()}
 
 
+def build_mode(warehouse: Path) -> str:
+    """How the warehouse was last built: full, or incremental (updated in place from the new runs)."""
+    return query(warehouse, "SELECT build_mode FROM warehouse_builds")[0][0]
+
+
 class Nights:
     """One data folder driven night after night, plus a from-scratch full refresh to compare with."""
 
@@ -189,7 +195,12 @@ def nights(tmp_path_factory, fixtures_dir) -> dict[str, Any]:
 
         # Night 1: first run, so a full pull.
         assert n.run() == EXIT_OK
-        seen["night1"] = {"run": n.last_run(), "snapshot": snapshot(n.warehouse), "reference": n.reference()}
+        seen["night1"] = {
+            "run": n.last_run(),
+            "build_mode": build_mode(n.warehouse),
+            "snapshot": snapshot(n.warehouse),
+            "reference": n.reference(),
+        }
 
         # Night 2: one study added, two change status; PubMed revised one record today.
         ctgov.studies = night2
@@ -200,6 +211,7 @@ def nights(tmp_path_factory, fixtures_dir) -> dict[str, Any]:
             "run": n.last_run(),
             "ctgov_requests": ctgov.requests[before[0] :],
             "pubmed_requests": pubmed.requests[before[1] :],
+            "build_mode": build_mode(n.warehouse),
             "snapshot": snapshot(n.warehouse),
             "history": query(n.warehouse, "SELECT * FROM trial_status_history ORDER BY ALL"),
             "changes": query(
@@ -223,6 +235,7 @@ def nights(tmp_path_factory, fixtures_dir) -> dict[str, Any]:
         # Night 2 again: the same data, re-run.
         assert n.run() == EXIT_OK
         seen["night2_again"] = {
+            "build_mode": build_mode(n.warehouse),
             "snapshot": snapshot(n.warehouse),
             "history": query(n.warehouse, "SELECT * FROM trial_status_history ORDER BY ALL"),
             "changes": query(n.warehouse, "SELECT count(*) FROM trial_changes"),
@@ -251,6 +264,7 @@ def nights(tmp_path_factory, fixtures_dir) -> dict[str, Any]:
             "count_before": int(first_line.split()[0]),
             "held_count_after": lines[-1],
             "analyst_errors": err,
+            "build_mode": build_mode(n.warehouse),
             "snapshot": snapshot(n.warehouse),
             "removed": query(n.warehouse, "SELECT nct_id, last_seen_run, removed_in_run FROM removed_trials"),
             "changes": query(n.warehouse, "SELECT change, nct_id FROM trial_changes ORDER BY ALL"),
@@ -268,7 +282,12 @@ def nights(tmp_path_factory, fixtures_dir) -> dict[str, Any]:
         assert n.run() == EXIT_ERROR
         seen["night4_failed"] = {"run": n.last_run(), "unchanged": n.warehouse.read_bytes() == wh_bytes}
         assert n.run() == EXIT_OK
-        seen["night4"] = {"run": n.last_run(), "snapshot": snapshot(n.warehouse), "reference": n.reference()}
+        seen["night4"] = {
+            "run": n.last_run(),
+            "build_mode": build_mode(n.warehouse),
+            "snapshot": snapshot(n.warehouse),
+            "reference": n.reference(),
+        }
 
         # Night 5: killed before a raw manifest, then killed after normalising; then the next run.
         seen["kill_before_manifest"] = kill_mid_run(n.config, "before-manifest")
@@ -279,6 +298,7 @@ def nights(tmp_path_factory, fixtures_dir) -> dict[str, Any]:
         seen["night5"] = {
             "run": n.last_run(),
             "records": RunLog(n.settings.storage.data_dir).records(),
+            "build_mode": build_mode(n.warehouse),
             "snapshot": snapshot(n.warehouse),
             "reference": n.reference(),
             "runs_table": query(n.warehouse, "SELECT run_id, source, status, mode FROM runs ORDER BY ALL"),
@@ -349,6 +369,18 @@ def test_night3_full_pull_records_the_removal(nights):
     assert night["history_end"] == [(True,)]
 
 
+def test_incremental_pulls_update_the_warehouse_in_place_and_full_pulls_rebuild_it(nights):
+    """Each night above equals a from-scratch full refresh; this says which build path produced it."""
+    modes = {name: nights[name]["build_mode"] for name in ("night1", "night2", "night2_again", "night3")}
+    assert modes == {
+        "night1": "full",
+        "night2": "incremental",
+        "night2_again": "incremental",
+        "night3": "full",
+    }
+    assert nights["night4"]["build_mode"] == "incremental"
+
+
 def test_readers_are_never_blocked_and_never_see_a_half_built_warehouse(nights):
     night = nights["night3"]
     assert night["analyst_errors"] == "", "a read was blocked or failed"
@@ -384,6 +416,11 @@ def test_killed_runs_are_recovered_or_reported_and_the_lock_holds(nights):
     }
     cut_off = {r.run_id for r in records.values() if r.error == INTERRUPTED} - {killed}
     assert incomplete == {nights["night4_failed"]["run"].run_id, *cut_off} and len(cut_off) == 1
+    # The run killed before its manifest had fetched every page: the next fetch took them over.
+    (cut_off_run,) = cut_off
+    manifest = json.loads((settings.raw_dir / "ctgov" / killed / "manifest.json").read_text("utf-8"))
+    assert manifest["resumed_from"]["run_id"] == cut_off_run and manifest["resumed_from"]["n_pages_kept"] >= 1
+    assert (settings.raw_dir / "ctgov" / cut_off_run / "taken_over.json").exists()
     night = nights["night5"]
     assert night["run"].status == "succeeded"
     assert night["snapshot"] == night["reference"]

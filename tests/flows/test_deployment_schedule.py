@@ -102,3 +102,44 @@ def test_invalid_schedule_is_rejected_at_config_load(tmp_path, schedule, key):
 def test_out_of_range_cron_is_rejected_at_config_load(tmp_path):
     with pytest.raises(ConfigError, match=re.escape("schedule.cron")):
         load_config(write_config(tmp_path, 'schedule: {cron: "0 25 * * *"}\n'))
+
+
+def test_missed_nights_leave_one_catch_up_run(prefect_server, tmp_path, monkeypatch):
+    """Three nights passed while nothing served: the newest runs (incremental, it covers all three)."""
+    from pipeline import missed_runs
+
+    monkeypatch.setattr(missed_runs, "BATCH", 1)  # several passes, as after a long outage
+    from datetime import UTC, datetime, timedelta
+
+    from prefect import get_client
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.states import Scheduled
+
+    from pipeline.missed_runs import SKIPPED_MESSAGE, skip_missed_runs
+
+    deployment = register_and_read(write_config(tmp_path))
+    now = datetime.now(UTC)
+    due = [now - timedelta(days=d) for d in (3, 2, 1)] + [now + timedelta(days=1)]
+    with get_client(sync_client=True) as client:
+        for run in client.read_flow_runs(
+            sort=FlowRunSort.ID_DESC, limit=200
+        ):  # runs the scheduler made ahead are not this test's
+            client.delete_flow_run(run.id)
+        runs = [
+            client.create_flow_run_from_deployment(deployment.id, state=Scheduled(scheduled_time=when))
+            for when in due
+        ]
+        missed = skip_missed_runs(FULL_NAME, now=now)
+        states = [client.read_flow_run(run.id).state for run in runs]
+
+    assert missed.kept == runs[2].name
+    assert sorted(missed.skipped) == sorted([runs[0].name, runs[1].name])
+    assert [s.type.value for s in states] == ["CANCELLED", "CANCELLED", "SCHEDULED", "SCHEDULED"]
+    assert states[0].message == SKIPPED_MESSAGE
+    assert skip_missed_runs(FULL_NAME, now=now).skipped == (), "nothing left to skip"
+
+
+def test_skipping_missed_runs_of_an_unregistered_deployment_does_nothing(prefect_server):
+    from pipeline.missed_runs import skip_missed_runs
+
+    assert skip_missed_runs("refresh/never-registered").kept is None
