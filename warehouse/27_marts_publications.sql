@@ -63,10 +63,13 @@ removed AS (
     UNION ALL
     SELECT * FROM not_returned
 ),
+-- Every stored version precedes the removal, so the newest one is the last known: a deletion is the
+-- PMID's newest event (ordered by fetched_at, so its run id may sort before the record's), and a PMID
+-- not returned has no version after its last sighting.
 last_versions AS (
     SELECT v.pmid, v.title, v.run_id, v.fetched_at
     FROM src_pubmed_publication_versions AS v
-    JOIN removed AS r ON r.pmid = v.pmid AND v.run_id <= r.removed_in_run
+    WHERE v.pmid IN (SELECT pmid FROM removed)
     QUALIFY row_number() OVER (PARTITION BY v.pmid ORDER BY v.fetched_at DESC, v.run_id DESC) = 1
 )
 SELECT
