@@ -10,7 +10,8 @@ and ``public_params`` out of the raw zone and manifests.
 ESearch also hands back the window's PMIDs (``retmax``), stored with the search, so a run cut off
 mid-fetch can be resumed by the next run with the same plan: it takes over the stored searches and
 whole batches and fetches only the missing batches, by explicit PMIDs (the old run's WebEnv has
-likely expired).
+likely expired). When those no longer add up (a record withdrawn since the old search), the run
+searches again from scratch rather than fail the same way on every resume.
 """
 
 from __future__ import annotations
@@ -210,6 +211,10 @@ class _Search:
     adopted: bool  # taken over from a cut-off run: its WebEnv may be gone, so fetch by PMID
 
 
+class _StaleResume(Exception):
+    """What was taken over from a cut-off run does not add up (a record withdrawn since its search)."""
+
+
 class _Donor:
     """A cut-off run whose stored searches and batches this run may take over, in its own order.
 
@@ -351,6 +356,10 @@ class _RunFetch:
         self.windows.append(window)
         if received != count:
             span = f"{window['mindate'] or 'start'}..{window['maxdate'] or 'now'}"
+            if search.adopted:  # a fresh search may count what the old one did not: search again
+                raise _StaleResume(
+                    f"window {span} received {received} records but its search counted {count}"
+                )
             raise FetchError(
                 f"PubMed run {self.raw_run.run_id}: window {span} received {received} records in {batches} "
                 f"batches but ESearch counted {count}; run left incomplete"
@@ -418,6 +427,35 @@ def _donor_for(raw_run: RawRun, candidate: RawRun | None, plan: dict[str, Any]) 
     return _Donor(candidate), date.fromisoformat(open_end) if isinstance(open_end, str) else today_end
 
 
+def _fetch_all(
+    client: PubmedClient,
+    raw_run: RawRun,
+    query: str,
+    on_progress: Progress | None,
+    open_end: date,
+    donor: _Donor | None,
+    span: tuple[date | None, date | None],
+) -> tuple[_RunFetch, int]:
+    """Search and fetch the whole query once; ``_StaleResume`` when what it took over does not add up."""
+    low, high = span
+    run = _RunFetch(client, raw_run, query, on_progress, open_end, donor)
+    first = run.search(low, high)
+    total = first.result.count
+    run.expected_total = total
+    if on_progress is not None:
+        on_progress(0, total)
+    run.collect(low, high, first)
+    windows_total = sum(w["count"] for w in run.windows)
+    if windows_total < total:
+        if first.adopted:  # records withdrawn since the taken-over search
+            raise _StaleResume(f"date windows hold {windows_total} records, its first search counted {total}")
+        raise FetchError(
+            f"PubMed run {raw_run.run_id}: date windows hold {windows_total} records but the whole query "
+            f"counted {total}; some fall outside {format_edat(EARLIEST_EDAT)}..today; run left incomplete"
+        )
+    return run, total
+
+
 def fetch_run(
     client: PubmedClient,
     raw_run: RawRun,
@@ -441,7 +479,8 @@ def fetch_run(
     run's and its first search is recent (``RESUME_WITHIN``), its searches and whole batches are taken
     over (hard links keeping their fetch times) and only the missing batches are fetched. The
     manifest then names it in ``resumed_from``, and ``data_timestamp`` is the time of the taken-over
-    search (what the run's answer reflects).
+    search (what the run's answer reflects). If the records fetched then fall short of what a
+    taken-over search counted, everything is searched and fetched again without it.
     """
     if not query or not query.strip():
         raise FetchError("PubMed query is empty")
@@ -460,33 +499,33 @@ def fetch_run(
         low, high = low or EARLIEST_EDAT, high or open_end
     raw_run.reset_pages()
     raw_run.write_started(started_at, plan, open_end=open_end.isoformat())
-    run = _RunFetch(client, raw_run, query, on_progress, open_end, donor)
     try:
-        first = run.search(low, high)
-        total = first.result.count
-        run.expected_total = total
-        if on_progress is not None:
-            on_progress(0, total)
-        run.collect(low, high, first)
+        try:
+            run, total = _fetch_all(client, raw_run, query, on_progress, open_end, donor, (low, high))
+        except _StaleResume as exc:
+            # Taking the same responses over again would fail the same way on every run for hours.
+            logger.warning(
+                "PubMed run %s: the responses taken over from run %s no longer add up (%s); searching again",
+                raw_run.run_id,
+                donor.run.run_id if donor else None,
+                exc,
+            )
+            raw_run.reset_pages()
+            run, total = _fetch_all(client, raw_run, query, on_progress, open_end, None, (low, high))
     finally:
         if donor is not None and donor.n_taken:
             donor.run.mark_taken_over(raw_run.run_id, donor.n_taken)
     resumed: dict[str, Any] = {}
-    if donor is not None and donor.n_taken:
-        resumed = {"resumed_from": {"run_id": donor.run.run_id, "n_responses_kept": donor.n_taken}}
+    if run.donor is not None and run.donor.n_taken:
+        resumed = {"resumed_from": {"run_id": run.donor.run.run_id, "n_responses_kept": run.donor.n_taken}}
         logger.info(
             "PubMed run %s: resumed cut-off run %s, %d stored responses taken over",
             raw_run.run_id,
-            donor.run.run_id,
-            donor.n_taken,
+            run.donor.run.run_id,
+            run.donor.n_taken,
         )
 
     windows_total = sum(w["count"] for w in run.windows)
-    if windows_total < total:
-        raise FetchError(
-            f"PubMed run {raw_run.run_id}: date windows hold {windows_total} records but the whole query "
-            f"counted {total}; some fall outside {format_edat(EARLIEST_EDAT)}..today; run left incomplete"
-        )
     if windows_total > total:
         logger.warning(
             "PubMed: %d records were added while the run was splitting its windows", windows_total - total

@@ -13,6 +13,7 @@ import hashlib
 import os
 import secrets
 import shutil
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -266,7 +267,7 @@ class RawRun:
             body = gzip.decompress(path.read_bytes())
         except FileNotFoundError:
             raise RawZoneError(f"raw page missing: {path}") from None
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a damaged deflate stream
             raise RawZoneError(f"raw page unreadable: {path} ({exc})") from None
         if hashlib.sha256(body).hexdigest() != record.sha256:
             raise RawZoneError(f"raw page {path} does not match its recorded sha256")

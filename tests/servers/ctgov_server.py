@@ -213,6 +213,23 @@ class CtgovRecordedServer:
             for fault in faults:
                 self._faults[endpoint].append(Fault(fault) if isinstance(fault, str) else fault)
 
+    def expire_page_tokens(self) -> None:
+        """Forget every token handed out, as the live API does after a while: the next request with
+        one is answered 400, like a resumed run's saved token the API no longer knows."""
+        with self._lock:
+            self._cursors.clear()
+
+    def reset(self, studies: Iterable[dict[str, Any]], data_timestamp: str = DEFAULT_DATA_TIMESTAMP) -> None:
+        """Serve ``studies`` afresh, with no faults, tokens or request log: lets one running server
+        (stopping one costs 0.5 s) serve a whole test module."""
+        with self._lock:
+            self.studies = list(studies)
+            self.data_timestamp = data_timestamp
+            self.requests.clear()
+            self._cursors.clear()
+            for queue in self._faults.values():
+                queue.clear()
+
     def studies_requests(self) -> list[ServedRequest]:
         with self._lock:
             return [r for r in self.requests if r.path.endswith("/studies")]

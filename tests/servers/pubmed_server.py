@@ -240,6 +240,7 @@ class PubmedRecordedServer:
         )
         self._by_pmid = {a.pmid: a for a in loaded}
         self._initial_max_ids = max_ids
+        self._initial_term_pmids = dict(self.state.term_pmids)
         # threaded: a slow response must not hold up the client's retry queued behind it
         self.httpserver = HTTPServer(host=host, port=port, threaded=True)
         self.httpserver.expect_request(f"{EUTILS_PATH}/esearch.fcgi").respond_with_handler(self._esearch)
@@ -297,6 +298,7 @@ class PubmedRecordedServer:
             self.state.histories.clear()
             self.state.missing_pmids = set()
             self.state.max_ids = self._initial_max_ids
+            self.state.term_pmids = dict(self._initial_term_pmids)
 
     def set_max_ids(self, max_ids: int) -> None:
         with self.state.lock:
@@ -305,6 +307,11 @@ class PubmedRecordedServer:
     def set_missing(self, pmids: Iterable[str]) -> None:
         with self.state.lock:
             self.state.missing_pmids = set(pmids)
+
+    def set_term_pmids(self, term: str, pmids: Iterable[str]) -> None:
+        """What ``term`` finds from now on (e.g. all but a withdrawn record)."""
+        with self.state.lock:
+            self.state.term_pmids[term] = list(pmids)
 
     # -- handlers ------------------------------------------------------------------------------------
 
