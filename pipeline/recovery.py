@@ -70,14 +70,16 @@ def resume_candidate(settings: Settings, source: str, exclude: str) -> RawRun | 
     """
     runs = [r for r in RawZone(settings.raw_dir).runs(source) if r.run_id != exclude]
     newest_complete = max((r.run_id for r in runs if r.complete), default="")
-    cut_off = [r for r in runs if not r.complete and r.run_id > newest_complete]
+    # A run that died before its first response stored nothing: it passed over no one.
+    cut_off = [r for r in runs if not r.complete and r.run_id > newest_complete and _has_pages(r)]
     if not cut_off or cut_off[-1].taken_over_by() is not None or cut_off[-1].started() is None:
         return None
     return cut_off[-1]
 
 
 def _has_pages(run: RawRun) -> bool:
-    return any(run.path.iterdir())
+    """At least one response stored (``started.json`` alone is not a page)."""
+    return bool(run.pages())
 
 
 def _part_mtime(root: Path, table: str, run_id: str) -> float | None:

@@ -201,3 +201,13 @@ def test_a_damaged_deflate_stream_is_a_raw_zone_error(zone: RawZone) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(RawZoneError, match="raw page unreadable"):
         run.read_body(record)
+
+
+def test_a_run_that_died_before_its_first_response_does_not_hide_an_older_cut_off_run(
+    zone: RawZone, settings: Settings
+) -> None:
+    """It recorded its plan and then nothing: it never looked at the older run's pages."""
+    older = cut_off(zone, MIDDLE)
+    zone.start_run("ctgov", NEW).write_started("2026-11-21T03:00:00.000Z", PLAN)
+    assert candidate_id(settings, "ctgov", exclude=NOW) == older.run_id
+    assert incomplete_raw_runs(settings, ("ctgov",), exclude=NOW) == [f"ctgov:{MIDDLE}"]
