@@ -268,7 +268,7 @@ COMMENT ON TABLE warehouse_builds IS 'This build: one row.';
 COMMENT ON COLUMN warehouse_builds.built_at IS 'When the warehouse was built (UTC).';
 COMMENT ON COLUMN warehouse_builds.build_mode IS 'full (every table derived from every Parquet partition) or incremental (the previous warehouse updated with the new runs'' records only; same result).';
 COMMENT ON COLUMN warehouse_builds.build_reason IS 'Why this mode: for a full build, what ruled out an incremental one.';
-COMMENT ON COLUMN warehouse_builds.fingerprint IS 'Hash of the warehouse SQL, the Parquet schemas and the configured treatment classes: an incremental build needs the previous build''s to be the same.';
+COMMENT ON COLUMN warehouse_builds.fingerprint IS 'Hash of the warehouse SQL, the Parquet schemas, the configured treatment classes and the DuckDB version: an incremental build needs the previous build''s to be the same.';
 COMMENT ON COLUMN warehouse_builds.duckdb_version IS 'DuckDB version that wrote the file.';
 COMMENT ON COLUMN warehouse_builds.run_ids IS 'Runs supplying current records, as source:run_id.';
 COMMENT ON COLUMN warehouse_builds.data_timestamps IS 'API data timestamps of those runs.';

@@ -2,10 +2,10 @@
 every table from every partition (full), and says why.
 
 An incremental build gives the same tables as a full one only when the previous warehouse was built by
-the same SQL, schemas and classes from partitions that are all still on disk unchanged, and when the new
-partitions can only add newer versions of records: they belong to runs newer than every run already
-read, none of them is a full pull (a full pull's absences remove records anywhere), and the changes
-baseline is the state the previous build published. Anything else, or any doubt, means a full build.
+the same SQL, schemas, classes and DuckDB release from partitions that are all still on disk unchanged,
+and when the new partitions can only add newer versions of records: they belong to runs newer than every
+run already read, none of them is a full pull (a full pull's absences remove records anywhere), and the
+changes baseline is the state the previous build published. Anything else, or any doubt, means a full build.
 """
 
 from __future__ import annotations
@@ -43,8 +43,10 @@ class PreviousBuild:
 
 
 def fingerprint(sql_files: list[SqlFile], class_rows: list[dict[str, Any]]) -> str:
-    """Everything besides the partitions that determines the warehouse's content."""
-    digest = hashlib.sha256(FORMAT_VERSION.encode())
+    """Everything besides the partitions that determines the warehouse's content. The DuckDB version
+    too: a new release may format or compute a value differently, and an incremental build would then
+    mix rows derived by both releases."""
+    digest = hashlib.sha256(f"{FORMAT_VERSION}\0duckdb {duckdb.__version__}".encode())
     for sql_file in sql_files:
         digest.update(f"\0{sql_file.name}\0{sql_file.text}".encode())
     for source, tables in sorted(SOURCES.items()):
@@ -99,7 +101,10 @@ def plan_build(
     if isinstance(previous, str):
         return full(previous)
     if previous.fingerprint != fingerprint_now:
-        return full("the warehouse SQL, Parquet schemas or treatment classes changed since the last build")
+        return full(
+            "the warehouse SQL, Parquet schemas, treatment classes or DuckDB version changed since the "
+            "last build"
+        )
     on_disk = {f.file: f for f in files}
     for old in previous.inputs:
         now = on_disk.get(old.file)
