@@ -19,6 +19,7 @@ from pipeline.run_report import to_markdown
 from pipeline.storage.run_log import Status
 
 REPORT_ARTIFACT_KEY = "evidence-refresh"
+DRIFT_UNITS = {"ctgov": "trials", "pubmed": "PMIDs"}  # what a source's drift slice re-reads
 
 
 @task(name="recover", cache_policy=NO_CACHE)
@@ -48,7 +49,9 @@ def plan_run(settings: Settings, run_id: str, source: str, full: bool) -> dict[s
             name,
             plan["mode"],
             plan["reason"],
-            f", {plan['n_drift_ids']} oldest-read trials re-read" if plan["n_drift_ids"] else "",
+            f", {plan['n_drift_ids']} oldest-read {DRIFT_UNITS.get(name, 'records')} re-read"
+            if plan["n_drift_ids"]
+            else "",
         )
     return plans
 
@@ -78,7 +81,10 @@ def fetch_pubmed(settings: Settings, run_id: str, plan: dict[str, Any] | None = 
     logger.info("Fetching PubMed records (run %s)", run_id)
     manifest = steps.fetch_pubmed(settings, run_id, on_progress=progress.tracker("PubMed records"), plan=plan)
     logger.info(
-        "Fetched %d PubMed records in %d date window(s)", manifest["n_records"], len(manifest["windows"])
+        "Fetched %d PubMed records in %d date window(s), %d re-read for drift",
+        manifest["n_records"],
+        len(manifest["windows"]),
+        manifest["drift"]["n_records"],
     )
     return manifest
 

@@ -114,10 +114,11 @@ class IncrementalSettings(Strict):
     # A refresh is full when the last full pull of a source is this old; null: only --full (or the
     # first run) pulls everything. Only full pulls detect trials the registry no longer returns.
     full_every_days: Annotated[int, Field(ge=1)] | None = 7
-    # Every current trial is re-read at least this often: each night re-fetches the oldest-read
-    # ceil(trials / reread_within_days) trials, and at least drift_slice_min of them.
+    # Every current trial and PubMed record is re-read at least this often: each night re-fetches, per
+    # source, the oldest-read ceil(records / reread_within_days) of them, and at least drift_slice_min.
     reread_within_days: Annotated[int, Field(ge=1)] = 30
     drift_slice_min: Annotated[int, Field(ge=0)] = 20
+    # ClinicalTrials.gov only (filter.ids in a GET URL); PubMed re-reads in EFetch batches of batch_size.
     drift_ids_per_request: Annotated[int, Field(ge=1, le=500)] = 300
 
 

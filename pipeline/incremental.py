@@ -42,7 +42,7 @@ class SourcePlan:
     reason: str
     from_watermark: str | None = None  # the last good watermark this pull starts from (YYYY-MM-DD)
     since: str | None = None  # first day asked for (watermark minus the overlap), YYYY-MM-DD
-    drift_ids: tuple[str, ...] = ()  # ctgov: oldest-read trials re-fetched by id
+    drift_ids: tuple[str, ...] = ()  # oldest-read trials (NCT ids) or PMIDs re-fetched by id
 
     def as_record(self) -> dict[str, Any]:
         record = asdict(self)
@@ -105,32 +105,48 @@ def _plan(
                 source, "full", f"last full pull {age} days ago (full_every_days: {cfg.full_every_days})"
             )
     since = (date.fromisoformat(watermark) - timedelta(days=cfg.overlap_days)).isoformat()
-    drift = drift_slice(settings) if source == CTGOV else ()
+    drift = drift_slice(settings, source)
     return SourcePlan(
         source, "incremental", f"changes since watermark {watermark}", watermark, since, tuple(drift)
     )
 
 
-def drift_slice(settings: Settings) -> list[str]:
-    """The trials read longest ago: enough that every trial is re-read within reread_within_days.
+def drift_slice(settings: Settings, source: str = CTGOV) -> list[str]:
+    """The records read longest ago: enough that every current one is re-read within reread_within_days.
 
-    A trial was last read when its current version was fetched or, if later, when a drift re-read
-    found it unchanged (the normaliser records those in the ``rereads`` Parquet table, not as versions).
+    ClinicalTrials.gov: a trial was last read when its current version was fetched or, if later, when a
+    drift re-read found it unchanged (the normaliser records those in the ``rereads`` Parquet table, not
+    as versions). PubMed: a re-read always stores the record again (no content hash, no history), so
+    ``publications.fetched_at`` alone says when a PMID was last read.
+    """
+    if source == PUBMED:
+        return _oldest_read(settings, "publications", "pmid")
+    if source != CTGOV:
+        raise ValueError(f"no drift control for source {source!r}")
+    files, _ = find_partitions(settings.parquet_dir / CTGOV / REREADS_TABLE)
+    rereads = pa.concat_tables(_read_rereads(f) for f in files) if files else None
+    return _oldest_read(settings, "trials", "nct_id", rereads)
+
+
+def _oldest_read(settings: Settings, table: str, key: str, rereads: pa.Table | None = None) -> list[str]:
+    """The ``max(drift_slice_min, ceil(rows / reread_within_days))`` keys of ``table`` read longest ago.
+
+    ``table`` and ``key`` are this module's constants, never user input. ``rereads`` (key, fetched_at)
+    are later reads that stored no row in ``table``.
     """
     cfg = settings.incremental
-    files, _ = find_partitions(settings.parquet_dir / CTGOV / REREADS_TABLE)
     with read_only_connection(settings.warehouse.path) as con:
-        (n_trials,) = con.cursor().execute("SELECT count(*) FROM trials").fetchone()
-        size = max(cfg.drift_slice_min, math.ceil(n_trials / cfg.reread_within_days))
-        if not files:
-            sql = "SELECT nct_id FROM trials ORDER BY fetched_at, nct_id LIMIT ?"
+        (n_rows,) = con.cursor().execute(f"SELECT count(*) FROM {table}").fetchone()
+        size = max(cfg.drift_slice_min, math.ceil(n_rows / cfg.reread_within_days))
+        if rereads is None:
+            sql = f"SELECT {key} FROM {table} ORDER BY fetched_at, {key} LIMIT ?"
         else:
             # The warehouse connection may not read files: the re-reads come in as an Arrow table.
-            con.register("rereads", pa.concat_tables(_read_rereads(f) for f in files))
+            con.register("rereads", rereads)
             sql = (
-                "WITH r AS (SELECT nct_id, max(fetched_at) AS fetched_at FROM rereads GROUP BY nct_id) "
-                "SELECT t.nct_id FROM trials AS t LEFT JOIN r USING (nct_id) "
-                "ORDER BY greatest(t.fetched_at, coalesce(r.fetched_at, t.fetched_at)), t.nct_id LIMIT ?"
+                f"WITH r AS (SELECT {key}, max(fetched_at) AS fetched_at FROM rereads GROUP BY {key}) "
+                f"SELECT t.{key} FROM {table} AS t LEFT JOIN r USING ({key}) "
+                f"ORDER BY greatest(t.fetched_at, coalesce(r.fetched_at, t.fetched_at)), t.{key} LIMIT ?"
             )
         rows = con.execute(sql, [size]).fetchall()  # the registration is per connection, not cursor
     return [r[0] for r in rows]

@@ -136,7 +136,8 @@ def fetch_pubmed(
     settings: Settings, run_id: str, on_progress: OnProgress | None = None, plan: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Pull the PubMed records matching the configured (or class-derived) query, all of them or those
-    entered or revised since the watermark, into the raw zone, resuming a cut-off run of the same plan."""
+    entered or revised since the watermark plus the drift slice (oldest-read PMIDs), into the raw zone,
+    resuming a cut-off run of the same plan."""
     source_plan = SourcePlan.from_record(plan) if plan else SourcePlan(PUBMED, "full", "no plan given")
     raw_run = RawZone(settings.raw_dir).start_run(PUBMED, run_id)
     resume_from = resume_candidate(settings, PUBMED, exclude=run_id)
@@ -151,10 +152,18 @@ def fetch_pubmed(
             on_progress=on_progress,
             mode=source_plan.mode,
             resume_from=resume_from,
+            drift_ids=source_plan.drift_ids,
         )
     finally:
         client.close()
-    _log_fetch(settings, run_id, PUBMED, manifest)
+    _log_fetch(
+        settings,
+        run_id,
+        PUBMED,
+        manifest,
+        n_drift_records=manifest["drift"]["n_records"],
+        n_drift_ids=manifest["drift"]["n_ids_requested"],
+    )
     return manifest
 
 

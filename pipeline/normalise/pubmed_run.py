@@ -4,6 +4,8 @@ EFetch bodies are read from the raw zone one at a time (each checked against the
 fetch time) and streamed into ``write_pubmed_partition``, so memory holds one body whatever the run's
 size. Only complete runs are normalised: a half-fetched run would publish part of PubMed as if it
 were the newest state. Any error (an incomplete run, a corrupt body) leaves no partition of the run.
+The drift slice's bodies (``drift-*.xml``, re-reads by PMID) are EFetch bodies like the others: the
+warehouse keeps the newest read of each PMID, so they need no special handling here.
 """
 
 from __future__ import annotations

@@ -11,7 +11,12 @@ ESearch also hands back the window's PMIDs (``retmax``), stored with the search,
 mid-fetch can be resumed by the next run with the same plan: it takes over the stored searches and
 whole batches and fetches only the missing batches, by explicit PMIDs (the old run's WebEnv has
 likely expired). When those no longer add up (a record withdrawn since the old search), the run
-searches again from scratch rather than fail the same way on every resume.
+searches again from scratch rather than fail the same way on every resume. The same PMIDs rescue a run
+that outlives its own WebEnv (history sessions expire after hours): once NCBI refuses a window's WebEnv,
+the rest of that window is fetched by PMID.
+
+An incremental run may also re-read a drift slice (the oldest-read PMIDs) by PMID after the main query,
+so that a record revised without a new [MDAT] is still re-read within ``reread_within_days``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -30,7 +35,7 @@ import requests
 
 from pipeline.config import PubmedSettings
 from pipeline.errors import FetchError, RawZoneError
-from pipeline.http.client import HttpClient, HttpResult
+from pipeline.http.client import HttpClient, HttpResult, RequestRejected
 from pipeline.http.redact import redact_params
 from pipeline.http.retry import InvalidBody
 from pipeline.sources.pubmed_query import default_query, query_for
@@ -61,6 +66,11 @@ EDAT_FORMAT = re.compile(r"^\d{4}/\d{2}/\d{2}$")
 # A cut-off run's searches are taken over only this soon after they ran: a same-night re-run resumes,
 # the next night searches afresh instead of publishing a day-old answer as new.
 RESUME_WITHIN = timedelta(hours=12)
+# How pubmed_responses words an error NCBI sent in a body (<ERROR>, JSON "error"): after the retries the
+# HTTP layer's FetchError carries it, which tells "NCBI refused this" from "NCBI did not answer".
+NCBI_ERROR_PREFIX = "NCBI error:"
+# Raw file names of the drift slice's EFetch bodies (drift-000001.xml, ...): never taken over on resume.
+DRIFT_PREFIX = "drift"
 
 T = TypeVar("T")
 Progress = Callable[[int, int | None], None]
@@ -288,6 +298,8 @@ class _RunFetch:
         self.duplicates: dict[str, list[str]] = {}
         self.deleted_pmids: list[str] = []
         self.first_search_at: str | None = None
+        # Windows whose WebEnv NCBI refused mid-run: the rest of their batches are fetched by PMID.
+        self.webenv_lost: dict[int, dict[str, Any]] = {}
 
     def search(self, low: date | None, high: date | None) -> _Search:
         self.n_searches += 1
@@ -376,10 +388,94 @@ class _RunFetch:
                 return found[1]
             batch = self.client.efetch_ids(pmids)
         else:
-            webenv, query_key = search.result.webenv or "", search.result.query_key or ""
-            batch = self.client.efetch(webenv, query_key, retstart=retstart, retmax=retmax)
+            batch = self.through_history(search, file_name, retstart, retmax)
         self.raw_run.write_response(file_name, batch, n_records=batch.parsed.n_records, kind="efetch")
         return batch.parsed
+
+    def through_history(
+        self, search: _Search, file_name: str, retstart: int, retmax: int
+    ) -> EutilsResponse[EfetchSummary]:
+        """One batch through the search's WebEnv, or by its PMIDs once NCBI refused that WebEnv.
+
+        History sessions expire after hours (no guaranteed lifetime), so a long or slow run can outlive
+        its search's. ESearch listed the window's PMIDs in history order, so the batch (and the rest of
+        the window, without asking the dead WebEnv again) is fetched by them: the same records. Only a
+        refusal by NCBI counts (an error body after every retry, or HTTP 4xx): an outage still fails the
+        run, and so does a window whose PMIDs the search did not all list.
+        """
+        ids = search.result.ids
+        if search.number in self.webenv_lost:
+            return self.client.efetch_ids(ids[retstart : retstart + retmax])
+        webenv, query_key = search.result.webenv or "", search.result.query_key or ""
+        try:
+            return self.client.efetch(webenv, query_key, retstart=retstart, retmax=retmax)
+        except FetchError as exc:
+            if not _ncbi_refused(exc) or len(ids) != search.result.count:
+                raise
+            esearch = f"esearch-{search.number:04d}.xml"
+            logger.warning(
+                "PubMed run %s: NCBI refused the WebEnv of %s (expired?): fetching the rest of its window "
+                "by PMID from %s on (%s)",
+                self.raw_run.run_id,
+                esearch,
+                file_name,
+                exc,
+            )
+            self.webenv_lost[search.number] = {"esearch": esearch, "from_file": file_name, "error": str(exc)}
+            return self.client.efetch_ids(ids[retstart : retstart + retmax])
+
+
+def _ncbi_refused(exc: FetchError) -> bool:
+    """NCBI answered with an error of its own (as for an expired WebEnv), rather than not at all."""
+    return isinstance(exc, RequestRejected) or NCBI_ERROR_PREFIX in str(exc)
+
+
+def _fetch_drift(
+    client: PubmedClient, raw_run: RawRun, drift_ids: Sequence[str], fetched: Collection[str]
+) -> dict[str, Any]:
+    """Re-read the drift PMIDs the main query did not fetch, by PMID in batches; the manifest's section.
+
+    The bodies are stored as ``drift-NNNNNN.xml`` with kind ``efetch``, so the normaliser takes them as
+    ordinary records and the warehouse keeps the newest read of each PMID: a re-read that changed
+    nothing leaves the same content with newer provenance (fetched_at, run_id), which is what the next
+    night's oldest-read choice looks at. PubMed has no version-history table, so unlike
+    ClinicalTrials.gov's drift no content hash is kept to skip unchanged records. They do not count
+    toward the main query's ESearch reconciliation. PMIDs EFetch did not return are listed, never taken
+    as removals: only a full pull removes a record.
+    """
+    pending = [p for p in dict.fromkeys(drift_ids) if p not in fetched]
+    batch_size = client.settings.batch_size
+    batches: list[dict[str, Any]] = []
+    returned: set[str] = set()
+    deleted: set[str] = set()
+    for number, start in enumerate(range(0, len(pending), batch_size), start=1):
+        chunk = pending[start : start + batch_size]
+        response = client.efetch_ids(chunk)
+        file_name = f"{DRIFT_PREFIX}-{number:06d}.xml"
+        raw_run.write_response(file_name, response, n_records=response.parsed.n_records, kind="efetch")
+        returned.update(response.parsed.pmids)
+        deleted.update(response.parsed.deleted_pmids)
+        batches.append(
+            {"file": file_name, "n_ids_requested": len(chunk), "n_records": response.parsed.n_records}
+        )
+    missing = [p for p in pending if p not in returned]
+    if missing:
+        logger.warning(
+            "PubMed run %s: EFetch did not return %d of the %d drift PMIDs (kept; only a full pull "
+            "removes): %s",
+            raw_run.run_id,
+            len(missing),
+            len(pending),
+            ", ".join(missing[:10]),
+        )
+    return {
+        "n_ids_requested": len(pending),
+        "n_ids_in_main_query": len(dict.fromkeys(drift_ids)) - len(pending),
+        "n_records": sum(b["n_records"] for b in batches),
+        "batches": batches,
+        "missing_pmids": missing,
+        "deleted_pmids": sorted(deleted),
+    }
 
 
 def run_plan(client: PubmedClient, query: str, mindate: str | None, maxdate: str | None, mode: str) -> dict:
@@ -466,6 +562,7 @@ def fetch_run(
     on_progress: Progress | None = None,
     mode: str = "full",
     resume_from: RawRun | None = None,
+    drift_ids: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Fetch every record matching ``query`` into ``raw_run``; complete only if all counts reconcile.
 
@@ -481,9 +578,17 @@ def fetch_run(
     manifest then names it in ``resumed_from``, and ``data_timestamp`` is the time of the taken-over
     search (what the run's answer reflects). If the records fetched then fall short of what a
     taken-over search counted, everything is searched and fetched again without it.
+
+    ``drift_ids`` (incremental runs only) are PMIDs re-read by PMID after the main query, those it
+    already fetched skipped (see ``_fetch_drift``); the manifest's ``drift`` section says what came back.
+    They are not part of the plan, and a resumed run never takes a cut-off run's drift bodies over: the
+    drift slice is always read afresh.
     """
     if not query or not query.strip():
         raise FetchError("PubMed query is empty")
+    if drift_ids and mode == "full":
+        # A full pull reads everything anyway; a re-read PMID the query no longer returns would survive it.
+        raise FetchError("PubMed: a full pull takes no drift ids")
     low = parse_edat(mindate, "mindate") if mindate else None
     high = parse_edat(maxdate, "maxdate") if maxdate else None
     if low is not None and high is not None and low > high:
@@ -515,6 +620,7 @@ def fetch_run(
     finally:
         if donor is not None and donor.n_taken:
             donor.run.mark_taken_over(raw_run.run_id, donor.n_taken)
+    drift = _fetch_drift(client, raw_run, drift_ids, run.first_file_of)
     resumed: dict[str, Any] = {}
     if run.donor is not None and run.donor.n_taken:
         resumed = {"resumed_from": {"run_id": run.donor.run.run_id, "n_responses_kept": run.donor.n_taken}}
@@ -557,6 +663,8 @@ def fetch_run(
             "windows": run.windows,
             "deleted_pmids": sorted(set(run.deleted_pmids)),
             "duplicate_pmids": {k: run.duplicates[k] for k in sorted(run.duplicates)},
+            "drift": drift,
+            **({"webenv_lost": list(run.webenv_lost.values())} if run.webenv_lost else {}),
             **resumed,
         }
     )

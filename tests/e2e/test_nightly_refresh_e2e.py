@@ -52,6 +52,8 @@ SNAPSHOTS = {
     "publications": "SELECT * EXCLUDE (run_id, fetched_at, data_timestamp) FROM publications ORDER BY pmid",
     "trial_publications": "SELECT * FROM trial_publications ORDER BY ALL",
 }
+# What the PubMed drift slice re-reads next: drift_slice_min (5) of the oldest-read PMIDs (49 / 30 < 5).
+PUBMED_OLDEST_READ = "SELECT pmid FROM publications ORDER BY fetched_at, pmid LIMIT 5"
 
 
 # An analyst in another process: holds one connection open from before the build, and meanwhile opens
@@ -206,9 +208,17 @@ def nights(tmp_path_factory, fixtures_dir) -> dict[str, Any]:
         ctgov.studies = night2
         pubmed.modified = {pubmed.articles[0].pmid: date.today()}
         before = len(ctgov.requests), len(pubmed.requests)
+        oldest_read = [r[0] for r in query(n.warehouse, PUBMED_OLDEST_READ)]
         assert n.run() == EXIT_OK
         seen["night2"] = {
             "run": n.last_run(),
+            "pubmed_oldest_read": oldest_read,
+            "pubmed_modified": pubmed.articles[0].pmid,
+            "runs_drift": query(
+                n.warehouse,
+                "SELECT source, n_drift_ids, n_drift_records FROM runs WHERE run_id = ? ORDER BY source",
+                n.last_run().run_id,
+            ),
             "ctgov_requests": ctgov.requests[before[0] :],
             "pubmed_requests": pubmed.requests[before[1] :],
             "build_mode": build_mode(n.warehouse),
@@ -233,8 +243,13 @@ def nights(tmp_path_factory, fixtures_dir) -> dict[str, Any]:
         }
 
         # Night 2 again: the same data, re-run.
+        before = len(pubmed.requests)
+        oldest_read = [r[0] for r in query(n.warehouse, PUBMED_OLDEST_READ)]
         assert n.run() == EXIT_OK
         seen["night2_again"] = {
+            "run": n.last_run(),
+            "pubmed_oldest_read": oldest_read,
+            "pubmed_requests": pubmed.requests[before:],
             "build_mode": build_mode(n.warehouse),
             "snapshot": snapshot(n.warehouse),
             "history": query(n.warehouse, "SELECT * FROM trial_status_history ORDER BY ALL"),
@@ -329,7 +344,14 @@ def test_night2_pulls_only_changes_and_equals_a_full_refresh(nights):
     assert len(studies) == 2, "one page of changes plus one drift request"
     searches = [r for r in night["pubmed_requests"] if r.endpoint == "esearch"]
     assert len(searches) == 1 and "[MDAT]" in searches[0].params["term"]
-    assert night["run"].sources["pubmed"]["n_records"] == 1
+    pubmed = night["run"].sources["pubmed"]
+    assert pubmed["mode"] == "incremental" and pubmed["n_records"] == 1
+    # The PubMed drift slice: the oldest-read PMIDs not already fetched, re-read by PMID in one EFetch.
+    drift = [r.params["id"].split(",") for r in night["pubmed_requests"] if "id" in r.params]
+    expected = [p for p in night["pubmed_oldest_read"] if p != night["pubmed_modified"]]
+    assert drift == [expected] and len(expected) >= 4
+    assert pubmed["n_drift_ids"] == pubmed["n_drift_records"] == len(expected)
+    assert night["runs_drift"] == [("ctgov", 5, 5), ("pubmed", len(expected), len(expected))]
     assert night["snapshot"] == night["reference"]
 
 
@@ -352,6 +374,11 @@ def test_night2_history_and_changes(nights):
 
 def test_running_the_same_night_twice_changes_nothing(nights):
     again = nights["night2_again"]
+    # The re-run's PubMed drift slice moved on: last night's re-reads are now the newest reads.
+    (drift,) = [r.params["id"].split(",") for r in again["pubmed_requests"] if "id" in r.params]
+    assert drift == [p for p in again["pubmed_oldest_read"] if p != nights["night2"]["pubmed_modified"]]
+    assert not set(drift) & set(nights["night2"]["pubmed_oldest_read"])
+    assert again["run"].sources["pubmed"]["n_drift_records"] == len(drift)
     assert again["snapshot"] == nights["night2"]["snapshot"]
     assert again["history"] == nights["night2"]["history"], "no history row for an unchanged re-read"
     assert again["changes"] == [(0,)]
@@ -433,5 +460,6 @@ def test_status_reports_runs_watermarks_freshness_and_incomplete_runs(nights, ca
     out = capsys.readouterr().out
     assert nights["night5"]["run"].run_id in out and "succeeded" in out and "failed" in out
     assert f"ClinicalTrials.gov {POSTED}" in out
+    assert re.search(r"PubMed: incremental, \d+ fetched \(\+\d+ re-read for drift\)", out), out
     assert "h ago" in out and "Incomplete raw runs (never used): ctgov:" in out
     assert main(["--config", str(nights["config"]), "status", "--limit", "0"]) == EXIT_ERROR

@@ -52,6 +52,17 @@ def warehouse_with_trials(settings: Settings, n: int) -> None:
         )
 
 
+def warehouse_with_publications(settings: Settings, n: int) -> None:
+    """PMIDs read over three days, several per instant: the slice is ordered by fetched_at, then pmid."""
+    with duckdb.connect(str(settings.warehouse.path)) as con:
+        con.execute("CREATE TABLE publications (pmid VARCHAR, fetched_at TIMESTAMPTZ)")
+        con.execute(
+            "INSERT INTO publications SELECT (30000000 + i)::VARCHAR, "
+            "TIMESTAMPTZ '2026-01-01' + to_days((i % 3)::INTEGER) FROM range(?) AS t(i) ORDER BY random()",
+            [n],
+        )
+
+
 def test_first_run_and_forced_runs_are_full(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     assert plan_sources(settings, ("ctgov",), full=False, today=TODAY)["ctgov"].mode == "full"
@@ -96,6 +107,47 @@ def test_a_stale_full_pull_forces_the_next_one_full(tmp_path: Path) -> None:
     warehouse_with_trials(settings, 3)
     plan = plan_sources(settings, ("ctgov",), full=False, today=TODAY)["ctgov"]
     assert plan.mode == "full" and "11 days ago" in plan.reason
+
+
+def test_incremental_pubmed_pull_rereads_the_oldest_read_pmids(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    succeeded(settings, "20261120T030000Z-aaaa", pubmed={"mode": "full", "watermark": "2026-11-20"})
+    warehouse_with_trials(settings, 30)
+    warehouse_with_publications(settings, 25)
+    plans = plan_sources(settings, ("pubmed",), full=False, today=TODAY)
+    plan = plans["pubmed"]
+    assert plan.mode == "incremental" and plan.since == "2026-11-19"
+    # ceil(25 / 10) = 3 of the PMIDs read on the first day (i % 3 == 0), lowest PMID first.
+    assert plan.drift_ids == ("30000000", "30000003", "30000006")
+    assert plan.as_record()["n_drift_ids"] == 3
+    assert SourcePlan.from_record(plan.as_record()) == plan
+    assert plan_sources(settings, ("pubmed",), full=True, today=TODAY)["pubmed"].drift_ids == ()
+
+
+def test_a_small_pubmed_slice_is_still_drift_slice_min(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, drift_slice_min=4)
+    succeeded(settings, "20261120T030000Z-aaaa", pubmed={"mode": "full", "watermark": "2026-11-20"})
+    warehouse_with_publications(settings, 9)
+    plan = plan_sources(settings, ("pubmed",), full=False, today=TODAY)["pubmed"]
+    assert plan.drift_ids == ("30000000", "30000003", "30000006", "30000001"), "max(4, ceil(9 / 10))"
+
+
+def test_each_source_plans_its_own_slice(tmp_path: Path) -> None:
+    """One warehouse, two slices: trials for ClinicalTrials.gov, PMIDs for PubMed; a full source has none."""
+    settings = settings_for(tmp_path)
+    succeeded(
+        settings,
+        "20261120T030000Z-aaaa",
+        ctgov={"mode": "full", "watermark": "2026-11-19"},
+        pubmed={"mode": "full", "watermark": "2026-11-20"},
+    )
+    warehouse_with_trials(settings, 30)
+    warehouse_with_publications(settings, 12)
+    plans = plan_sources(settings, ("ctgov", "pubmed"), full=False, today=TODAY)
+    assert plans["ctgov"].drift_ids == ("NCT00000000", "NCT00000001", "NCT00000002")
+    assert plans["pubmed"].drift_ids == ("30000000", "30000003")
+    full = plan_sources(settings, ("ctgov", "pubmed"), full=True, today=TODAY)
+    assert {name: p.drift_ids for name, p in full.items()} == {"ctgov": (), "pubmed": ()}
 
 
 def test_pubmed_incremental_term_asks_for_entered_or_revised_records(tmp_path: Path) -> None:

@@ -203,6 +203,7 @@ class PubmedServerState:
     faults: deque[Fault] = field(default_factory=deque)
     requests: list[RecordedRequest] = field(default_factory=list)
     histories: dict[str, _History] = field(default_factory=dict)
+    expired_webenvs: dict[str, int] = field(default_factory=dict)  # WebEnv -> HTTP status of its error
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -296,6 +297,7 @@ class PubmedRecordedServer:
             self.state.faults.clear()
             self.state.requests.clear()
             self.state.histories.clear()
+            self.state.expired_webenvs.clear()
             self.state.missing_pmids = set()
             self.state.max_ids = self._initial_max_ids
             self.state.term_pmids = dict(self._initial_term_pmids)
@@ -307,6 +309,18 @@ class PubmedRecordedServer:
     def set_missing(self, pmids: Iterable[str]) -> None:
         with self.state.lock:
             self.state.missing_pmids = set(pmids)
+
+    def expire_webenv(self, webenv: str | None = None, *, status: int = 200) -> list[str]:
+        """Let history sessions expire, as NCBI's do after some hours: ``webenv``, or every one so far.
+
+        EFetch through an expired WebEnv then answers with NCBI's "Cannot retrieve history data" error
+        body, inside HTTP ``status`` (200, as NCBI sends most errors, or e.g. 400). Returns the WebEnvs.
+        """
+        with self.state.lock:
+            chosen = [webenv] if webenv is not None else list(self.state.histories)
+            for name in chosen:
+                self.state.expired_webenvs[name] = status
+        return chosen
 
     def set_term_pmids(self, term: str, pmids: Iterable[str]) -> None:
         """What ``term`` finds from now on (e.g. all but a withdrawn record)."""
@@ -396,11 +410,14 @@ class PubmedRecordedServer:
         if "WebEnv" in params:
             with self.state.lock:
                 history = self.state.histories.get(params["WebEnv"])
+                expired_status = self.state.expired_webenvs.get(params["WebEnv"])
+            message = (
+                f"Cannot retrieve history data. query_key: {params.get('query_key')}, "
+                f"WebEnv: {params['WebEnv']}"
+            )
+            if expired_status is not None:
+                return _efetch_error(message, status=expired_status)
             if history is None or params.get("query_key", "1") != "1":
-                message = (
-                    f"Cannot retrieve history data. query_key: {params.get('query_key')}, "
-                    f"WebEnv: {params['WebEnv']}"
-                )
                 return _efetch_error(message, status=400)
             retstart = _int(params.get("retstart"), 0)
             retmax = _int(params.get("retmax"), 20)

@@ -1,0 +1,284 @@
+"""PubMed drift control: an incremental run also re-reads the oldest-read PMIDs, by PMID.
+
+The main query's ESearch only finds records entered or revised since the watermark; a record revised
+without a new [MDAT] would never be read again before a full pull. The drift slice is fetched after the
+main query with EFetch by explicit PMIDs (POST), stored as ``drift-*.xml`` EFetch bodies, kept out of
+the main query's reconciliation, and always read afresh by a resumed run. Against the recorded-response
+E-utilities server on 127.0.0.1, on a fake clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from lxml import etree
+
+from pipeline import steps
+from pipeline.config import (
+    HttpSettings,
+    PubmedSettings,
+    Settings,
+    SourcesSettings,
+    StorageSettings,
+    TreatmentClass,
+)
+from pipeline.errors import FetchError
+from pipeline.incremental import SourcePlan
+from pipeline.normalise.pubmed_run import normalise_run
+from pipeline.normalise.pubmed_schemas import TABLES
+from pipeline.run_status import source_summary
+from pipeline.sources.pubmed import PubmedClient, fetch_run
+from pipeline.storage.parquet_partition import partition_dir
+from pipeline.storage.raw_zone import RawRun, RawZone
+from pipeline.storage.run_log import RunLog
+from tests.servers.fake_clock import FakeClock
+from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer, load_fixture_articles
+
+MAX_ATTEMPTS = 3
+UNKNOWN = "99999999"  # a PMID EFetch does not return
+RUN = "20261121T030000Z-aaaa"
+RESUMED = "20261121T040000Z-bbbb"
+PROVENANCE = ["run_id", "fetched_at", "data_timestamp"]
+
+
+@pytest.fixture(scope="module")
+def articles(fixtures_dir: Path) -> list[FixtureArticle]:
+    return load_fixture_articles(fixtures_dir)
+
+
+@pytest.fixture(scope="module")
+def running_server(fixtures_dir: Path, articles: list[FixtureArticle]) -> Iterator[PubmedRecordedServer]:
+    # Stopping a server costs 0.5 s, so one serves the module; ``reset`` isolates the tests.
+    with PubmedRecordedServer(fixtures_dir, articles=articles) as recorded:
+        yield recorded
+
+
+@pytest.fixture
+def server(running_server: PubmedRecordedServer) -> PubmedRecordedServer:
+    running_server.reset()
+    return running_server
+
+
+@pytest.fixture
+def ids(server: PubmedRecordedServer) -> list[str]:
+    """Every PMID, in the server's (newest first) order; the main query below finds the first 30."""
+    pmids = [a.pmid for a in server.articles]
+    assert UNKNOWN not in pmids
+    server.set_term_pmids("migraine", pmids[:30])
+    return pmids
+
+
+@pytest.fixture
+def zone(tmp_path: Path) -> RawZone:
+    return RawZone(tmp_path / "data" / "raw")
+
+
+def make_client(server: PubmedRecordedServer, *, batch_size: int = 10) -> PubmedClient:
+    clock = FakeClock()
+    settings = PubmedSettings(
+        base_url=server.base_url,
+        email="curator@example.org",
+        batch_size=batch_size,
+        http=HttpSettings(
+            requests_per_second=3.0, max_attempts=MAX_ATTEMPTS, backoff_initial_seconds=0.5, timeout_seconds=5
+        ),
+    )
+    return PubmedClient(settings, "pipeline-tests/1.0", sleep=clock.sleep, clock=clock)
+
+
+def stored_pmids(run: RawRun, prefix: str = "") -> list[str]:
+    """PMIDs of the articles in the stored EFetch bodies (whose names start with ``prefix``)."""
+    pmids = []
+    for record, body in run.iter_bodies("efetch"):
+        if record.file.startswith(prefix):
+            root = etree.fromstring(body, parser=etree.XMLParser(load_dtd=False, no_network=True))
+            pmids.extend(el.findtext("MedlineCitation/PMID") for el in root.iterfind("PubmedArticle"))
+    return pmids
+
+
+def by_pmid(server: PubmedRecordedServer) -> list[str]:
+    return [r.params["id"] for r in server.requests_to("efetch") if "id" in r.params]
+
+
+def test_drift_pmids_are_re_read_by_pmid_after_the_main_query(
+    server: PubmedRecordedServer, ids: list[str], zone: RawZone, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = zone.start_run("pubmed", RUN)
+    drift = [*ids[25:], UNKNOWN]  # 5 the main query fetches anyway, 19 it does not, 1 PubMed lacks
+    with caplog.at_level(logging.WARNING):
+        manifest = fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=drift)
+
+    fetches = server.requests_to("efetch")
+    assert len(server.requests_to("esearch")) == 1
+    assert [r.params.get("retstart") for r in fetches[:3]] == ["0", "10", "20"], "main query first"
+    assert by_pmid(server) == [",".join(ids[30:40]), ",".join([*ids[40:], UNKNOWN])]
+    assert all(r.method == "POST" and r.query_string == "" for r in fetches)
+
+    # The main query reconciles on its own; the drift slice has its own section.
+    assert manifest["total_count"] == manifest["n_records"] == manifest["n_unique_records"] == 30
+    assert [(w["count"], w["n_records"], w["n_batches"]) for w in manifest["windows"]] == [(30, 30, 3)]
+    assert manifest["drift"] == {
+        "n_ids_requested": 20,
+        "n_ids_in_main_query": 5,
+        "n_records": 19,
+        "batches": [
+            {"file": "drift-000001.xml", "n_ids_requested": 10, "n_records": 10},
+            {"file": "drift-000002.xml", "n_ids_requested": 10, "n_records": 9},
+        ],
+        "missing_pmids": [UNKNOWN],
+        "deleted_pmids": [],
+    }
+    assert "webenv_lost" not in manifest
+    assert any(UNKNOWN in r.getMessage() and "only a full pull" in r.getMessage() for r in caplog.records)
+
+    pages = manifest["pages"]
+    assert [p["file"] for p in pages][-2:] == ["drift-000001.xml.gz", "drift-000002.xml.gz"]
+    assert {p["kind"] for p in pages if p["file"].startswith("drift")} == {"efetch"}
+    assert pages == [p.as_json() for p in zone.open_run("pubmed", RUN).pages()]
+    efetch_records = sum(p["n_records"] for p in pages if p["kind"] == "efetch")
+    assert efetch_records == manifest["n_records"] + manifest["drift"]["n_records"]
+    assert stored_pmids(run) == ids, "each PMID stored once: the main query's, then the drift slice's"
+    assert stored_pmids(run, "drift") == ids[30:]
+
+
+def test_a_re_read_normalises_like_an_ordinary_read(
+    server: PubmedRecordedServer, ids: list[str], zone: RawZone, tmp_path: Path
+) -> None:
+    """Only provenance tells a drift re-read from a record fetched by the query: the warehouse's newest
+    read wins, so an unchanged record keeps its content and only moves to the back of the drift queue."""
+    drifted = zone.start_run("pubmed", RUN)
+    fetch_run(make_client(server), drifted, "migraine", mode="incremental", drift_ids=ids[30:])
+    server.reset()  # the whole query, as a full pull reads it
+    whole = zone.start_run("pubmed", "20261121T020000Z-0000")
+    fetch_run(make_client(server), whole, "migraine")
+
+    roots = {run.run_id: tmp_path / run.run_id for run in (drifted, whole)}
+    for run in (drifted, whole):
+        normalise_run(run, roots[run.run_id])
+    for table in TABLES:  # both runs store the records in the same order: the query's, newest first
+        got, want = (
+            pq.read_table(partition_dir(roots[r.run_id], table, r.run_id), partitioning=None).drop_columns(
+                PROVENANCE
+            )
+            for r in (drifted, whole)
+        )
+        assert got.equals(want), table
+    publications = pq.read_table(partition_dir(roots[RUN], "publications", RUN), partitioning=None)
+    assert publications.num_rows == len(set(publications.column("pmid").to_pylist())) == len(ids)
+    drift_page = next(p for p in drifted.pages() if p.file == "drift-000001.xml.gz")
+    fetched = {
+        pmid: at
+        for pmid, at in zip(
+            publications.column("pmid").to_pylist(),
+            publications.column("fetched_at").to_pylist(),
+            strict=True,
+        )
+    }
+    assert fetched[ids[30]] == drifted.fetched_at_of(drift_page), "a re-read counts as read then"
+
+
+def test_without_drift_ids_nothing_more_is_asked(
+    server: PubmedRecordedServer, ids: list[str], zone: RawZone
+) -> None:
+    manifest = fetch_run(make_client(server), zone.start_run("pubmed", RUN), "migraine", mode="incremental")
+    assert by_pmid(server) == []
+    assert manifest["drift"] == {
+        "n_ids_requested": 0,
+        "n_ids_in_main_query": 0,
+        "n_records": 0,
+        "batches": [],
+        "missing_pmids": [],
+        "deleted_pmids": [],
+    }
+
+
+def test_drift_pmids_the_main_query_fetched_are_not_asked_again(
+    server: PubmedRecordedServer, ids: list[str], zone: RawZone
+) -> None:
+    run = zone.start_run("pubmed", RUN)
+    manifest = fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=ids[:12] * 2)
+    assert by_pmid(server) == []
+    assert manifest["drift"]["n_ids_requested"] == 0 and manifest["drift"]["n_ids_in_main_query"] == 12
+    assert sorted(stored_pmids(run)) == sorted(ids[:30])
+
+
+def test_drift_records_do_not_make_up_for_a_short_main_query(
+    server: PubmedRecordedServer, ids: list[str], zone: RawZone
+) -> None:
+    """A record the main query counted but EFetch did not return still fails the run."""
+    server.set_missing({ids[3]})
+    run = zone.start_run("pubmed", RUN)
+    with pytest.raises(FetchError, match="received 29 records in 3 batches but ESearch counted 30"):
+        fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=ids[30:])
+    assert not run.complete
+
+
+def test_a_full_pull_takes_no_drift_ids(server: PubmedRecordedServer, ids: list[str], zone: RawZone) -> None:
+    """A full pull reads everything; a re-read PMID the query no longer returns would escape removal."""
+    run = zone.start_run("pubmed", RUN)
+    with pytest.raises(FetchError, match="full pull takes no drift ids"):
+        fetch_run(make_client(server), run, "migraine", mode="full", drift_ids=ids[30:])
+    assert server.requests == [] and run.pages() == [] and run.started() is None
+
+
+def test_a_resumed_run_takes_the_main_query_over_and_reads_the_drift_slice_afresh(
+    server: PubmedRecordedServer, ids: list[str], zone: RawZone
+) -> None:
+    """Cut off in its drift slice (the second batch fails on every attempt), a run leaves its main query
+    and one drift body; the next run takes over the former only."""
+    donor = zone.start_run("pubmed", RUN)
+    failing = [*ids[30:40], *(str(90000000 + i) for i in range(10))]  # PubMed has none of the second ten
+    with pytest.raises(FetchError, match="ID list is empty"):
+        fetch_run(make_client(server), donor, "migraine", mode="incremental", drift_ids=failing)
+    donor = zone.open_run("pubmed", RUN)
+    assert [p.file for p in donor.pages()][-1] == "drift-000001.xml.gz"
+
+    server.reset()
+    server.set_term_pmids("migraine", ids[:30])
+    run = zone.start_run("pubmed", RESUMED)
+    manifest = fetch_run(
+        make_client(server), run, "migraine", mode="incremental", drift_ids=ids[30:], resume_from=donor
+    )
+
+    assert server.requests_to("esearch") == []
+    assert all("WebEnv" not in r.params for r in server.requests_to("efetch"))
+    assert by_pmid(server) == [",".join(ids[30:40]), ",".join(ids[40:])], "the drift slice read afresh"
+    assert manifest["resumed_from"] == {"run_id": RUN, "n_responses_kept": 4}, "search and 3 batches"
+    assert manifest["n_records"] == 30 and manifest["drift"]["n_records"] == len(ids) - 30
+    for page in manifest["pages"]:
+        drift = page["file"].startswith("drift")
+        assert ("adopted_from" in page) != drift, page["file"]
+        assert (os.stat(run.path / page["file"]).st_nlink == 1) == drift
+    assert stored_pmids(run) == ids
+    assert donor.taken_over_by() == RESUMED
+
+
+def test_the_fetch_step_passes_the_plans_drift_ids_and_logs_the_counts(
+    server: PubmedRecordedServer, ids: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``steps.fetch_pubmed`` re-reads the planned slice; the run log (``evidence status``) shows it."""
+    monkeypatch.setenv("NCBI_API_KEY", "test-key")  # 10 requests/s: the step's client has a real clock
+    http = HttpSettings(requests_per_second=10.0, max_attempts=MAX_ATTEMPTS, backoff_initial_seconds=0.0)
+    settings = Settings(
+        storage=StorageSettings(data_dir=tmp_path / "data"),
+        treatment_classes={"gepant": TreatmentClass(label="Gepants", terms=["gepant"])},
+        sources=SourcesSettings(
+            pubmed=PubmedSettings(base_url=server.base_url, batch_size=20, query="migraine", http=http)
+        ),
+    )
+    plan = SourcePlan("pubmed", "incremental", "test", "2026-11-20", "2026-11-19", tuple(ids[40:45]))
+    server.set_term_pmids(plan.pubmed_term("migraine"), ids[:10])
+    RunLog(settings.storage.data_dir).start(RUN, "incremental", {"pubmed": plan.as_record()})
+
+    manifest = steps.fetch_pubmed(settings, RUN, plan=plan.as_record())
+
+    assert by_pmid(server) == [",".join(ids[40:45])]
+    assert manifest["n_records"] == 10 and manifest["drift"]["n_records"] == 5
+    summary = source_summary(RunLog(settings.storage.data_dir).get(RUN), "pubmed")
+    assert summary["n_records"] == 10 and summary["n_drift_records"] == 5
+    assert RunLog(settings.storage.data_dir).get(RUN).sources["pubmed"]["n_drift_ids"] == 5
