@@ -77,6 +77,9 @@ def refresh(config_path: str | None = None, source: Source = "all", full: bool =
     }
 
 
+REBUILD_REASON = "evidence rebuild: every raw run replayed"
+
+
 @flow(name="rebuild")
 def rebuild(config_path: str | None = None) -> dict[str, Any]:
     """Re-normalise and re-classify every complete raw run, oldest first, then rebuild: no network."""
@@ -87,6 +90,6 @@ def rebuild(config_path: str | None = None) -> dict[str, Any]:
             for run_id in run_ids:
                 tasks.normalise(settings, source, run_id)
                 tasks.classify(settings, source, run_id)
-        built = tasks.build_warehouse(settings)
+        built = tasks.build_warehouse(settings, full=REBUILD_REASON)
         exported = tasks.export_csv(settings)
     return {"runs_replayed": runs, "warehouse": built, "csv": exported}

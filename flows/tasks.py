@@ -104,9 +104,15 @@ def classify(settings: Settings, source: str, run_id: str) -> dict[str, int]:
 
 
 @task(name="build-warehouse", cache_policy=NO_CACHE)
-def build_warehouse(settings: Settings) -> Any:
-    summary = steps.build(settings)
-    get_run_logger().info("Built warehouse %s with %d trials", summary.path, summary.n_trials)
+def build_warehouse(settings: Settings, full: str | None = None) -> Any:
+    summary = steps.build(settings, full)
+    get_run_logger().info(
+        "Built warehouse %s with %d trials (%s build: %s)",
+        summary.path,
+        summary.n_trials,
+        summary.mode,
+        summary.reason,
+    )
     return summary
 
 

@@ -245,8 +245,9 @@ def replayable_runs(settings: Settings) -> dict[str, list[str]]:
     return runs
 
 
-def build(settings: Settings) -> Any:
-    return build_warehouse(settings)
+def build(settings: Settings, full: str | None = None) -> Any:
+    """Incremental where that gives the same warehouse; ``full`` (the reason) forces a full build."""
+    return build_warehouse(settings, full=full)
 
 
 def export(settings: Settings, out: Path | None = None, treatment_class: str | None = None) -> Any:

@@ -349,7 +349,7 @@ COMMENT ON COLUMN runs.since IS 'First day asked for (from_watermark minus incre
 COMMENT ON COLUMN runs.watermark IS 'Watermark this run left (set on success): ctgov, newest lastUpdatePostDate seen; pubmed, the start day.';
 COMMENT ON COLUMN runs.n_records IS 'Records fetched by the main query (trials, or PubMed articles).';
 COMMENT ON COLUMN runs.total_count IS 'What the API announced for the main query (totalCount / ESearch Count).';
-COMMENT ON COLUMN runs.n_drift_ids IS 'Oldest-read trials asked for again by id (drift control).';
-COMMENT ON COLUMN runs.n_drift_records IS 'Of those, how many the registry returned.';
+COMMENT ON COLUMN runs.n_drift_ids IS 'Oldest-read records (trials, or PMIDs for pubmed) asked for again by id (drift control).';
+COMMENT ON COLUMN runs.n_drift_records IS 'Of those, how many the API returned.';
 COMMENT ON COLUMN runs.data_timestamp IS 'API data timestamp (ClinicalTrials.gov dataTimestamp; PubMed: fetch start).';
 COMMENT ON COLUMN runs.error IS 'Why the run failed (one line); NULL otherwise.';

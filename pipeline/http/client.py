@@ -21,7 +21,7 @@ from pipeline.config import HttpSettings
 from pipeline.errors import FetchError
 from pipeline.http.rate_limit import RateLimiter
 from pipeline.http.redact import install_log_redaction, redact_text, redact_url, scrub_values, secret_values
-from pipeline.http.retry import InvalidBody, TransientFault, build_retrying
+from pipeline.http.retry import ErrorBody, InvalidBody, TransientFault, build_retrying
 from pipeline.http.retry_after import parse_retry_after
 from pipeline.http.session import make_session
 
@@ -52,7 +52,8 @@ class HttpResult(Generic[T]):
 
 
 class RequestRejected(FetchError):
-    """The server refused the request itself (HTTP 4xx other than 429): repeating it cannot help."""
+    """The server refused the request itself (HTTP 4xx other than 429, or an error body of its own on
+    every attempt): repeating it cannot help, though asking differently may."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
@@ -136,10 +137,13 @@ class HttpClient:
             exc = outcome.exception() if outcome is not None else None
             status = f"HTTP {exc.status}" if isinstance(exc, TransientFault) and exc.status else "no response"
             reason = exc.reason if isinstance(exc, TransientFault) else str(exc)
-            raise FetchError(
+            message = (
                 f"{method} {shown} failed after {state.attempt_number} attempts ({status}): "
                 f"{one_line(reason, secrets=secrets)}"
             )
+            if isinstance(exc, TransientFault) and exc.refused:
+                raise RequestRejected(message, exc.status or 200)
+            raise FetchError(message)
 
         describe = f"{method} {shown}"
         retrying = build_retrying(self.settings, describe=describe, sleep=self._sleep, give_up=give_up)
@@ -185,7 +189,8 @@ class HttpClient:
             parsed = validate(body)
         except InvalidBody as exc:
             reason = one_line(str(exc), secrets=secrets)  # a server's error text may echo the key
-            raise TransientFault(f"unusable body: {reason}", status=status) from None
+            refused = isinstance(exc, ErrorBody)
+            raise TransientFault(f"unusable body: {reason}", status=status, refused=refused) from None
         return HttpResult(
             url=shown,
             params=fields,

@@ -26,17 +26,33 @@ logger = logging.getLogger(__name__)
 
 
 class TransientFault(Exception):
-    """One attempt failed in a way that may pass on its own (429, 5xx, network, bad body)."""
+    """One attempt failed in a way that may pass on its own (429, 5xx, network, bad body).
 
-    def __init__(self, reason: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+    ``refused``: the body was the server's own error message (``ErrorBody``), so it answered.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        refused: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.retry_after = retry_after
+        self.refused = refused
 
 
 class InvalidBody(Exception):
     """Raised by a body validator: a 200 arrived but cannot be used (cut short, malformed, an error)."""
+
+
+class ErrorBody(InvalidBody):
+    """The body is the server's own error message (NCBI's ``<ERROR>``): worth retrying, since NCBI
+    sends these for passing faults too, but if every attempt gets one the server refused the request."""
 
 
 class WaitRetryAfterOrBackoff(wait_base):

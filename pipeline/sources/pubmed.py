@@ -66,9 +66,6 @@ EDAT_FORMAT = re.compile(r"^\d{4}/\d{2}/\d{2}$")
 # A cut-off run's searches are taken over only this soon after they ran: a same-night re-run resumes,
 # the next night searches afresh instead of publishing a day-old answer as new.
 RESUME_WITHIN = timedelta(hours=12)
-# How pubmed_responses words an error NCBI sent in a body (<ERROR>, JSON "error"): after the retries the
-# HTTP layer's FetchError carries it, which tells "NCBI refused this" from "NCBI did not answer".
-NCBI_ERROR_PREFIX = "NCBI error:"
 # Raw file names of the drift slice's EFetch bodies (drift-000001.xml, ...): never taken over on resume.
 DRIFT_PREFIX = "drift"
 
@@ -427,7 +424,7 @@ class _RunFetch:
 
 def _ncbi_refused(exc: FetchError) -> bool:
     """NCBI answered with an error of its own (as for an expired WebEnv), rather than not at all."""
-    return isinstance(exc, RequestRejected) or NCBI_ERROR_PREFIX in str(exc)
+    return isinstance(exc, RequestRejected)
 
 
 def _fetch_drift(
@@ -440,8 +437,8 @@ def _fetch_drift(
     nothing leaves the same content with newer provenance (fetched_at, run_id), which is what the next
     night's oldest-read choice looks at. PubMed has no version-history table, so unlike
     ClinicalTrials.gov's drift no content hash is kept to skip unchanged records. They do not count
-    toward the main query's ESearch reconciliation. PMIDs EFetch did not return are listed, never taken
-    as removals: only a full pull removes a record.
+    toward the main query's ESearch reconciliation. PMIDs EFetch did not return (or a batch NCBI refused)
+    are listed, never taken as removals: only a full pull removes a record. An outage still fails the run.
     """
     pending = [p for p in dict.fromkeys(drift_ids) if p not in fetched]
     batch_size = client.settings.batch_size
@@ -450,7 +447,14 @@ def _fetch_drift(
     deleted: set[str] = set()
     for number, start in enumerate(range(0, len(pending), batch_size), start=1):
         chunk = pending[start : start + batch_size]
-        response = client.efetch_ids(chunk)
+        try:
+            response = client.efetch_ids(chunk)
+        except RequestRejected as exc:
+            # NCBI refuses a batch of PMIDs it no longer knows ("ID list is empty!"): a safety re-read
+            # must not fail the night over that; the PMIDs are reported missing like any others.
+            logger.warning("PubMed run %s: NCBI refused drift batch %d (%s)", raw_run.run_id, number, exc)
+            batches.append({"file": None, "n_ids_requested": len(chunk), "n_records": 0, "refused": str(exc)})
+            continue
         file_name = f"{DRIFT_PREFIX}-{number:06d}.xml"
         raw_run.write_response(file_name, response, n_records=response.parsed.n_records, kind="efetch")
         returned.update(response.parsed.pmids)

@@ -13,7 +13,7 @@ import orjson
 from lxml import etree
 
 from pipeline import untrusted_xml
-from pipeline.http.retry import InvalidBody
+from pipeline.http.retry import ErrorBody, InvalidBody
 
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
 # The PMID of the record itself; PMIDs under CommentsCorrections or DeleteCitation are other records.
@@ -67,7 +67,7 @@ def parse_esearch(body: bytes, *, require_history: bool = False) -> EsearchResul
     """Count, ids and history handle from an ESearch body (XML or JSON, as NCBI sends either)."""
     error = json_error(body)
     if error is not None:
-        raise InvalidBody(f"NCBI error: {_short(error)}")
+        raise ErrorBody(f"NCBI error: {_short(error)}")
     result = _esearch_from_json(body) if body.lstrip().startswith(b"{") else _esearch_from_xml(body)
     if require_history and result.count > 0 and not (result.webenv and result.query_key):
         raise InvalidBody("ESearch answered without WebEnv/QueryKey although usehistory=y was sent")
@@ -83,7 +83,7 @@ def _esearch_from_xml(body: bytes) -> EsearchResult:
         raise InvalidBody(f"expected an eSearchResult, got <{root.tag}>")
     error = root.findtext("ERROR")
     if error is not None:
-        raise InvalidBody(f"NCBI error: {_short(error)}")
+        raise ErrorBody(f"NCBI error: {_short(error)}")
     # Direct children only: TranslationStack/TermSet has <Count> elements of its own.
     return EsearchResult(
         count=_number(root.findtext("Count"), "Count"),
@@ -127,7 +127,7 @@ def summarise_efetch(body: bytes) -> EfetchSummary:
     """Count the articles of a PubmedArticleSet while streaming it; cut or error bodies raise."""
     error = json_error(body)
     if error is not None:
-        raise InvalidBody(f"NCBI error: {_short(error)}")
+        raise ErrorBody(f"NCBI error: {_short(error)}")
     n_records = 0
     pmids: list[str] = []
     deleted: list[str] = []
@@ -137,7 +137,7 @@ def summarise_efetch(body: bytes) -> EfetchSummary:
         for _, element in context:
             tag = element.tag
             if tag == "ERROR":
-                raise InvalidBody(f"NCBI error: {_short(element.text or 'empty <ERROR>')}")
+                raise ErrorBody(f"NCBI error: {_short(element.text or 'empty <ERROR>')}")
             if tag == "PMID":
                 parent = element.getparent()
                 if parent is not None and parent.tag in OWN_PMID_PARENTS:

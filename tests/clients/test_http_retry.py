@@ -14,7 +14,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pipeline.errors import FetchError
-from pipeline.http.retry import InvalidBody
+from pipeline.http.client import RequestRejected
+from pipeline.http.retry import ErrorBody, InvalidBody
 from tests.servers.fake_clock import FakeClock
 from tests.servers.http_test_client import UA, make_client, sequence
 
@@ -193,3 +194,33 @@ def test_urllib3_request_lines_are_logged_without_secrets(
     lines = [r.getMessage() for r in caplog.records if r.name == "urllib3.connectionpool"]
     assert any("/efetch?id=1&api_key=***" in line for line in lines)
     assert not [line for line in lines if "s3cr3t-key" in line]
+
+
+def parse_or_server_error(body: bytes) -> dict:
+    """A validator that tells the server's own error message from a body cut short."""
+    data = parse_object(body)
+    if "error" in data:
+        raise ErrorBody(f"server error: {data['error']}")
+    return data
+
+
+def test_an_error_body_on_every_attempt_is_a_refusal(httpserver: HTTPServer) -> None:
+    """The server answered each time, refusing: callers may ask differently (e.g. PubMed by PMID)."""
+    httpserver.expect_request("/x").respond_with_response(ok_json({"error": "Cannot retrieve history"}))
+    with pytest.raises(RequestRejected, match=r"failed after 3 attempts \(HTTP 200\).*Cannot retrieve"):
+        make_client(FakeClock(), max_attempts=3).get(httpserver.url_for("/x"), validate=parse_or_server_error)
+    assert len(httpserver.log) == 3
+
+
+def test_an_error_body_that_passes_is_retried_like_any_bad_body(httpserver: HTTPServer) -> None:
+    flaky = sequence(ok_json({"error": "busy"}), ok_json({"ok": 1}))
+    httpserver.expect_request("/x").respond_with_handler(flaky)
+    result = make_client(FakeClock()).get(httpserver.url_for("/x"), validate=parse_or_server_error)
+    assert result.parsed == {"ok": 1} and result.attempts == 2
+
+
+def test_bodies_cut_short_on_every_attempt_are_not_a_refusal(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/x").respond_with_response(Response("{", status=200))
+    with pytest.raises(FetchError, match="not JSON") as raised:
+        make_client(FakeClock(), max_attempts=2).get(httpserver.url_for("/x"), validate=parse_or_server_error)
+    assert not isinstance(raised.value, RequestRejected)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -37,7 +38,7 @@ from pipeline.storage.parquet_partition import partition_dir
 from pipeline.storage.raw_zone import RawRun, RawZone
 from pipeline.storage.run_log import RunLog
 from tests.servers.fake_clock import FakeClock
-from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer, load_fixture_articles
+from tests.servers.pubmed_server import Fault, FixtureArticle, PubmedRecordedServer, load_fixture_articles
 
 MAX_ATTEMPTS = 3
 UNKNOWN = "99999999"  # a PMID EFetch does not return
@@ -229,12 +230,20 @@ def test_a_full_pull_takes_no_drift_ids(server: PubmedRecordedServer, ids: list[
 def test_a_resumed_run_takes_the_main_query_over_and_reads_the_drift_slice_afresh(
     server: PubmedRecordedServer, ids: list[str], zone: RawZone
 ) -> None:
-    """Cut off in its drift slice (the second batch fails on every attempt), a run leaves its main query
-    and one drift body; the next run takes over the former only."""
+    """Cut off in its drift slice (an outage outlasting the retries of the second batch), a run leaves
+    its main query and one drift body; the next run takes over the former only."""
     donor = zone.start_run("pubmed", RUN)
-    failing = [*ids[30:40], *(str(90000000 + i) for i in range(10))]  # PubMed has none of the second ten
-    with pytest.raises(FetchError, match="ID list is empty"):
-        fetch_run(make_client(server), donor, "migraine", mode="incremental", drift_ids=failing)
+    client = make_client(server)
+    by_ids = client.efetch_ids
+
+    def outage_on_second_batch(pmids: Sequence[str]) -> Any:
+        if pmids[0] == ids[40]:
+            server.inject(*[Fault("http_503", endpoint="efetch")] * MAX_ATTEMPTS)
+        return by_ids(pmids)
+
+    client.efetch_ids = outage_on_second_batch  # type: ignore[method-assign]
+    with pytest.raises(FetchError, match="HTTP 503"):
+        fetch_run(client, donor, "migraine", mode="incremental", drift_ids=ids[30:])
     donor = zone.open_run("pubmed", RUN)
     assert [p.file for p in donor.pages()][-1] == "drift-000001.xml.gz"
 
@@ -282,3 +291,24 @@ def test_the_fetch_step_passes_the_plans_drift_ids_and_logs_the_counts(
     summary = source_summary(RunLog(settings.storage.data_dir).get(RUN), "pubmed")
     assert summary["n_records"] == 10 and summary["n_drift_records"] == 5
     assert RunLog(settings.storage.data_dir).get(RUN).sources["pubmed"]["n_drift_ids"] == 5
+
+
+def test_a_drift_batch_ncbi_refuses_is_reported_and_the_run_completes(
+    server: PubmedRecordedServer, ids: list[str], zone: RawZone
+) -> None:
+    """A batch of PMIDs PubMed no longer knows gets "ID list is empty!": a night is not lost over it."""
+    gone = [f"9{n:07d}" for n in range(3)]
+    run = zone.start_run("pubmed", RUN)
+    manifest = fetch_run(
+        make_client(server, batch_size=3), run, "migraine", mode="incremental", drift_ids=[*gone, *ids[30:33]]
+    )
+
+    assert manifest["complete"] is True
+    assert manifest["drift"]["missing_pmids"] == gone
+    refused, kept = manifest["drift"]["batches"]
+    assert refused["file"] is None and "ID list is empty" in refused["refused"]
+    assert len(server.requests_to("efetch")) == 10 + MAX_ATTEMPTS + 1, (
+        "main query, refused batch retried, drift"
+    )
+    assert kept == {"file": "drift-000002.xml", "n_ids_requested": 3, "n_records": 3}
+    assert stored_pmids(run, "drift") == ids[30:33]

@@ -177,6 +177,9 @@ def test_rebuild_reproduces_the_warehouse_offline(refreshed):
     assert main(["--config", str(refreshed["config"]), "rebuild"]) == EXIT_OK
     assert query(settings.warehouse.path, snapshot_sql) == before
     assert settings.export.csv_path.read_bytes() == csv_before
+    assert query(settings.warehouse.path, "SELECT build_mode, build_reason FROM warehouse_builds") == [
+        ("full", "evidence rebuild: every raw run replayed")
+    ]
 
 
 def test_failed_refresh_keeps_previous_warehouse_and_csv(refreshed, capsys):
