@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,7 @@ from pipeline.sources.pubmed import PubmedClient, fetch_run
 from pipeline.storage.parquet_partition import partition_dir
 from pipeline.storage.raw_zone import RawRun, RawZone
 from pipeline.storage.run_log import RunLog
-from tests.servers.fake_clock import FakeClock
-from tests.servers.pubmed_server import Fault, FixtureArticle, PubmedRecordedServer, load_fixture_articles
+from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client
 
 MAX_ATTEMPTS = 3
 UNKNOWN = "99999999"  # a PMID EFetch does not return
@@ -47,22 +46,9 @@ RESUMED = "20261121T040000Z-bbbb"
 PROVENANCE = ["run_id", "fetched_at", "data_timestamp"]
 
 
-@pytest.fixture(scope="module")
-def articles(fixtures_dir: Path) -> list[FixtureArticle]:
-    return load_fixture_articles(fixtures_dir)
-
-
-@pytest.fixture(scope="module")
-def running_server(fixtures_dir: Path, articles: list[FixtureArticle]) -> Iterator[PubmedRecordedServer]:
-    # Stopping a server costs 0.5 s, so one serves the module; ``reset`` isolates the tests.
-    with PubmedRecordedServer(fixtures_dir, articles=articles) as recorded:
-        yield recorded
-
-
 @pytest.fixture
-def server(running_server: PubmedRecordedServer) -> PubmedRecordedServer:
-    running_server.reset()
-    return running_server
+def server(pubmed_server: PubmedRecordedServer) -> PubmedRecordedServer:
+    return pubmed_server
 
 
 @pytest.fixture
@@ -80,16 +66,7 @@ def zone(tmp_path: Path) -> RawZone:
 
 
 def make_client(server: PubmedRecordedServer, *, batch_size: int = 10) -> PubmedClient:
-    clock = FakeClock()
-    settings = PubmedSettings(
-        base_url=server.base_url,
-        email="curator@example.org",
-        batch_size=batch_size,
-        http=HttpSettings(
-            requests_per_second=3.0, max_attempts=MAX_ATTEMPTS, backoff_initial_seconds=0.5, timeout_seconds=5
-        ),
-    )
-    return PubmedClient(settings, "pipeline-tests/1.0", sleep=clock.sleep, clock=clock)
+    return pubmed_client(server, batch_size=batch_size, max_attempts=MAX_ATTEMPTS)
 
 
 def stored_pmids(run: RawRun, prefix: str = "") -> list[str]:

@@ -5,40 +5,26 @@ from __future__ import annotations
 import gzip
 import itertools
 import logging
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 
-from pipeline.config import HttpSettings, PubmedSettings
 from pipeline.errors import FetchError, RawZoneError
 from pipeline.sources.pubmed import PubmedClient, api_key_from_env, fetch_run
 from pipeline.storage.raw_zone import RawRun, RawZone
 from tests.servers.fake_clock import FakeClock
-from tests.servers.pubmed_server import Fault, FixtureArticle, PubmedRecordedServer, load_fixture_articles
+from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client
 
 SECRET_KEY = "k3y-ncbi-0123456789abcdef"
 EMAIL = "curator@example.org"
 N_ARTICLES = 49  # 31 recorded EFetch articles + 18 migraine articles
 
 
-@pytest.fixture(scope="module")
-def articles(fixtures_dir: Path) -> list[FixtureArticle]:
-    return load_fixture_articles(fixtures_dir)
-
-
-@pytest.fixture(scope="module")
-def running_server(fixtures_dir: Path, articles: list[FixtureArticle]) -> Iterator[PubmedRecordedServer]:
-    # Stopping a server costs 0.5 s, so one serves the module; ``reset`` isolates the tests.
-    with PubmedRecordedServer(fixtures_dir, articles=articles) as recorded:
-        yield recorded
-
-
 @pytest.fixture
-def server(running_server: PubmedRecordedServer) -> PubmedRecordedServer:
-    running_server.reset()
-    return running_server
+def server(pubmed_server: PubmedRecordedServer) -> PubmedRecordedServer:
+    return pubmed_server
 
 
 @pytest.fixture
@@ -46,30 +32,8 @@ def raw_run(tmp_path: Path) -> RawRun:
     return RawZone(tmp_path / "raw").start_run("pubmed", "20261121T120000Z-abcd")
 
 
-def make_client(
-    server: PubmedRecordedServer,
-    clock: FakeClock,
-    *,
-    batch_size: int = 20,
-    api_key: str | None = None,
-    requests_per_second: float = 3.0,
-    max_attempts: int = 4,
-    max_retrievable: int | None = None,
-) -> PubmedClient:
-    settings = PubmedSettings(
-        base_url=server.base_url,
-        email=EMAIL,
-        batch_size=batch_size,
-        http=HttpSettings(
-            requests_per_second=requests_per_second,
-            max_attempts=max_attempts,
-            backoff_initial_seconds=0.01,
-            backoff_max_seconds=60.0,
-            timeout_seconds=5.0,
-        ),
-    )
-    extra = {} if max_retrievable is None else {"max_retrievable": max_retrievable}
-    return PubmedClient(settings, "pipeline-tests/1.0", api_key, sleep=clock.sleep, clock=clock, **extra)
+def make_client(server: PubmedRecordedServer, clock: FakeClock, **options: Any) -> PubmedClient:
+    return pubmed_client(server, clock, **options)
 
 
 def stored_pmids(raw_run: RawRun) -> list[str]:
@@ -127,14 +91,16 @@ def test_stored_bodies_are_the_bytes_received(server: PubmedRecordedServer, raw_
         assert article.xml in body
 
 
-def test_date_windows_split_until_under_the_cap(fixtures_dir: Path, articles: list, raw_run: RawRun) -> None:
-    with PubmedRecordedServer(fixtures_dir, articles=articles, max_ids=5) as server:
+def test_date_windows_split_until_under_the_cap(
+    fixtures_dir: Path, pubmed_fixture_articles: list, raw_run: RawRun
+) -> None:
+    with PubmedRecordedServer(fixtures_dir, articles=pubmed_fixture_articles, max_ids=5) as server:
         client = make_client(server, FakeClock(), batch_size=2, max_retrievable=5)
         manifest = fetch_run(client, raw_run, "migraine")
         searches = server.requests_to("esearch")
 
     pmids = stored_pmids(raw_run)
-    assert sorted(pmids) == sorted(a.pmid for a in articles)  # every record, each exactly once
+    assert sorted(pmids) == sorted(a.pmid for a in pubmed_fixture_articles)  # every record, each exactly once
     windows = manifest["windows"]
     assert len(windows) > 1
     assert all(w["count"] <= 5 and w["n_records"] == w["count"] for w in windows)
@@ -236,9 +202,11 @@ def test_count_mismatch_is_a_fetch_error(server: PubmedRecordedServer, raw_run: 
 
 
 def test_deleted_citations_are_listed_not_counted(
-    fixtures_dir: Path, articles: list, raw_run: RawRun
+    fixtures_dir: Path, pubmed_fixture_articles: list, raw_run: RawRun
 ) -> None:
-    with PubmedRecordedServer(fixtures_dir, articles=articles, deleted_pmids=["11111111"]) as server:
+    with PubmedRecordedServer(
+        fixtures_dir, articles=pubmed_fixture_articles, deleted_pmids=["11111111"]
+    ) as server:
         manifest = fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
     assert manifest["n_records"] == N_ARTICLES
     assert manifest["deleted_pmids"] == ["11111111"]

@@ -13,7 +13,7 @@ import gzip
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,8 +41,7 @@ from pipeline.sources.pubmed import RESUME_WITHIN, PubmedClient, fetch_run
 from pipeline.sources.pubmed_responses import parse_esearch
 from pipeline.storage.parquet_partition import partition_dir
 from pipeline.storage.raw_zone import PAGES_LOG, RawRun, RawZone
-from tests.servers.fake_clock import FakeClock
-from tests.servers.pubmed_server import Fault, FixtureArticle, PubmedRecordedServer, load_fixture_articles
+from tests.servers.pubmed_server import Fault, FixtureArticle, PubmedRecordedServer, pubmed_client
 
 EMAIL = "curator@example.org"
 MAX_ATTEMPTS = 3
@@ -55,22 +54,9 @@ SEARCH = "esearch-0001.xml.gz"
 Progress = Callable[[int, int | None], None]
 
 
-@pytest.fixture(scope="module")
-def articles(fixtures_dir: Path) -> list[FixtureArticle]:
-    return load_fixture_articles(fixtures_dir)
-
-
-@pytest.fixture(scope="module")
-def running_server(fixtures_dir: Path, articles: list[FixtureArticle]) -> Iterator[PubmedRecordedServer]:
-    # Stopping a server costs 0.5 s, so one serves the module; ``reset`` isolates the tests.
-    with PubmedRecordedServer(fixtures_dir, articles=articles) as recorded:
-        yield recorded
-
-
 @pytest.fixture
-def server(running_server: PubmedRecordedServer) -> PubmedRecordedServer:
-    running_server.reset()
-    return running_server
+def server(pubmed_server: PubmedRecordedServer) -> PubmedRecordedServer:
+    return pubmed_server
 
 
 @pytest.fixture
@@ -87,20 +73,8 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
-def make_client(
-    server: PubmedRecordedServer, *, batch_size: int = 20, max_retrievable: int | None = None
-) -> PubmedClient:
-    clock = FakeClock()
-    settings = PubmedSettings(
-        base_url=server.base_url,
-        email=EMAIL,
-        batch_size=batch_size,
-        http=HttpSettings(
-            requests_per_second=3.0, max_attempts=MAX_ATTEMPTS, backoff_initial_seconds=0.5, timeout_seconds=5
-        ),
-    )
-    extra = {} if max_retrievable is None else {"max_retrievable": max_retrievable}
-    return PubmedClient(settings, "pipeline-tests/1.0", sleep=clock.sleep, clock=clock, **extra)
+def make_client(server: PubmedRecordedServer, **options: Any) -> PubmedClient:
+    return pubmed_client(server, max_attempts=MAX_ATTEMPTS, **options)
 
 
 def outage_after(server: PubmedRecordedServer, n_records: int) -> Progress:
@@ -346,7 +320,7 @@ def small_cap(server: PubmedRecordedServer) -> PubmedClient:
 
 
 def test_split_windows_resume_with_the_donors_windows(
-    server: PubmedRecordedServer, articles: list[FixtureArticle], zone: RawZone
+    server: PubmedRecordedServer, pubmed_fixture_articles: list[FixtureArticle], zone: RawZone
 ) -> None:
     """A query larger than one search can hand out: the searches made so far are taken over in order,
     later windows are searched afresh (and fetched through their own WebEnv)."""
@@ -363,7 +337,7 @@ def test_split_windows_resume_with_the_donors_windows(
 
     assert len(server.requests_to("esearch")) == n_searches - len(donor_searches)
     assert manifest["windows"] == expected["windows"]
-    assert sorted(stored_pmids(run)) == sorted(a.pmid for a in articles)
+    assert sorted(stored_pmids(run)) == sorted(a.pmid for a in pubmed_fixture_articles)
     assert manifest["n_records"] == manifest["total_count"] == N_ARTICLES
     adopted = [p["file"] for p in manifest["pages"] if p.get("adopted_from") == CUT_OFF]
     assert [f for f in adopted if f.startswith("esearch")] == donor_searches
@@ -408,7 +382,7 @@ def test_a_failed_run_whose_counts_no_longer_add_up_is_searched_afresh(
 
 def test_split_windows_that_no_longer_add_up_are_searched_afresh(
     server: PubmedRecordedServer,
-    articles: list[FixtureArticle],
+    pubmed_fixture_articles: list[FixtureArticle],
     zone: RawZone,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -418,14 +392,14 @@ def test_split_windows_that_no_longer_add_up_are_searched_afresh(
     newest = server.articles[0].pmid  # served newest first; windows are fetched oldest first
     assert newest not in stored_pmids(donor)
     client = small_cap(server)
-    server.set_term_pmids("migraine", [a.pmid for a in articles if a.pmid != newest])
+    server.set_term_pmids("migraine", [a.pmid for a in pubmed_fixture_articles if a.pmid != newest])
     run = zone.start_run("pubmed", RESUMED)
     manifest = fetch_run(client, run, "migraine", resume_from=donor)
     assert "no longer add up" in caplog.text and "searching again" in caplog.text
     assert manifest["n_records"] == manifest["total_count"] == N_ARTICLES - 1
     assert "resumed_from" not in manifest
     assert all("adopted_from" not in p for p in manifest["pages"])
-    assert sorted(stored_pmids(run)) == sorted(a.pmid for a in articles if a.pmid != newest)
+    assert sorted(stored_pmids(run)) == sorted(a.pmid for a in pubmed_fixture_articles if a.pmid != newest)
 
 
 # -- not taking over -----------------------------------------------------------------------------------

@@ -9,20 +9,18 @@ window by PMID and completes; it still fails when the PMIDs were not all listed,
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import etree
 
-from pipeline.config import HttpSettings, PubmedSettings
 from pipeline.errors import FetchError
 from pipeline.sources.pubmed import PubmedClient, fetch_run
 from pipeline.sources.pubmed_responses import parse_esearch
 from pipeline.storage.raw_zone import RawRun, RawZone
-from tests.servers.fake_clock import FakeClock
-from tests.servers.pubmed_server import Fault, FixtureArticle, PubmedRecordedServer, load_fixture_articles
+from tests.servers.pubmed_server import Fault, FixtureArticle, PubmedRecordedServer, pubmed_client
 
 MAX_ATTEMPTS = 3
 N_ARTICLES = 49
@@ -31,22 +29,9 @@ REFUSED = "refused the WebEnv"
 Progress = Callable[[int, int | None], None]
 
 
-@pytest.fixture(scope="module")
-def articles(fixtures_dir: Path) -> list[FixtureArticle]:
-    return load_fixture_articles(fixtures_dir)
-
-
-@pytest.fixture(scope="module")
-def running_server(fixtures_dir: Path, articles: list[FixtureArticle]) -> Iterator[PubmedRecordedServer]:
-    # Stopping a server costs 0.5 s, so one serves the module; ``reset`` isolates the tests.
-    with PubmedRecordedServer(fixtures_dir, articles=articles) as recorded:
-        yield recorded
-
-
 @pytest.fixture
-def server(running_server: PubmedRecordedServer) -> PubmedRecordedServer:
-    running_server.reset()
-    return running_server
+def server(pubmed_server: PubmedRecordedServer) -> PubmedRecordedServer:
+    return pubmed_server
 
 
 @pytest.fixture
@@ -54,20 +39,8 @@ def raw_run(tmp_path: Path) -> RawRun:
     return RawZone(tmp_path / "raw").start_run("pubmed", "20261121T120000Z-abcd")
 
 
-def make_client(
-    server: PubmedRecordedServer, *, batch_size: int = 20, max_retrievable: int | None = None
-) -> PubmedClient:
-    clock = FakeClock()
-    settings = PubmedSettings(
-        base_url=server.base_url,
-        email="curator@example.org",
-        batch_size=batch_size,
-        http=HttpSettings(
-            requests_per_second=3.0, max_attempts=MAX_ATTEMPTS, backoff_initial_seconds=0.5, timeout_seconds=5
-        ),
-    )
-    extra = {} if max_retrievable is None else {"max_retrievable": max_retrievable}
-    return PubmedClient(settings, "pipeline-tests/1.0", sleep=clock.sleep, clock=clock, **extra)
+def make_client(server: PubmedRecordedServer, **options: Any) -> PubmedClient:
+    return pubmed_client(server, max_attempts=MAX_ATTEMPTS, **options)
 
 
 def when_stored(n_records: int, action: Callable[[], Any]) -> Progress:
@@ -163,7 +136,7 @@ def test_an_outage_is_not_taken_for_an_expired_webenv(server: PubmedRecordedServ
 
 def test_split_windows_replace_each_expired_webenv_once(
     server: PubmedRecordedServer,
-    articles: list[FixtureArticle],
+    pubmed_fixture_articles: list[FixtureArticle],
     raw_run: RawRun,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -180,7 +153,9 @@ def test_split_windows_replace_each_expired_webenv_once(
     with caplog.at_level(logging.WARNING):
         manifest = fetch_run(client, raw_run, "migraine", on_progress=when_stored(7, expire))
 
-    assert sorted(stored_pmids(raw_run)) == sorted(a.pmid for a in articles), "every record, once"
+    assert sorted(stored_pmids(raw_run)) == sorted(a.pmid for a in pubmed_fixture_articles), (
+        "every record, once"
+    )
     assert manifest["n_records"] == manifest["n_unique_records"] == manifest["total_count"] == N_ARTICLES
     assert all(w["n_records"] == w["count"] for w in manifest["windows"])
     after = server.requests[n_before[0] :]

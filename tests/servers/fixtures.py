@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.servers.ctgov_server import CtgovRecordedServer, load_fixture_studies
+from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer, load_fixture_articles
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +23,25 @@ def ctgov_server(ctgov_fixture_studies: list[dict[str, Any]]) -> Iterator[CtgovR
     """A fresh server per test: faults, tokens and the request log never leak between tests."""
     with CtgovRecordedServer(ctgov_fixture_studies) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def pubmed_fixture_articles(fixtures_dir: Path) -> list[FixtureArticle]:
+    """The real recorded EFetch articles and migraine articles, loaded once per session."""
+    return load_fixture_articles(fixtures_dir)
+
+
+@pytest.fixture(scope="session")
+def pubmed_running_server(
+    fixtures_dir: Path, pubmed_fixture_articles: list[FixtureArticle]
+) -> Iterator[PubmedRecordedServer]:
+    """Stopping a server costs 0.5 s, so one serves the session; ``pubmed_server`` resets it per test."""
+    with PubmedRecordedServer(fixtures_dir, articles=pubmed_fixture_articles) as server:
+        yield server
+
+
+@pytest.fixture
+def pubmed_server(pubmed_running_server: PubmedRecordedServer) -> PubmedRecordedServer:
+    """The shared server, back to how it was built: faults, histories and the request log cleared."""
+    pubmed_running_server.reset()
+    return pubmed_running_server

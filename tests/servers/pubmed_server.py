@@ -28,6 +28,10 @@ from lxml import etree
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from pipeline.config import HttpSettings, PubmedSettings
+from pipeline.sources.pubmed import PubmedClient
+from tests.servers.fake_clock import FakeClock
+
 # Measured at NCBI: "'retstart' cannot be larger than 9998. For PubMed, ESearch can only retrieve the
 # first 9,999 records matching the query." (the documented figure is 10,000).
 NCBI_MAX_IDS = 9_999
@@ -621,3 +625,31 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def pubmed_client(
+    server: PubmedRecordedServer,
+    clock: FakeClock | None = None,
+    *,
+    batch_size: int = 20,
+    api_key: str | None = None,
+    requests_per_second: float = 3.0,
+    max_attempts: int = 4,
+    max_retrievable: int | None = None,
+) -> PubmedClient:
+    """A real PubmedClient against ``server`` on a fake clock (waits cost nothing, but are recorded)."""
+    clock = clock or FakeClock()
+    settings = PubmedSettings(
+        base_url=server.base_url,
+        email="curator@example.org",
+        batch_size=batch_size,
+        http=HttpSettings(
+            requests_per_second=requests_per_second,
+            max_attempts=max_attempts,
+            backoff_initial_seconds=0.01,
+            backoff_max_seconds=60.0,
+            timeout_seconds=5.0,
+        ),
+    )
+    extra = {} if max_retrievable is None else {"max_retrievable": max_retrievable}
+    return PubmedClient(settings, "pipeline-tests/1.0", api_key, sleep=clock.sleep, clock=clock, **extra)
