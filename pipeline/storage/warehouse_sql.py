@@ -10,6 +10,7 @@ publication or run), which an incremental build derives only for the records its
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -66,11 +67,14 @@ def _leading_comment_lines(query: str) -> int:
 
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, sql_file: SqlFile) -> None:
+    """One transaction per file: auto-committing each statement made the ~300 COMMENT ONs alone cost
+    ~0.1 s, a tenth of an incremental build. A failure rolls the file back (the build is abandoned)."""
     try:
         statements = con.extract_statements(sql_file.text)
     except duckdb.Error as exc:
         raise WarehouseError(f"SQL {sql_file.name} does not parse: {first_line(str(exc))}") from None
     cursor = 0
+    con.execute("BEGIN TRANSACTION")
     for statement in statements:
         found = sql_file.text.find(statement.query.strip(), cursor)
         start = found if found >= 0 else cursor
@@ -79,7 +83,10 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, sql_file: SqlFile) -> None:
         try:
             con.execute(statement)
         except duckdb.Error as exc:
+            with suppress(duckdb.Error):  # the error may have ended the transaction already
+                con.execute("ROLLBACK")
             raise WarehouseError(f"SQL {sql_file.name} line {line} failed: {first_line(str(exc))}") from None
+    con.execute("COMMIT")
 
 
 def run_sql_files(con: duckdb.DuckDBPyConnection, files: list[SqlFile]) -> None:
