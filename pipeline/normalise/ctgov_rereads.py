@@ -1,11 +1,13 @@
-"""Drift re-reads that changed nothing: recognised by content hash and recorded, not re-normalised.
+"""Re-reads that changed nothing: recognised by content hash and recorded, not re-normalised.
 
-Each incremental night re-reads the oldest-read trials by id (drift control). Most come back exactly as
-stored; writing them again as new versions would cost a full normalisation, classification and a
-bigger warehouse build for no new information. A drift study whose JSON hash equals the hash of its
-current stored version (the newest version among the runs *before* this one, so replaying runs in any
-order gives the same partitions) is therefore only listed in the run's ``rereads`` table. The drift
-planner reads that table, so "oldest-read first" and the reread_within_days guarantee still hold.
+Each incremental night re-reads the oldest-read trials by id (drift control), and its query re-reads
+the overlap day before the watermark. Most come back exactly as stored; writing them again as new
+versions would cost a full normalisation, classification and a bigger warehouse build for no new
+information. Such a study (any study of an incremental run, or of a drift page) whose JSON hash
+equals the hash of its current stored version (the newest version among the runs *before* this one,
+so replaying runs in any order gives the same partitions) is therefore only listed in the run's
+``rereads`` table. The drift planner reads that table, so "oldest-read first" and the
+reread_within_days guarantee still hold.
 
 A trial that a full pull no longer returned (removed) has no current version: its re-read is always
 normalised, so it comes back exactly as a full refresh would bring it back.

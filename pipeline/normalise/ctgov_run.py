@@ -61,17 +61,20 @@ def normalise_run(raw_run: RawRun, parquet_root: Path) -> NormaliseSummary:
     """Write ``<parquet_root>/<table>/run_id=<run_id>/part-00000.parquet`` for every table.
 
     ``parquet_root`` is ``settings.parquet_dir / "ctgov"``. Normalising a run again replaces its
-    partitions; on any error no partition of this run changes. Drift re-reads identical to their
-    stored version go to the ``rereads`` table only (see ``ctgov_rereads``).
+    partitions; on any error no partition of this run changes. Re-reads identical to their stored
+    version go to the ``rereads`` table only (see ``ctgov_rereads``): every study of an incremental
+    run (the drift slice, and the overlap day its query reads again), and the drift pages of any run.
+    A full pull keeps every study it returned: its absences are what removes a trial.
     """
     manifest = raw_run.complete_manifest()
     data_timestamp = manifest.get("data_timestamp")
+    incremental = manifest.get("mode") == "incremental"
     summary = NormaliseSummary(run_id=raw_run.run_id)
-    unchanged = _unchanged_filter(raw_run, parquet_root)
+    unchanged = _unchanged_filter(raw_run, parquet_root, incremental)
     with PartitionWriter(parquet_root, raw_run.run_id, {**TABLES, REREADS_TABLE: REREADS}) as writer:
         for record, body in raw_run.iter_bodies(kind="page"):
             provenance = Provenance(raw_run.run_id, raw_run.fetched_at_of(record), data_timestamp)
-            keep = unchanged if is_drift_page(record.file) else None
+            keep = unchanged if incremental or is_drift_page(record.file) else None
             page = build_page_tables(body, provenance, f"{raw_run.path / record.file}", keep)
             writer.write(page.tables)
             writer.write({REREADS_TABLE: rereads_table(page.skipped, provenance)})
@@ -79,9 +82,10 @@ def normalise_run(raw_run: RawRun, parquet_root: Path) -> NormaliseSummary:
     return summary
 
 
-def _unchanged_filter(raw_run: RawRun, parquet_root: Path) -> KeepStudy | None:
-    """For a run with drift pages: keep a drift study unless it equals its stored current version."""
-    if not any(is_drift_page(p.file) for p in raw_run.pages() if p.kind == "page"):
+def _unchanged_filter(raw_run: RawRun, parquet_root: Path, incremental: bool) -> KeepStudy | None:
+    """For an incremental run or one with drift pages: keep a study unless it equals its stored
+    current version."""
+    if not incremental and not any(is_drift_page(p.file) for p in raw_run.pages() if p.kind == "page"):
         return None
     stored = stored_hashes(raw_run, parquet_root)
     return lambda nct_id, digest: stored.get(nct_id) != digest

@@ -1,4 +1,5 @@
-"""Drift re-reads identical to the stored version: a ``rereads`` row, not a new version."""
+"""Re-reads identical to the stored version (an incremental run's studies, drift pages): a ``rereads``
+row, not a new version. A full pull keeps every study: its absences are what removes a trial."""
 
 from __future__ import annotations
 
@@ -64,11 +65,21 @@ def test_unchanged_drift_rereads_are_recorded_not_renormalised(tmp_path: Path, s
         {"page-000001": [studies[0]], "drift001-000001": [studies[0], changed, studies[2]]},
     )
     summary = normalise_run(night, out)
-    # A main-query study is always a version; drift studies only when they differ from the stored one.
-    assert ids(out, "trials", NIGHT) == [nct(studies[0]), nct(changed)]
-    assert ids(out, "rereads", NIGHT) == [nct(studies[0]), nct(studies[2])]
-    assert summary.n_unchanged_rereads == 2
+    # In an incremental run a study is a version only when it differs from the stored one, whether the
+    # main query (here: the overlap day read again) or the drift slice brought it.
+    assert ids(out, "trials", NIGHT) == [nct(changed)]
+    assert ids(out, "rereads", NIGHT) == [nct(studies[0]), nct(studies[0]), nct(studies[2])]
+    assert summary.n_unchanged_rereads == 3
     assert ids(out, "rereads", FULL) == []
+
+
+def test_a_full_pull_keeps_every_study_it_returned(tmp_path: Path, studies: list[dict]) -> None:
+    """Unchanged or not: which trials a full pull returned is what tells a removal."""
+    out = tmp_path / "parquet" / "ctgov"
+    normalise_run(raw_run(tmp_path, FULL, "full", {"page-000001": studies}), out)
+    normalise_run(raw_run(tmp_path, FULL2, "full", {"page-000001": studies}), out)
+    assert ids(out, "trials", FULL2) == [nct(s) for s in studies]
+    assert ids(out, "rereads", FULL2) == []
 
 
 def test_a_removed_trial_read_again_is_a_version(tmp_path: Path, studies: list[dict]) -> None:
