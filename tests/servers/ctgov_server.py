@@ -350,7 +350,11 @@ class CtgovRecordedServer:
         ids = args.get("filter.ids")
         if ids is not None:
             wanted = {i.strip().upper() for i in re.split(r"[,|]", ids) if i.strip()}
-            studies = [s for s in studies if _nct_id(s) in wanted]
+            if studies is self.studies:  # by index, like the registry: a scan of 50k would bill the client
+                index = self._position_index()
+                studies = [self.studies[p] for p in sorted(index[i] for i in wanted if i in index)]
+            else:
+                studies = [s for s in studies if _nct_id(s) in wanted]
         advanced = args.get("filter.advanced")
         if advanced:
             m = LAST_UPDATE_RANGE.match(advanced.strip())
@@ -365,6 +369,15 @@ class CtgovRecordedServer:
                 and (high == "MAX" or d <= high)
             ]
         return studies
+
+    def _position_index(self) -> dict[str, int]:
+        """nct_id -> position in ``studies``; rebuilt when the list is replaced or grows or shrinks
+        (tests swap in edited copies)."""
+        indexed = getattr(self, "_indexed", None)
+        if indexed is not self.studies or len(self._index) != len(self.studies):
+            self._index = {_nct_id(s): n for n, s in enumerate(self.studies)}
+            self._indexed = self.studies  # held, so the identity test cannot match a new list
+        return self._index
 
     def _mint(self, cursor: _Cursor) -> str:
         token = base64.urlsafe_b64encode(secrets.token_bytes(24)).decode().rstrip("=")
