@@ -12,6 +12,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import httpx
+
+from pipeline.local_prefect_server import PrefectServerError
+
 logger = logging.getLogger(__name__)
 
 BATCH = 200
@@ -29,6 +33,17 @@ def skip_missed_runs(deployment_name: str, now: datetime | None = None) -> Misse
 
     A deployment not registered yet has no runs: nothing to do.
     """
+    cutoff = now or datetime.now(UTC)
+    try:
+        return _skip(deployment_name, cutoff)
+    except httpx.HTTPError as exc:  # Prefect's own HTTP status error is one too
+        raise PrefectServerError(
+            f"cannot read or cancel missed runs of {deployment_name} through the Prefect API: "
+            f"{str(exc).splitlines()[0]}"
+        ) from None
+
+
+def _skip(deployment_name: str, cutoff: datetime) -> MissedRuns:
     from prefect import get_client
     from prefect.client.schemas.filters import (
         FlowRunFilter,
@@ -43,7 +58,6 @@ def skip_missed_runs(deployment_name: str, now: datetime | None = None) -> Misse
     from prefect.exceptions import ObjectNotFound
     from prefect.states import Cancelled
 
-    cutoff = now or datetime.now(UTC)
     with get_client(sync_client=True) as client:
         try:
             deployment = client.read_deployment_by_name(deployment_name)

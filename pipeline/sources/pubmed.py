@@ -298,6 +298,28 @@ class _RunFetch:
         # Windows whose WebEnv NCBI refused mid-run: the rest of their batches are fetched by PMID.
         self.webenv_lost: dict[int, dict[str, Any]] = {}
 
+    def fetch_all(self, low: date | None, high: date | None) -> int:
+        """Search and fetch the whole query once, returning its count; ``_StaleResume`` when what it
+        took over does not add up."""
+        first = self.search(low, high)
+        total = first.result.count
+        self.expected_total = total
+        if self.on_progress is not None:
+            self.on_progress(0, total)
+        self.collect(low, high, first)
+        windows_total = sum(w["count"] for w in self.windows)
+        if windows_total < total:
+            if first.adopted:  # records withdrawn since the taken-over search
+                raise _StaleResume(
+                    f"date windows hold {windows_total} records, its first search counted {total}"
+                )
+            raise FetchError(
+                f"PubMed run {self.raw_run.run_id}: date windows hold {windows_total} records but the whole "
+                f"query counted {total}; some fall outside {format_edat(EARLIEST_EDAT)}..today; run left "
+                "incomplete"
+            )
+        return total
+
     def search(self, low: date | None, high: date | None) -> _Search:
         self.n_searches += 1
         number = self.n_searches
@@ -406,8 +428,8 @@ class _RunFetch:
         webenv, query_key = search.result.webenv or "", search.result.query_key or ""
         try:
             return self.client.efetch(webenv, query_key, retstart=retstart, retmax=retmax)
-        except FetchError as exc:
-            if not _ncbi_refused(exc) or len(ids) != search.result.count:
+        except RequestRejected as exc:  # NCBI answered, refusing; an outage is a plain FetchError
+            if len(ids) != search.result.count:
                 raise
             esearch = f"esearch-{search.number:04d}.xml"
             logger.warning(
@@ -420,11 +442,6 @@ class _RunFetch:
             )
             self.webenv_lost[search.number] = {"esearch": esearch, "from_file": file_name, "error": str(exc)}
             return self.client.efetch_ids(ids[retstart : retstart + retmax])
-
-
-def _ncbi_refused(exc: FetchError) -> bool:
-    """NCBI answered with an error of its own (as for an expired WebEnv), rather than not at all."""
-    return isinstance(exc, RequestRejected)
 
 
 def _fetch_drift(
@@ -527,35 +544,6 @@ def _donor_for(raw_run: RawRun, candidate: RawRun | None, plan: dict[str, Any]) 
     return _Donor(candidate), date.fromisoformat(open_end) if isinstance(open_end, str) else today_end
 
 
-def _fetch_all(
-    client: PubmedClient,
-    raw_run: RawRun,
-    query: str,
-    on_progress: Progress | None,
-    open_end: date,
-    donor: _Donor | None,
-    span: tuple[date | None, date | None],
-) -> tuple[_RunFetch, int]:
-    """Search and fetch the whole query once; ``_StaleResume`` when what it took over does not add up."""
-    low, high = span
-    run = _RunFetch(client, raw_run, query, on_progress, open_end, donor)
-    first = run.search(low, high)
-    total = first.result.count
-    run.expected_total = total
-    if on_progress is not None:
-        on_progress(0, total)
-    run.collect(low, high, first)
-    windows_total = sum(w["count"] for w in run.windows)
-    if windows_total < total:
-        if first.adopted:  # records withdrawn since the taken-over search
-            raise _StaleResume(f"date windows hold {windows_total} records, its first search counted {total}")
-        raise FetchError(
-            f"PubMed run {raw_run.run_id}: date windows hold {windows_total} records but the whole query "
-            f"counted {total}; some fall outside {format_edat(EARLIEST_EDAT)}..today; run left incomplete"
-        )
-    return run, total
-
-
 def fetch_run(
     client: PubmedClient,
     raw_run: RawRun,
@@ -610,7 +598,8 @@ def fetch_run(
     raw_run.write_started(started_at, plan, open_end=open_end.isoformat())
     try:
         try:
-            run, total = _fetch_all(client, raw_run, query, on_progress, open_end, donor, (low, high))
+            run = _RunFetch(client, raw_run, query, on_progress, open_end, donor)
+            total = run.fetch_all(low, high)
         except _StaleResume as exc:
             # Taking the same responses over again would fail the same way on every run for hours.
             logger.warning(
@@ -620,7 +609,8 @@ def fetch_run(
                 exc,
             )
             raw_run.reset_pages()
-            run, total = _fetch_all(client, raw_run, query, on_progress, open_end, None, (low, high))
+            run = _RunFetch(client, raw_run, query, on_progress, open_end, None)
+            total = run.fetch_all(low, high)
     finally:
         if donor is not None and donor.n_taken:
             donor.run.mark_taken_over(raw_run.run_id, donor.n_taken)

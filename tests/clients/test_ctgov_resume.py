@@ -25,8 +25,6 @@ from pipeline.config import (
     HttpSettings,
     Settings,
     SourcesSettings,
-    StorageSettings,
-    TreatmentClass,
 )
 from pipeline.errors import FetchError
 from pipeline.normalise.ctgov_run import normalise_run
@@ -64,24 +62,10 @@ def server(
     return running_server
 
 
-@pytest.fixture
-def zone(tmp_path: Path) -> RawZone:
-    return RawZone(tmp_path / "data" / "raw")
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Only the folders matter here (recovery reads the raw zone under data_dir)."""
-    return Settings(
-        storage=StorageSettings(data_dir=tmp_path / "data"),
-        treatment_classes={"gepant": TreatmentClass(label="Gepants", terms=["gepant"])},
-    )
-
-
 def make_client(server: CtgovRecordedServer, page_size: int = 10) -> CtgovClient:
     clock = FakeClock()
-    settings = CtgovSettings(base_url=server.base_url, page_size=page_size, http=FAST)
-    return CtgovClient(settings, UA, sleep=clock.sleep, clock=clock)
+    folder_settings = CtgovSettings(base_url=server.base_url, page_size=page_size, http=FAST)
+    return CtgovClient(folder_settings, UA, sleep=clock.sleep, clock=clock)
 
 
 def outage_after(server: CtgovRecordedServer, n_records: int) -> Progress:
@@ -96,21 +80,21 @@ def outage_after(server: CtgovRecordedServer, n_records: int) -> Progress:
 
 def cut_off_run(
     server: CtgovRecordedServer,
-    zone: RawZone,
+    raw_zone: RawZone,
     after: int,
     run_id: str = CUT_OFF,
     resume_from: RawRun | None = None,
     **kwargs: Any,
 ) -> RawRun:
     """A run killed once ``after`` studies were stored, reopened from disk as recovery finds it."""
-    run = zone.start_run("ctgov", run_id)
+    run = raw_zone.start_run("ctgov", run_id)
     with pytest.raises(FetchError, match="HTTP 503"):
         fetch_run(
             make_client(server), run, on_page=outage_after(server, after), resume_from=resume_from, **kwargs
         )
     assert not run.complete
     assert server.pending_faults() == 0
-    return zone.open_run("ctgov", run_id)
+    return raw_zone.open_run("ctgov", run_id)
 
 
 def nct(study: dict[str, Any]) -> str:
@@ -141,9 +125,9 @@ def assert_nothing_taken_over(run: RawRun, manifest: dict[str, Any], donor: RawR
     assert donor.taken_over_by() is None
 
 
-def candidate_id(settings: Settings, source: str, exclude: str) -> str | None:
+def candidate_id(folder_settings: Settings, source: str, exclude: str) -> str | None:
     """The run ``resume_candidate`` offers, by id (a RawRun also compares its cached page list)."""
-    run = resume_candidate(settings, source, exclude)
+    run = resume_candidate(folder_settings, source, exclude)
     return run.run_id if run else None
 
 
@@ -151,22 +135,22 @@ def candidate_id(settings: Settings, source: str, exclude: str) -> str | None:
 
 
 def test_a_resumed_run_fetches_only_the_missing_pages(
-    server: CtgovRecordedServer, zone: RawZone, settings: Settings
+    server: CtgovRecordedServer, raw_zone: RawZone, folder_settings: Settings
 ) -> None:
-    donor = cut_off_run(server, zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=20)
     assert [p.file for p in donor.pages()] == ["version.json.gz", *page_files(2)]
-    assert candidate_id(settings, "ctgov", exclude=RESUMED) == donor.run_id
-    assert incomplete_raw_runs(settings, ("ctgov",)) == [f"ctgov:{CUT_OFF}"]
+    assert candidate_id(folder_settings, "ctgov", exclude=RESUMED) == donor.run_id
+    assert incomplete_raw_runs(folder_settings, ("ctgov",)) == [f"ctgov:{CUT_OFF}"]
     saved_token = next_token(donor, "page-000002.json.gz")
     donor_records = {p.file: p for p in donor.pages()}
 
     since = len(server.requests)
-    run = zone.start_run("ctgov", RESUMED)
+    run = raw_zone.start_run("ctgov", RESUMED)
     progress: list[tuple[int, int | None]] = []
     manifest = fetch_run(
         make_client(server),
         run,
-        resume_from=resume_candidate(settings, "ctgov", exclude=RESUMED),
+        resume_from=resume_candidate(folder_settings, "ctgov", exclude=RESUMED),
         on_page=lambda n, total: progress.append((n, total)),
     )
 
@@ -199,17 +183,17 @@ def test_a_resumed_run_fetches_only_the_missing_pages(
     # The cut-off run keeps its pages whole, is marked taken over and is offered to no one again.
     assert all(donor.read_body(p) for p in donor.pages())
     assert donor.taken_over_by() == RESUMED
-    assert candidate_id(settings, "ctgov", exclude=THIRD) is None
-    assert incomplete_raw_runs(settings, ("ctgov",)) == []
+    assert candidate_id(folder_settings, "ctgov", exclude=THIRD) is None
+    assert incomplete_raw_runs(folder_settings, ("ctgov",)) == []
 
 
 def test_a_resumed_run_normalises_like_an_uninterrupted_one(
-    server: CtgovRecordedServer, zone: RawZone, tmp_path: Path
+    server: CtgovRecordedServer, raw_zone: RawZone, tmp_path: Path
 ) -> None:
-    whole = zone.start_run("ctgov", "20261121T000000Z-0000")
+    whole = raw_zone.start_run("ctgov", "20261121T000000Z-0000")
     fetch_run(make_client(server), whole)
-    donor = cut_off_run(server, zone, after=30)
-    resumed = zone.start_run("ctgov", RESUMED)
+    donor = cut_off_run(server, raw_zone, after=30)
+    resumed = raw_zone.start_run("ctgov", RESUMED)
     manifest = fetch_run(make_client(server), resumed, resume_from=donor)
     assert manifest["resumed_from"]["n_pages_kept"] == 3
 
@@ -237,18 +221,18 @@ def test_a_resumed_run_normalises_like_an_uninterrupted_one(
 
 
 def test_a_resumed_run_cut_off_again_is_resumed_in_turn(
-    server: CtgovRecordedServer, zone: RawZone, settings: Settings
+    server: CtgovRecordedServer, raw_zone: RawZone, folder_settings: Settings
 ) -> None:
-    first = cut_off_run(server, zone, after=10)
-    second = cut_off_run(server, zone, after=30, run_id=RESUMED, resume_from=first)
+    first = cut_off_run(server, raw_zone, after=10)
+    second = cut_off_run(server, raw_zone, after=30, run_id=RESUMED, resume_from=first)
     assert first.taken_over_by() == RESUMED
-    assert candidate_id(settings, "ctgov", exclude=THIRD) == second.run_id
+    assert candidate_id(folder_settings, "ctgov", exclude=THIRD) == second.run_id
 
     since = len(server.requests)
     manifest = fetch_run(
         make_client(server),
-        zone.start_run("ctgov", THIRD),
-        resume_from=resume_candidate(settings, "ctgov", exclude=THIRD),
+        raw_zone.start_run("ctgov", THIRD),
+        resume_from=resume_candidate(folder_settings, "ctgov", exclude=THIRD),
     )
     assert manifest["resumed_from"] == {"run_id": RESUMED, "n_pages_kept": 3}
     assert [p.get("adopted_from") for p in manifest["pages"]] == [
@@ -262,19 +246,19 @@ def test_a_resumed_run_cut_off_again_is_resumed_in_turn(
     assert studies_requests(server, since)[0].params["pageToken"] == next_token(second, "page-000003.json.gz")
     assert manifest["n_records"] == manifest["total_count"] == len(server.studies)
     assert second.taken_over_by() == THIRD
-    assert incomplete_raw_runs(settings, ("ctgov",)) == []
+    assert incomplete_raw_runs(folder_settings, ("ctgov",)) == []
 
 
-def test_drift_pages_are_never_taken_over(server: CtgovRecordedServer, zone: RawZone) -> None:
+def test_drift_pages_are_never_taken_over(server: CtgovRecordedServer, raw_zone: RawZone) -> None:
     """Cut off in the drift re-reads: the paged query is taken over whole, the drift slice re-read."""
     total = fetch_run(
-        make_client(server), zone.start_run("ctgov", "20261120T000000Z-0000"), extra_params=SINCE_2025
+        make_client(server), raw_zone.start_run("ctgov", "20261120T000000Z-0000"), extra_params=SINCE_2025
     )["total_count"]
-    main_ids = set(stored_ids(zone.open_run("ctgov", "20261120T000000Z-0000")))
+    main_ids = set(stored_ids(raw_zone.open_run("ctgov", "20261120T000000Z-0000")))
     drift_ids = [nct(s) for s in server.studies if nct(s) not in main_ids][:3]
     assert 0 < total < len(server.studies) and len(drift_ids) == 3
     plan: dict[str, Any] = {"extra_params": SINCE_2025, "mode": "incremental", "drift_ids": drift_ids}
-    donor = cut_off_run(server, zone, after=total, drift_ids_per_request=2, **plan)
+    donor = cut_off_run(server, raw_zone, after=total, drift_ids_per_request=2, **plan)
     # Cut off on the first drift request: the paged query is all there, whole.
     donor_files = [p.file for p in donor.pages()]
     n_main = sum(f.startswith("page-") for f in donor_files)
@@ -283,7 +267,7 @@ def test_drift_pages_are_never_taken_over(server: CtgovRecordedServer, zone: Raw
     since = len(server.requests)
     manifest = fetch_run(
         make_client(server),
-        zone.start_run("ctgov", RESUMED),
+        raw_zone.start_run("ctgov", RESUMED),
         resume_from=donor,
         drift_ids_per_request=2,
         **plan,
@@ -309,23 +293,25 @@ def test_drift_pages_are_never_taken_over(server: CtgovRecordedServer, zone: Raw
     ],
 )
 def test_a_run_with_another_plan_starts_from_page_one(
-    server: CtgovRecordedServer, zone: RawZone, change: dict[str, Any]
+    server: CtgovRecordedServer, raw_zone: RawZone, change: dict[str, Any]
 ) -> None:
-    donor = cut_off_run(server, zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=20)
     since = len(server.requests)
     page_size = change.pop("page_size", 10)
-    run = zone.start_run("ctgov", RESUMED)
+    run = raw_zone.start_run("ctgov", RESUMED)
     manifest = fetch_run(make_client(server, page_size=page_size), run, resume_from=donor, **change)
     assert "pageToken" not in studies_requests(server, since)[0].params
     assert manifest["n_records"] == manifest["total_count"]
     assert_nothing_taken_over(run, manifest, donor)
 
 
-def test_a_changed_data_timestamp_starts_from_page_one(server: CtgovRecordedServer, zone: RawZone) -> None:
-    donor = cut_off_run(server, zone, after=20)
+def test_a_changed_data_timestamp_starts_from_page_one(
+    server: CtgovRecordedServer, raw_zone: RawZone
+) -> None:
+    donor = cut_off_run(server, raw_zone, after=20)
     server.data_timestamp = "2026-08-12T09:00:00"  # the registry published a new snapshot since
     since = len(server.requests)
-    run = zone.start_run("ctgov", RESUMED)
+    run = raw_zone.start_run("ctgov", RESUMED)
     manifest = fetch_run(make_client(server), run, resume_from=donor)
     assert "pageToken" not in studies_requests(server, since)[0].params
     assert len(studies_requests(server, since)) == 5
@@ -356,12 +342,12 @@ def _delete(path: Path) -> None:
 
 @pytest.mark.parametrize("damage", [_flip_a_byte, _truncate, _other_body, _delete])
 def test_taking_over_stops_before_a_damaged_page(
-    server: CtgovRecordedServer, zone: RawZone, damage: Callable[[Path], None]
+    server: CtgovRecordedServer, raw_zone: RawZone, damage: Callable[[Path], None]
 ) -> None:
-    donor = cut_off_run(server, zone, after=30)
+    donor = cut_off_run(server, raw_zone, after=30)
     damage(donor.path / "page-000002.json.gz")
     since = len(server.requests)
-    run = zone.start_run("ctgov", RESUMED)
+    run = raw_zone.start_run("ctgov", RESUMED)
     manifest = fetch_run(make_client(server), run, resume_from=donor)
 
     requests = studies_requests(server, since)
@@ -375,10 +361,10 @@ def test_taking_over_stops_before_a_damaged_page(
 
 
 def test_taking_over_stops_at_a_page_asked_with_another_token(
-    server: CtgovRecordedServer, zone: RawZone
+    server: CtgovRecordedServer, raw_zone: RawZone
 ) -> None:
     """A page stored whole that does not follow the page before it (its request says so)."""
-    donor = cut_off_run(server, zone, after=30)
+    donor = cut_off_run(server, raw_zone, after=30)
     lines = []
     for line in (donor.path / PAGES_LOG).read_bytes().splitlines():
         record = orjson.loads(line)
@@ -388,7 +374,9 @@ def test_taking_over_stops_at_a_page_asked_with_another_token(
     (donor.path / PAGES_LOG).write_bytes(b"".join(lines))
     since = len(server.requests)
     manifest = fetch_run(
-        make_client(server), zone.start_run("ctgov", RESUMED), resume_from=zone.open_run("ctgov", CUT_OFF)
+        make_client(server),
+        raw_zone.start_run("ctgov", RESUMED),
+        resume_from=raw_zone.open_run("ctgov", CUT_OFF),
     )
     assert manifest["resumed_from"] == {"run_id": CUT_OFF, "n_pages_kept": 2}
     assert studies_requests(server, since)[0].params["pageToken"] == next_token(donor, "page-000002.json.gz")
@@ -397,23 +385,23 @@ def test_taking_over_stops_at_a_page_asked_with_another_token(
 
 @pytest.mark.parametrize("damage", [_flip_a_byte, _truncate, _delete])
 def test_an_unreadable_version_response_takes_nothing_over(
-    server: CtgovRecordedServer, zone: RawZone, damage: Callable[[Path], None]
+    server: CtgovRecordedServer, raw_zone: RawZone, damage: Callable[[Path], None]
 ) -> None:
-    donor = cut_off_run(server, zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=20)
     damage(donor.path / "version.json.gz")
-    run = zone.start_run("ctgov", RESUMED)
+    run = raw_zone.start_run("ctgov", RESUMED)
     manifest = fetch_run(make_client(server), run, resume_from=donor)
     assert manifest["n_records"] == manifest["total_count"]
     assert_nothing_taken_over(run, manifest, donor)
 
 
 def test_a_run_without_a_recorded_plan_is_not_taken_over(
-    server: CtgovRecordedServer, zone: RawZone, settings: Settings
+    server: CtgovRecordedServer, raw_zone: RawZone, folder_settings: Settings
 ) -> None:
-    donor = cut_off_run(server, zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=20)
     (donor.path / "started.json").unlink()  # as a run from before plans were recorded
-    assert candidate_id(settings, "ctgov", exclude=RESUMED) is None
-    run = zone.start_run("ctgov", RESUMED)
+    assert candidate_id(folder_settings, "ctgov", exclude=RESUMED) is None
+    run = raw_zone.start_run("ctgov", RESUMED)
     assert_nothing_taken_over(run, fetch_run(make_client(server), run, resume_from=donor), donor)
 
 
@@ -445,12 +433,12 @@ def assert_restarted_whole(
 
 
 def test_a_refused_page_token_restarts_from_page_one(
-    server: CtgovRecordedServer, zone: RawZone, caplog: pytest.LogCaptureFixture
+    server: CtgovRecordedServer, raw_zone: RawZone, caplog: pytest.LogCaptureFixture
 ) -> None:
-    donor = cut_off_run(server, zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=20)
     server.expire_page_tokens()
     since = len(server.requests)
-    run = zone.start_run("ctgov", RESUMED)
+    run = raw_zone.start_run("ctgov", RESUMED)
     manifest = fetch_run(make_client(server), run, resume_from=donor)
 
     first = studies_requests(server, since)[0]
@@ -477,16 +465,16 @@ def _withdraw_the_last_study(studies: list[dict[str, Any]]) -> None:
 )
 def test_pages_that_no_longer_fit_restart_from_page_one(
     server: CtgovRecordedServer,
-    zone: RawZone,
+    raw_zone: RawZone,
     caplog: pytest.LogCaptureFixture,
     change: Callable[[list[dict[str, Any]]], None],
     reason: str,
 ) -> None:
     """The served studies moved while the dataTimestamp stayed (the API's stamp lags its data)."""
-    donor = cut_off_run(server, zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=20)
     change(server.studies)
     since = len(server.requests)
-    run = zone.start_run("ctgov", RESUMED)
+    run = raw_zone.start_run("ctgov", RESUMED)
     manifest = fetch_run(make_client(server), run, resume_from=donor)
     assert studies_requests(server, since)[0].params["pageToken"] == next_token(donor, "page-000002.json.gz")
     assert_restarted_whole(server, run, manifest, donor, since)
@@ -497,17 +485,17 @@ def test_pages_that_no_longer_fit_restart_from_page_one(
 
 
 def test_the_fetch_step_resumes_the_cut_off_run(
-    server: CtgovRecordedServer, tmp_path: Path, settings: Settings
+    server: CtgovRecordedServer, tmp_path: Path, folder_settings: Settings
 ) -> None:
     """``steps.fetch_ctgov`` finds the cut-off run itself (real clock: no backoff, fast rate)."""
     http = HttpSettings(requests_per_second=1000.0, max_attempts=3, backoff_initial_seconds=0.0)
     ctgov = CtgovSettings(base_url=server.base_url, page_size=10, http=http)
-    settings = settings.model_copy(update={"sources": SourcesSettings(ctgov=ctgov)})
+    folder_settings = folder_settings.model_copy(update={"sources": SourcesSettings(ctgov=ctgov)})
     with pytest.raises(FetchError, match="HTTP 503"):
-        steps.fetch_ctgov(settings, CUT_OFF, on_page=outage_after(server, 30))
+        steps.fetch_ctgov(folder_settings, CUT_OFF, on_page=outage_after(server, 30))
     since = len(server.requests)
-    manifest = steps.fetch_ctgov(settings, RESUMED)
+    manifest = steps.fetch_ctgov(folder_settings, RESUMED)
     assert manifest["resumed_from"] == {"run_id": CUT_OFF, "n_pages_kept": 3}
     assert len(studies_requests(server, since)) == 2
     assert manifest["n_records"] == manifest["total_count"] == len(server.studies)
-    assert incomplete_raw_runs(settings, ("ctgov",)) == []
+    assert incomplete_raw_runs(folder_settings, ("ctgov",)) == []

@@ -17,7 +17,6 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from lxml import etree
 
 from pipeline import steps
 from pipeline.config import (
@@ -35,9 +34,9 @@ from pipeline.normalise.pubmed_schemas import TABLES
 from pipeline.run_status import source_summary
 from pipeline.sources.pubmed import PubmedClient, fetch_run
 from pipeline.storage.parquet_partition import partition_dir
-from pipeline.storage.raw_zone import RawRun, RawZone
+from pipeline.storage.raw_zone import RawZone
 from pipeline.storage.run_log import RunLog
-from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client
+from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client, stored_pmids
 
 MAX_ATTEMPTS = 3
 UNKNOWN = "99999999"  # a PMID EFetch does not return
@@ -60,23 +59,8 @@ def ids(server: PubmedRecordedServer) -> list[str]:
     return pmids
 
 
-@pytest.fixture
-def zone(tmp_path: Path) -> RawZone:
-    return RawZone(tmp_path / "data" / "raw")
-
-
 def make_client(server: PubmedRecordedServer, *, batch_size: int = 10) -> PubmedClient:
     return pubmed_client(server, batch_size=batch_size, max_attempts=MAX_ATTEMPTS)
-
-
-def stored_pmids(run: RawRun, prefix: str = "") -> list[str]:
-    """PMIDs of the articles in the stored EFetch bodies (whose names start with ``prefix``)."""
-    pmids = []
-    for record, body in run.iter_bodies("efetch"):
-        if record.file.startswith(prefix):
-            root = etree.fromstring(body, parser=etree.XMLParser(load_dtd=False, no_network=True))
-            pmids.extend(el.findtext("MedlineCitation/PMID") for el in root.iterfind("PubmedArticle"))
-    return pmids
 
 
 def by_pmid(server: PubmedRecordedServer) -> list[str]:
@@ -84,9 +68,9 @@ def by_pmid(server: PubmedRecordedServer) -> list[str]:
 
 
 def test_drift_pmids_are_re_read_by_pmid_after_the_main_query(
-    server: PubmedRecordedServer, ids: list[str], zone: RawZone, caplog: pytest.LogCaptureFixture
+    server: PubmedRecordedServer, ids: list[str], raw_zone: RawZone, caplog: pytest.LogCaptureFixture
 ) -> None:
-    run = zone.start_run("pubmed", RUN)
+    run = raw_zone.start_run("pubmed", RUN)
     drift = [*ids[25:], UNKNOWN]  # 5 the main query fetches anyway, 19 it does not, 1 PubMed lacks
     with caplog.at_level(logging.WARNING):
         manifest = fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=drift)
@@ -117,7 +101,7 @@ def test_drift_pmids_are_re_read_by_pmid_after_the_main_query(
     pages = manifest["pages"]
     assert [p["file"] for p in pages][-2:] == ["drift-000001.xml.gz", "drift-000002.xml.gz"]
     assert {p["kind"] for p in pages if p["file"].startswith("drift")} == {"efetch"}
-    assert pages == [p.as_json() for p in zone.open_run("pubmed", RUN).pages()]
+    assert pages == [p.as_json() for p in raw_zone.open_run("pubmed", RUN).pages()]
     efetch_records = sum(p["n_records"] for p in pages if p["kind"] == "efetch")
     assert efetch_records == manifest["n_records"] + manifest["drift"]["n_records"]
     assert stored_pmids(run) == ids, "each PMID stored once: the main query's, then the drift slice's"
@@ -125,14 +109,14 @@ def test_drift_pmids_are_re_read_by_pmid_after_the_main_query(
 
 
 def test_a_re_read_normalises_like_an_ordinary_read(
-    server: PubmedRecordedServer, ids: list[str], zone: RawZone, tmp_path: Path
+    server: PubmedRecordedServer, ids: list[str], raw_zone: RawZone, tmp_path: Path
 ) -> None:
     """Only provenance tells a drift re-read from a record fetched by the query: the warehouse's newest
     read wins, so an unchanged record keeps its content and only moves to the back of the drift queue."""
-    drifted = zone.start_run("pubmed", RUN)
+    drifted = raw_zone.start_run("pubmed", RUN)
     fetch_run(make_client(server), drifted, "migraine", mode="incremental", drift_ids=ids[30:])
     server.reset()  # the whole query, as a full pull reads it
-    whole = zone.start_run("pubmed", "20261121T020000Z-0000")
+    whole = raw_zone.start_run("pubmed", "20261121T020000Z-0000")
     fetch_run(make_client(server), whole, "migraine")
 
     roots = {run.run_id: tmp_path / run.run_id for run in (drifted, whole)}
@@ -161,9 +145,11 @@ def test_a_re_read_normalises_like_an_ordinary_read(
 
 
 def test_without_drift_ids_nothing_more_is_asked(
-    server: PubmedRecordedServer, ids: list[str], zone: RawZone
+    server: PubmedRecordedServer, ids: list[str], raw_zone: RawZone
 ) -> None:
-    manifest = fetch_run(make_client(server), zone.start_run("pubmed", RUN), "migraine", mode="incremental")
+    manifest = fetch_run(
+        make_client(server), raw_zone.start_run("pubmed", RUN), "migraine", mode="incremental"
+    )
     assert by_pmid(server) == []
     assert manifest["drift"] == {
         "n_ids_requested": 0,
@@ -176,9 +162,9 @@ def test_without_drift_ids_nothing_more_is_asked(
 
 
 def test_drift_pmids_the_main_query_fetched_are_not_asked_again(
-    server: PubmedRecordedServer, ids: list[str], zone: RawZone
+    server: PubmedRecordedServer, ids: list[str], raw_zone: RawZone
 ) -> None:
-    run = zone.start_run("pubmed", RUN)
+    run = raw_zone.start_run("pubmed", RUN)
     manifest = fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=ids[:12] * 2)
     assert by_pmid(server) == []
     assert manifest["drift"]["n_ids_requested"] == 0 and manifest["drift"]["n_ids_in_main_query"] == 12
@@ -186,30 +172,32 @@ def test_drift_pmids_the_main_query_fetched_are_not_asked_again(
 
 
 def test_drift_records_do_not_make_up_for_a_short_main_query(
-    server: PubmedRecordedServer, ids: list[str], zone: RawZone
+    server: PubmedRecordedServer, ids: list[str], raw_zone: RawZone
 ) -> None:
     """A record the main query counted but EFetch did not return still fails the run."""
     server.set_missing({ids[3]})
-    run = zone.start_run("pubmed", RUN)
+    run = raw_zone.start_run("pubmed", RUN)
     with pytest.raises(FetchError, match="received 29 records in 3 batches but ESearch counted 30"):
         fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=ids[30:])
     assert not run.complete
 
 
-def test_a_full_pull_takes_no_drift_ids(server: PubmedRecordedServer, ids: list[str], zone: RawZone) -> None:
+def test_a_full_pull_takes_no_drift_ids(
+    server: PubmedRecordedServer, ids: list[str], raw_zone: RawZone
+) -> None:
     """A full pull reads everything; a re-read PMID the query no longer returns would escape removal."""
-    run = zone.start_run("pubmed", RUN)
+    run = raw_zone.start_run("pubmed", RUN)
     with pytest.raises(FetchError, match="full pull takes no drift ids"):
         fetch_run(make_client(server), run, "migraine", mode="full", drift_ids=ids[30:])
     assert server.requests == [] and run.pages() == [] and run.started() is None
 
 
 def test_a_resumed_run_takes_the_main_query_over_and_reads_the_drift_slice_afresh(
-    server: PubmedRecordedServer, ids: list[str], zone: RawZone
+    server: PubmedRecordedServer, ids: list[str], raw_zone: RawZone
 ) -> None:
     """Cut off in its drift slice (an outage outlasting the retries of the second batch), a run leaves
     its main query and one drift body; the next run takes over the former only."""
-    donor = zone.start_run("pubmed", RUN)
+    donor = raw_zone.start_run("pubmed", RUN)
     client = make_client(server)
     by_ids = client.efetch_ids
 
@@ -221,12 +209,12 @@ def test_a_resumed_run_takes_the_main_query_over_and_reads_the_drift_slice_afres
     client.efetch_ids = outage_on_second_batch  # type: ignore[method-assign]
     with pytest.raises(FetchError, match="HTTP 503"):
         fetch_run(client, donor, "migraine", mode="incremental", drift_ids=ids[30:])
-    donor = zone.open_run("pubmed", RUN)
+    donor = raw_zone.open_run("pubmed", RUN)
     assert [p.file for p in donor.pages()][-1] == "drift-000001.xml.gz"
 
     server.reset()
     server.set_term_pmids("migraine", ids[:30])
-    run = zone.start_run("pubmed", RESUMED)
+    run = raw_zone.start_run("pubmed", RESUMED)
     manifest = fetch_run(
         make_client(server), run, "migraine", mode="incremental", drift_ids=ids[30:], resume_from=donor
     )
@@ -271,11 +259,11 @@ def test_the_fetch_step_passes_the_plans_drift_ids_and_logs_the_counts(
 
 
 def test_a_drift_batch_ncbi_refuses_is_reported_and_the_run_completes(
-    server: PubmedRecordedServer, ids: list[str], zone: RawZone
+    server: PubmedRecordedServer, ids: list[str], raw_zone: RawZone
 ) -> None:
     """A batch of PMIDs PubMed no longer knows gets "ID list is empty!": a night is not lost over it."""
     gone = [f"9{n:07d}" for n in range(3)]
-    run = zone.start_run("pubmed", RUN)
+    run = raw_zone.start_run("pubmed", RUN)
     manifest = fetch_run(
         make_client(server, batch_size=3), run, "migraine", mode="incremental", drift_ids=[*gone, *ids[30:33]]
     )

@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from pipeline.errors import FetchError, RawZoneError
 from pipeline.sources.pubmed import PubmedClient, api_key_from_env, fetch_run
 from pipeline.storage.raw_zone import RawRun, RawZone
 from tests.servers.fake_clock import FakeClock
-from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client
+from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client, stored_pmids
 
 SECRET_KEY = "k3y-ncbi-0123456789abcdef"
 EMAIL = "curator@example.org"
@@ -34,15 +33,6 @@ def raw_run(tmp_path: Path) -> RawRun:
 
 def make_client(server: PubmedRecordedServer, clock: FakeClock, **options: Any) -> PubmedClient:
     return pubmed_client(server, clock, **options)
-
-
-def stored_pmids(raw_run: RawRun) -> list[str]:
-    """PMIDs of every article in the stored EFetch bodies, read independently of the client."""
-    pmids = []
-    for _, body in raw_run.iter_bodies("efetch"):
-        root = etree.fromstring(body, parser=etree.XMLParser(load_dtd=False, no_network=True))
-        pmids.extend(el.findtext("MedlineCitation/PMID") for el in root.iterfind("PubmedArticle"))
-    return pmids
 
 
 def test_count_history_and_batches(server: PubmedRecordedServer, raw_run: RawRun) -> None:

@@ -21,7 +21,6 @@ from typing import Any
 import orjson
 import pyarrow.parquet as pq
 import pytest
-from lxml import etree
 
 from pipeline import steps
 from pipeline.config import (
@@ -29,8 +28,6 @@ from pipeline.config import (
     PubmedSettings,
     Settings,
     SourcesSettings,
-    StorageSettings,
-    TreatmentClass,
 )
 from pipeline.errors import FetchError
 from pipeline.incremental import watermark_after
@@ -41,7 +38,13 @@ from pipeline.sources.pubmed import RESUME_WITHIN, PubmedClient, fetch_run
 from pipeline.sources.pubmed_responses import parse_esearch
 from pipeline.storage.parquet_partition import partition_dir
 from pipeline.storage.raw_zone import PAGES_LOG, RawRun, RawZone
-from tests.servers.pubmed_server import Fault, FixtureArticle, PubmedRecordedServer, pubmed_client
+from tests.servers.pubmed_server import (
+    Fault,
+    FixtureArticle,
+    PubmedRecordedServer,
+    pubmed_client,
+    stored_pmids,
+)
 
 EMAIL = "curator@example.org"
 MAX_ATTEMPTS = 3
@@ -57,20 +60,6 @@ Progress = Callable[[int, int | None], None]
 @pytest.fixture
 def server(pubmed_server: PubmedRecordedServer) -> PubmedRecordedServer:
     return pubmed_server
-
-
-@pytest.fixture
-def zone(tmp_path: Path) -> RawZone:
-    return RawZone(tmp_path / "data" / "raw")
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Only the folders matter here (recovery reads the raw zone under data_dir)."""
-    return Settings(
-        storage=StorageSettings(data_dir=tmp_path / "data"),
-        treatment_classes={"gepant": TreatmentClass(label="Gepants", terms=["gepant"])},
-    )
 
 
 def make_client(server: PubmedRecordedServer, **options: Any) -> PubmedClient:
@@ -92,7 +81,7 @@ def outage_after(server: PubmedRecordedServer, n_records: int) -> Progress:
 
 def cut_off_run(
     server: PubmedRecordedServer,
-    zone: RawZone,
+    raw_zone: RawZone,
     after: int,
     run_id: str = CUT_OFF,
     query: str = "migraine",
@@ -100,12 +89,12 @@ def cut_off_run(
     **kwargs: Any,
 ) -> RawRun:
     """A run killed once ``after`` records were stored, reopened from disk as recovery finds it."""
-    run = zone.start_run("pubmed", run_id)
+    run = raw_zone.start_run("pubmed", run_id)
     with pytest.raises(FetchError, match="HTTP 503"):
         on_progress = outage_after(server, after)
         fetch_run(client or make_client(server), run, query, on_progress=on_progress, **kwargs)
     assert not run.complete and server.pending_faults() == 0
-    return zone.open_run("pubmed", run_id)
+    return raw_zone.open_run("pubmed", run_id)
 
 
 def batch_files(search: int, n: int) -> list[str]:
@@ -119,15 +108,6 @@ def record_of(run: RawRun, file: str) -> Any:
 
 def searched_ids(run: RawRun, file: str = SEARCH) -> tuple[str, ...]:
     return parse_esearch(run.read_body(record_of(run, file))).ids
-
-
-def stored_pmids(run: RawRun) -> list[str]:
-    """PMIDs of every article in the stored EFetch bodies, read independently of the client."""
-    pmids = []
-    for _, body in run.iter_bodies("efetch"):
-        root = etree.fromstring(body, parser=etree.XMLParser(load_dtd=False, no_network=True))
-        pmids.extend(el.findtext("MedlineCitation/PMID") for el in root.iterfind("PubmedArticle"))
-    return pmids
 
 
 def rewrite_record(run: RawRun, file: str, **fields: Any) -> None:
@@ -160,9 +140,9 @@ def assert_nothing_taken_over(
     assert all("WebEnv" in r.params and "id" not in r.params for r in server.requests_to("efetch"))
 
 
-def candidate_id(settings: Settings, source: str, exclude: str) -> str | None:
+def candidate_id(folder_settings: Settings, source: str, exclude: str) -> str | None:
     """The run ``resume_candidate`` offers, by id (a RawRun also compares its cached page list)."""
-    run = resume_candidate(settings, source, exclude)
+    run = resume_candidate(folder_settings, source, exclude)
     return run.run_id if run else None
 
 
@@ -170,23 +150,23 @@ def candidate_id(settings: Settings, source: str, exclude: str) -> str | None:
 
 
 def test_a_resumed_run_fetches_only_the_missing_batches(
-    server: PubmedRecordedServer, zone: RawZone, settings: Settings
+    server: PubmedRecordedServer, raw_zone: RawZone, folder_settings: Settings
 ) -> None:
-    donor = cut_off_run(server, zone, after=40)
+    donor = cut_off_run(server, raw_zone, after=40)
     assert [p.file for p in donor.pages()] == [SEARCH, *batch_files(1, 2)]
-    assert candidate_id(settings, "pubmed", exclude=RESUMED) == donor.run_id
+    assert candidate_id(folder_settings, "pubmed", exclude=RESUMED) == donor.run_id
     ids = searched_ids(donor)
     assert len(ids) == N_ARTICLES  # ESearch listed every PMID (retmax = the cap)
     donor_records = {p.file: p for p in donor.pages()}
 
     server.reset()
-    run = zone.start_run("pubmed", RESUMED)
+    run = raw_zone.start_run("pubmed", RESUMED)
     progress: list[tuple[int, int | None]] = []
     manifest = fetch_run(
         make_client(server),
         run,
         "migraine",
-        resume_from=resume_candidate(settings, "pubmed", exclude=RESUMED),
+        resume_from=resume_candidate(folder_settings, "pubmed", exclude=RESUMED),
         on_progress=lambda n, total: progress.append((n, total)),
     )
 
@@ -226,17 +206,17 @@ def test_a_resumed_run_fetches_only_the_missing_batches(
 
     assert all(donor.read_body(p) for p in donor.pages())
     assert donor.taken_over_by() == RESUMED
-    assert candidate_id(settings, "pubmed", exclude=THIRD) is None
-    assert incomplete_raw_runs(settings, ("pubmed",)) == []
+    assert candidate_id(folder_settings, "pubmed", exclude=THIRD) is None
+    assert incomplete_raw_runs(folder_settings, ("pubmed",)) == []
 
 
 def test_a_resumed_run_normalises_like_an_uninterrupted_one(
-    server: PubmedRecordedServer, zone: RawZone, tmp_path: Path
+    server: PubmedRecordedServer, raw_zone: RawZone, tmp_path: Path
 ) -> None:
-    whole = zone.start_run("pubmed", "20261121T000000Z-0000")
+    whole = raw_zone.start_run("pubmed", "20261121T000000Z-0000")
     fetch_run(make_client(server), whole, "migraine")
-    donor = cut_off_run(server, zone, after=20)
-    resumed = zone.start_run("pubmed", RESUMED)
+    donor = cut_off_run(server, raw_zone, after=20)
+    resumed = raw_zone.start_run("pubmed", RESUMED)
     assert fetch_run(make_client(server), resumed, "migraine", resume_from=donor)["resumed_from"] == {
         "run_id": CUT_OFF,
         "n_responses_kept": 2,
@@ -276,15 +256,15 @@ def _delete(path: Path) -> None:
 
 @pytest.mark.parametrize("damage", [_truncate, _flip_a_byte, _delete])
 def test_a_damaged_batch_is_fetched_again_by_pmid(
-    server: PubmedRecordedServer, zone: RawZone, damage: Callable[[Path], None]
+    server: PubmedRecordedServer, raw_zone: RawZone, damage: Callable[[Path], None]
 ) -> None:
     """Batch 1 damaged, batch 2 whole: only batch 1 and the never-fetched batch 3 are asked for."""
-    donor = cut_off_run(server, zone, after=40)
+    donor = cut_off_run(server, raw_zone, after=40)
     damage(donor.path / "efetch-0001-000001.xml.gz")
     ids = searched_ids(donor)
 
     server.reset()
-    run = zone.start_run("pubmed", RESUMED)
+    run = raw_zone.start_run("pubmed", RESUMED)
     manifest = fetch_run(make_client(server), run, "migraine", resume_from=donor)
     assert server.requests_to("esearch") == []
     assert [r.params["id"] for r in server.requests_to("efetch")] == [",".join(ids[:20]), ",".join(ids[40:])]
@@ -295,18 +275,20 @@ def test_a_damaged_batch_is_fetched_again_by_pmid(
 
 
 def test_a_batch_holding_pmids_of_another_slice_is_not_taken_over(
-    server: PubmedRecordedServer, zone: RawZone
+    server: PubmedRecordedServer, raw_zone: RawZone
 ) -> None:
     """Whole and matching its sha256, but not the PMIDs its place in the search stands for."""
-    donor = cut_off_run(server, zone, after=40)
+    donor = cut_off_run(server, raw_zone, after=40)
     second = record_of(donor, "efetch-0001-000002.xml.gz")
     shutil.copyfile(donor.path / second.file, donor.path / "efetch-0001-000001.xml.gz")
     rewrite_record(donor, "efetch-0001-000001.xml.gz", sha256=second.sha256)
     ids = searched_ids(donor)
 
     server.reset()
-    run = zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(make_client(server), run, "migraine", resume_from=zone.open_run("pubmed", CUT_OFF))
+    run = raw_zone.start_run("pubmed", RESUMED)
+    manifest = fetch_run(
+        make_client(server), run, "migraine", resume_from=raw_zone.open_run("pubmed", CUT_OFF)
+    )
     assert [r.params["id"] for r in server.requests_to("efetch")] == [",".join(ids[:20]), ",".join(ids[40:])]
     assert manifest["n_unique_records"] == manifest["n_records"] == N_ARTICLES
     assert manifest["duplicate_pmids"] == {}
@@ -320,18 +302,18 @@ def small_cap(server: PubmedRecordedServer) -> PubmedClient:
 
 
 def test_split_windows_resume_with_the_donors_windows(
-    server: PubmedRecordedServer, pubmed_fixture_articles: list[FixtureArticle], zone: RawZone
+    server: PubmedRecordedServer, pubmed_fixture_articles: list[FixtureArticle], raw_zone: RawZone
 ) -> None:
     """A query larger than one search can hand out: the searches made so far are taken over in order,
     later windows are searched afresh (and fetched through their own WebEnv)."""
-    whole = zone.start_run("pubmed", "20261121T000000Z-0000")
+    whole = raw_zone.start_run("pubmed", "20261121T000000Z-0000")
     expected = fetch_run(small_cap(server), whole, "migraine")
     n_searches = len(server.requests_to("esearch"))
-    donor = cut_off_run(server, zone, after=20, client=small_cap(server))
+    donor = cut_off_run(server, raw_zone, after=20, client=small_cap(server))
     donor_searches = [p.file for p in donor.pages() if p.kind == "esearch"]
     assert 1 < len(donor_searches) < n_searches
 
-    run = zone.start_run("pubmed", RESUMED)
+    run = raw_zone.start_run("pubmed", RESUMED)
     manifest = fetch_run(small_cap(server), run, "migraine", resume_from=donor)
     fetches = server.requests_to("efetch")
 
@@ -351,7 +333,7 @@ def test_split_windows_resume_with_the_donors_windows(
 
 
 def test_a_failed_run_whose_counts_no_longer_add_up_is_searched_afresh(
-    server: PubmedRecordedServer, zone: RawZone, caplog: pytest.LogCaptureFixture
+    server: PubmedRecordedServer, raw_zone: RawZone, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A record withdrawn between ESearch and EFetch fails the run; the next run must not take over
     the old count again (it would fail the same way until the search is 12 hours old) but search anew.
@@ -359,15 +341,17 @@ def test_a_failed_run_whose_counts_no_longer_add_up_is_searched_afresh(
     ids = [a.pmid for a in server.articles]
     withdrawn = ids[45]
     server.set_missing({withdrawn})
-    donor = zone.start_run("pubmed", CUT_OFF)
+    donor = raw_zone.start_run("pubmed", CUT_OFF)
     with pytest.raises(FetchError, match="received 48 records in 3 batches but ESearch counted 49"):
         fetch_run(make_client(server), donor, "migraine")
     assert [p.file for p in donor.pages()] == [SEARCH, *batch_files(1, 3)]
 
     server.reset()
     server.set_term_pmids("migraine", [i for i in ids if i != withdrawn])  # now gone from searches too
-    run = zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(make_client(server), run, "migraine", resume_from=zone.open_run("pubmed", CUT_OFF))
+    run = raw_zone.start_run("pubmed", RESUMED)
+    manifest = fetch_run(
+        make_client(server), run, "migraine", resume_from=raw_zone.open_run("pubmed", CUT_OFF)
+    )
     assert "searching again" in caplog.text
     assert len(server.requests_to("esearch")) == 1
     assert manifest["n_records"] == manifest["total_count"] == N_ARTICLES - 1
@@ -377,23 +361,23 @@ def test_a_failed_run_whose_counts_no_longer_add_up_is_searched_afresh(
     assert sorted(stored_pmids(run)) == sorted(i for i in ids if i != withdrawn)
     assert sorted(f.name for f in run.path.glob("*.gz")) == sorted(p["file"] for p in manifest["pages"])
     assert all(os.stat(run.path / p["file"]).st_nlink == 1 for p in manifest["pages"])
-    assert all(donor.read_body(p) for p in zone.open_run("pubmed", CUT_OFF).pages())
+    assert all(donor.read_body(p) for p in raw_zone.open_run("pubmed", CUT_OFF).pages())
 
 
 def test_split_windows_that_no_longer_add_up_are_searched_afresh(
     server: PubmedRecordedServer,
     pubmed_fixture_articles: list[FixtureArticle],
-    zone: RawZone,
+    raw_zone: RawZone,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The newest record, in a window the cut-off run never reached, is withdrawn before the resume:
     the windows then hold one record fewer than the taken-over first search counted."""
-    donor = cut_off_run(server, zone, after=10, client=small_cap(server))
+    donor = cut_off_run(server, raw_zone, after=10, client=small_cap(server))
     newest = server.articles[0].pmid  # served newest first; windows are fetched oldest first
     assert newest not in stored_pmids(donor)
     client = small_cap(server)
     server.set_term_pmids("migraine", [a.pmid for a in pubmed_fixture_articles if a.pmid != newest])
-    run = zone.start_run("pubmed", RESUMED)
+    run = raw_zone.start_run("pubmed", RESUMED)
     manifest = fetch_run(client, run, "migraine", resume_from=donor)
     assert "no longer add up" in caplog.text and "searching again" in caplog.text
     assert manifest["n_records"] == manifest["total_count"] == N_ARTICLES - 1
@@ -415,11 +399,11 @@ def test_split_windows_that_no_longer_add_up_are_searched_afresh(
     ],
 )
 def test_a_run_with_another_plan_searches_afresh(
-    server: PubmedRecordedServer, zone: RawZone, change: dict[str, Any]
+    server: PubmedRecordedServer, raw_zone: RawZone, change: dict[str, Any]
 ) -> None:
-    donor = cut_off_run(server, zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=20)
     server.reset()
-    run = zone.start_run("pubmed", RESUMED)
+    run = raw_zone.start_run("pubmed", RESUMED)
     client = make_client(server, batch_size=change.pop("batch_size", 20))
     manifest = fetch_run(client, run, change.pop("query", "migraine"), resume_from=donor, **change)
     assert manifest["n_records"] == manifest["total_count"] > 0
@@ -431,14 +415,16 @@ def test_a_run_with_another_plan_searches_afresh(
     [(RESUME_WITHIN - timedelta(minutes=5), True), (RESUME_WITHIN + timedelta(minutes=5), False)],
 )
 def test_only_a_recent_search_is_taken_over(
-    server: PubmedRecordedServer, zone: RawZone, settings: Settings, age: timedelta, resumed: bool
+    server: PubmedRecordedServer, raw_zone: RawZone, folder_settings: Settings, age: timedelta, resumed: bool
 ) -> None:
     """A same-night re-run resumes; a day-old search is not published as tonight's answer."""
-    donor = cut_off_run(server, zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=20)
     searched_at = set_search_time(donor, datetime.now(UTC) - age)
     server.reset()
-    run = zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(make_client(server), run, "migraine", resume_from=zone.open_run("pubmed", CUT_OFF))
+    run = raw_zone.start_run("pubmed", RESUMED)
+    manifest = fetch_run(
+        make_client(server), run, "migraine", resume_from=raw_zone.open_run("pubmed", CUT_OFF)
+    )
     assert manifest["n_records"] == N_ARTICLES
     if not resumed:
         assert_nothing_taken_over(server, run, manifest, donor)
@@ -447,26 +433,28 @@ def test_only_a_recent_search_is_taken_over(
     assert manifest["data_timestamp"] == searched_at
     # The next watermark is the day of the search the answer reflects, not the day the run started.
     search_day = searched_at[:10]
-    assert watermark_after(settings, "pubmed", RESUMED, "2099-01-01T00:00:00.000Z") == search_day
-    assert watermark_after(settings, "pubmed", RESUMED, manifest["started_at"]) == min(
+    assert watermark_after(folder_settings, "pubmed", RESUMED, "2099-01-01T00:00:00.000Z") == search_day
+    assert watermark_after(folder_settings, "pubmed", RESUMED, manifest["started_at"]) == min(
         search_day, manifest["started_at"][:10]
     )
 
 
-def test_a_damaged_search_takes_nothing_over(server: PubmedRecordedServer, zone: RawZone) -> None:
-    donor = cut_off_run(server, zone, after=20)
+def test_a_damaged_search_takes_nothing_over(server: PubmedRecordedServer, raw_zone: RawZone) -> None:
+    donor = cut_off_run(server, raw_zone, after=20)
     path = donor.path / SEARCH
     path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()).replace(b"<Id>", b"<Id>9", 1)))
     server.reset()
-    run = zone.start_run("pubmed", RESUMED)
+    run = raw_zone.start_run("pubmed", RESUMED)
     manifest = fetch_run(make_client(server), run, "migraine", resume_from=donor)
     assert manifest["n_records"] == N_ARTICLES
     assert_nothing_taken_over(server, run, manifest, donor)
 
 
-def test_a_search_without_its_pmids_takes_nothing_over(server: PubmedRecordedServer, zone: RawZone) -> None:
+def test_a_search_without_its_pmids_takes_nothing_over(
+    server: PubmedRecordedServer, raw_zone: RawZone
+) -> None:
     """A run from before ESearch asked for the PMIDs (retmax=0): its batches cannot be placed."""
-    donor = cut_off_run(server, zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=20)
     record = record_of(donor, SEARCH)
     body = donor.read_body(record)
     start, end = body.index(b"<IdList>"), body.index(b"</IdList>") + len(b"</IdList>")
@@ -475,8 +463,10 @@ def test_a_search_without_its_pmids_takes_nothing_over(server: PubmedRecordedSer
     rewrite_record(donor, SEARCH, sha256=hashlib.sha256(stripped).hexdigest())
 
     server.reset()
-    run = zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(make_client(server), run, "migraine", resume_from=zone.open_run("pubmed", CUT_OFF))
+    run = raw_zone.start_run("pubmed", RESUMED)
+    manifest = fetch_run(
+        make_client(server), run, "migraine", resume_from=raw_zone.open_run("pubmed", CUT_OFF)
+    )
     assert manifest["n_records"] == N_ARTICLES
     assert_nothing_taken_over(server, run, manifest, donor)
 
@@ -485,18 +475,18 @@ def test_a_search_without_its_pmids_takes_nothing_over(server: PubmedRecordedSer
 
 
 def test_the_fetch_step_resumes_the_cut_off_run(
-    server: PubmedRecordedServer, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    server: PubmedRecordedServer, folder_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``steps.fetch_pubmed`` finds the cut-off run itself (real clock: a key allows 10 requests/s)."""
     monkeypatch.setenv("NCBI_API_KEY", "test-key")
     http = HttpSettings(requests_per_second=10.0, max_attempts=MAX_ATTEMPTS, backoff_initial_seconds=0.0)
     pubmed = PubmedSettings(base_url=server.base_url, email=EMAIL, batch_size=20, query="migraine", http=http)
-    settings = settings.model_copy(update={"sources": SourcesSettings(pubmed=pubmed)})
+    folder_settings = folder_settings.model_copy(update={"sources": SourcesSettings(pubmed=pubmed)})
     with pytest.raises(FetchError, match="HTTP 503"):
-        steps.fetch_pubmed(settings, CUT_OFF, on_progress=outage_after(server, 20))
+        steps.fetch_pubmed(folder_settings, CUT_OFF, on_progress=outage_after(server, 20))
     server.reset()
-    manifest = steps.fetch_pubmed(settings, RESUMED)
+    manifest = steps.fetch_pubmed(folder_settings, RESUMED)
     assert manifest["resumed_from"] == {"run_id": CUT_OFF, "n_responses_kept": 2}
     assert server.requests_to("esearch") == [] and len(server.requests_to("efetch")) == 2
     assert manifest["n_records"] == manifest["total_count"] == N_ARTICLES
-    assert incomplete_raw_runs(settings, ("pubmed",)) == []
+    assert incomplete_raw_runs(folder_settings, ("pubmed",)) == []

@@ -14,13 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from pipeline.errors import FetchError
 from pipeline.sources.pubmed import PubmedClient, fetch_run
 from pipeline.sources.pubmed_responses import parse_esearch
 from pipeline.storage.raw_zone import RawRun, RawZone
-from tests.servers.pubmed_server import Fault, FixtureArticle, PubmedRecordedServer, pubmed_client
+from tests.servers.pubmed_server import (
+    Fault,
+    FixtureArticle,
+    PubmedRecordedServer,
+    pubmed_client,
+    stored_pmids,
+)
 
 MAX_ATTEMPTS = 3
 N_ARTICLES = 49
@@ -54,15 +59,6 @@ def when_stored(n_records: int, action: Callable[[], Any]) -> Progress:
             action()
 
     return on_progress
-
-
-def stored_pmids(run: RawRun) -> list[str]:
-    """PMIDs of every article in the stored EFetch bodies, read independently of the client."""
-    pmids = []
-    for _, body in run.iter_bodies("efetch"):
-        root = etree.fromstring(body, parser=etree.XMLParser(load_dtd=False, no_network=True))
-        pmids.extend(el.findtext("MedlineCitation/PMID") for el in root.iterfind("PubmedArticle"))
-    return pmids
 
 
 def searched_ids(run: RawRun, file: str = "esearch-0001.xml.gz") -> tuple[str, ...]:

@@ -143,3 +143,18 @@ def test_skipping_missed_runs_of_an_unregistered_deployment_does_nothing(prefect
     from pipeline.missed_runs import skip_missed_runs
 
     assert skip_missed_runs("refresh/never-registered").kept is None
+
+
+def test_a_prefect_api_that_does_not_answer_is_a_one_line_error():
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from pipeline.local_prefect_server import PrefectServerError, free_port
+    from pipeline.missed_runs import skip_missed_runs
+
+    unreachable = {PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api"}
+    with (
+        temporary_settings(unreachable),
+        pytest.raises(PrefectServerError, match="cannot read or cancel missed runs") as raised,
+    ):
+        skip_missed_runs(FULL_NAME)
+    assert "\n" not in str(raised.value)

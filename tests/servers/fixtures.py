@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from pipeline.config import Settings, StorageSettings, TreatmentClass
+from pipeline.storage.raw_zone import RawZone
 from tests.servers.ctgov_server import CtgovRecordedServer, load_fixture_studies
 from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer, load_fixture_articles
 
@@ -45,3 +47,18 @@ def pubmed_server(pubmed_running_server: PubmedRecordedServer) -> PubmedRecorded
     """The shared server, back to how it was built: faults, histories and the request log cleared."""
     pubmed_running_server.reset()
     return pubmed_running_server
+
+
+@pytest.fixture
+def folder_settings(tmp_path: Path) -> Settings:
+    """Settings where only the folders matter (under tmp_path/data): raw zone, Parquet, run log."""
+    return Settings(
+        storage=StorageSettings(data_dir=tmp_path / "data"),
+        treatment_classes={"gepant": TreatmentClass(label="Gepants", terms=["gepant"])},
+    )
+
+
+@pytest.fixture
+def raw_zone(folder_settings: Settings) -> RawZone:
+    """The raw zone of ``folder_settings``, where recovery looks for cut-off runs."""
+    return RawZone(folder_settings.raw_dir)

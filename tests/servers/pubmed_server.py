@@ -30,6 +30,7 @@ from werkzeug import Request, Response
 
 from pipeline.config import HttpSettings, PubmedSettings
 from pipeline.sources.pubmed import PubmedClient
+from pipeline.storage.raw_zone import RawRun
 from tests.servers.fake_clock import FakeClock
 
 # Measured at NCBI: "'retstart' cannot be larger than 9998. For PubMed, ESearch can only retrieve the
@@ -653,3 +654,14 @@ def pubmed_client(
     )
     extra = {} if max_retrievable is None else {"max_retrievable": max_retrievable}
     return PubmedClient(settings, "pipeline-tests/1.0", api_key, sleep=clock.sleep, clock=clock, **extra)
+
+
+def stored_pmids(run: RawRun, prefix: str = "") -> list[str]:
+    """PMIDs of the articles in a raw run's stored EFetch bodies (whose file names start with
+    ``prefix``), read independently of the client under test."""
+    pmids = []
+    for record, body in run.iter_bodies("efetch"):
+        if record.file.startswith(prefix):
+            root = etree.fromstring(body, parser=etree.XMLParser(load_dtd=False, no_network=True))
+            pmids.extend(el.findtext("MedlineCitation/PMID") for el in root.iterfind("PubmedArticle"))
+    return pmids
