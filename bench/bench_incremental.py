@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from pipeline import steps  # noqa: E402
 from pipeline.config import Settings, load_config  # noqa: E402
-from pipeline.storage.raw_zone import new_run_id  # noqa: E402
+from pipeline.raw.zone import new_run_id  # noqa: E402
 from tests.conftest import shared_fixtures_dir  # noqa: E402
 from tests.servers.ctgov_server import CtgovRecordedServer, load_fixture_studies  # noqa: E402
 

@@ -28,7 +28,7 @@ import orjson
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from pipeline.storage.raw_zone import RawZone, utc_now_iso  # noqa: E402
+from pipeline.raw.zone import RawZone, utc_now_iso  # noqa: E402
 
 PAGE_SIZE = 1000
 TARGET_STUDIES_PER_S = 3000
@@ -81,7 +81,7 @@ def build_raw_run(records: list[tuple[bytes, bytes]], n_studies: int, raw_root: 
 
 def measure(raw_root: Path, parquet_root: Path) -> dict[str, float]:
     """Runs in the fresh subprocess: one timed normalise_run, then this process's peak RSS."""
-    from pipeline.normalise.ctgov_run import normalise_run
+    from pipeline.sources.ctgov.normalise.run import normalise_run
 
     raw_run = RawZone(raw_root).open_run("ctgov", RUN_ID)
     start = time.perf_counter()

@@ -15,11 +15,11 @@ from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import tasks
-from pipeline import quiet_tracebacks
 from pipeline.config import load_config
+from pipeline.console import quiet_tracebacks
+from pipeline.raw.zone import new_run_id
+from pipeline.runs.lock import refresh_lock
 from pipeline.steps import replayable_runs, selected_sources
-from pipeline.storage.raw_zone import new_run_id
-from pipeline.storage.run_lock import refresh_lock
 
 Source = Literal["ctgov", "pubmed", "all"]
 

@@ -13,10 +13,11 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from pipeline import progress, steps
+from pipeline import steps
 from pipeline.config import Settings
-from pipeline.run_report import to_markdown
-from pipeline.storage.run_log import Status
+from pipeline.console import progress
+from pipeline.runs.log import Status
+from pipeline.runs.report import to_markdown
 
 REPORT_ARTIFACT_KEY = "evidence-refresh"
 DRIFT_UNITS = {"ctgov": "trials", "pubmed": "PMIDs"}  # what a source's drift slice re-reads

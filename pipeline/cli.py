@@ -17,8 +17,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from pipeline import quiet_tracebacks
 from pipeline.config import CONFIG_ENV_VAR, Settings, load_config
+from pipeline.console import quiet_tracebacks
 from pipeline.errors import PipelineError
 
 SOURCE_LABELS = {"ctgov": "ClinicalTrials.gov", "pubmed": "PubMed"}
@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--limit", type=int, default=10, metavar="N", help="runs to list (default: 10)")
 
-    from pipeline.cli_serve import add_serve_parser
+    from flows.serve import add_serve_parser
 
     add_serve_parser(sub)
 
@@ -106,7 +106,7 @@ def _config_arg(args: argparse.Namespace) -> str | None:
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     quiet_tracebacks.quiet_prefect()
     from flows.refresh import refresh
-    from pipeline import progress
+    from pipeline.console import progress
 
     with progress.display(err):
         result = refresh(config_path=_config_arg(args), source=args.source, full=args.full)
@@ -117,7 +117,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     quiet_tracebacks.quiet_prefect()
     from flows.refresh import rebuild
-    from pipeline import progress
+    from pipeline.console import progress
 
     with progress.display(err):
         result = rebuild(config_path=_config_arg(args))
@@ -141,7 +141,7 @@ def say(text: str) -> None:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.run_status import SOURCES, collect_status, source_summary
+    from pipeline.runs.status import SOURCES, collect_status, source_summary
 
     if args.limit < 1:
         raise PipelineError("--limit must be at least 1")
@@ -179,13 +179,13 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline import cli_serve
+    from flows import serve as cli_serve
 
     return cli_serve.cmd_serve(args, settings)
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.storage.warehouse_query import run_query
+    from pipeline.warehouse.query import run_query
 
     columns, rows = run_query(settings.warehouse.path, args.sql)
     fmt = args.format or ("table" if sys.stdout.isatty() else "csv")
@@ -226,7 +226,7 @@ def _print_summary(result: dict[str, Any], settings: Settings) -> None:
         out.print(
             f"Trials added {c['added']}, changed {c['changed']}, removed {c['removed']} (table trial_changes)"
         )
-    from pipeline.storage.warehouse_query import run_query
+    from pipeline.warehouse.query import run_query
 
     _, rows = run_query(built.path, CLASS_SUMMARY_SQL)
     table = Table(

@@ -15,23 +15,24 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.classify.classifier import Classifier, classify_ctgov_tables
-from pipeline.classify.pubmed_tables import classify_pubmed_tables
 from pipeline.config import Settings
 from pipeline.errors import RawZoneError
-from pipeline.incremental import SourcePlan, plan_sources, watermark_after
-from pipeline.normalise.ctgov_run import normalise_run as normalise_ctgov_raw_run
-from pipeline.normalise.ctgov_schemas import TRIAL_CLASSES
-from pipeline.normalise.pubmed_class_schema import PUBLICATION_CLASSES
-from pipeline.normalise.pubmed_run import normalise_run as normalise_pubmed_raw_run
-from pipeline.recovery import incomplete_raw_runs, resume_candidate, stale_runs
-from pipeline.run_report import collect_report
-from pipeline.sources import ctgov, pubmed
-from pipeline.sources.pubmed_query import query_for
-from pipeline.storage.export_csv import export_evidence_trials
-from pipeline.storage.parquet_partition import write_partition
-from pipeline.storage.raw_zone import RawRun, RawZone
-from pipeline.storage.run_log import RunLog, Status
-from pipeline.storage.warehouse import build_warehouse
+from pipeline.parquet.writer import write_partition
+from pipeline.raw.zone import RawRun, RawZone
+from pipeline.runs.log import RunLog, Status
+from pipeline.runs.pull_plan import SourcePlan, plan_sources, watermark_after
+from pipeline.runs.recovery import incomplete_raw_runs, resume_candidate, stale_runs
+from pipeline.runs.report import collect_report
+from pipeline.sources.ctgov import fetch as ctgov
+from pipeline.sources.ctgov.normalise.run import normalise_run as normalise_ctgov_raw_run
+from pipeline.sources.ctgov.normalise.schemas import TRIAL_CLASSES
+from pipeline.sources.pubmed import fetch as pubmed
+from pipeline.sources.pubmed.classify import classify_pubmed_tables
+from pipeline.sources.pubmed.normalise.class_schema import PUBLICATION_CLASSES
+from pipeline.sources.pubmed.normalise.run import normalise_run as normalise_pubmed_raw_run
+from pipeline.sources.pubmed.query import query_for
+from pipeline.warehouse.build import build_warehouse
+from pipeline.warehouse.export_csv import export_evidence_trials
 
 CTGOV = "ctgov"
 PUBMED = "pubmed"

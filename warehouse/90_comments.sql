@@ -1,5 +1,5 @@
 -- Documentation inside the warehouse: every analyst-facing table and column. The build fails if one is
--- missing (pipeline/storage/warehouse_checks.py), so a new column cannot ship undocumented.
+-- missing (pipeline/warehouse/checks.py), so a new column cannot ship undocumented.
 
 COMMENT ON TABLE trials IS 'One row per ClinicalTrials.gov study, current version (from the newest run holding it).';
 COMMENT ON COLUMN trials.nct_id IS 'ClinicalTrials.gov identifier (NCT + 8 digits); the key.';

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline.classify.controls import find_controls
-from pipeline.classify.ctgov_tables import classify_ctgov_tables
 from pipeline.classify.terms import TermSet, snippet
 from pipeline.classify.trial_parts import read_arm, read_intervention
 from pipeline.config import Settings, TreatmentClass
 from pipeline.errors import ClassifyError, ConfigError
+from pipeline.sources.ctgov.classify import classify_ctgov_tables
 
 __all__ = ["Classifier", "ClassifyError", "Match", "classify_ctgov_tables"]
 

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.classify.classifier import Classifier, ClassifyError, classify_ctgov_tables
 from pipeline.config import load_config
-from pipeline.normalise.ctgov_schemas import ARMS, INTERVENTIONS, TRIAL_CLASSES
+from pipeline.sources.ctgov.normalise.schemas import ARMS, INTERVENTIONS, TRIAL_CLASSES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FETCHED_A = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)

@@ -16,11 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.classify.classifier import Classifier
-from pipeline.classify.pubmed_tables import classify_pubmed_tables
 from pipeline.config import Settings, load_config
 from pipeline.errors import ClassifyError, RawZoneError
-from pipeline.normalise.pubmed_class_schema import PUBLICATION_CLASSES
-from pipeline.normalise.pubmed_schemas import PUBLICATION_KEYWORDS, PUBLICATION_MESH, PUBLICATIONS
+from pipeline.sources.pubmed.classify import classify_pubmed_tables
+from pipeline.sources.pubmed.normalise.class_schema import PUBLICATION_CLASSES
+from pipeline.sources.pubmed.normalise.schemas import PUBLICATION_KEYWORDS, PUBLICATION_MESH, PUBLICATIONS
 from pipeline.steps import classify_pubmed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

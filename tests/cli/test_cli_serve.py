@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from flows.local_server import PrefectServerError, answers, check_api, free_port, local_server
+from flows.serve import DEFAULT_STARTUP_TIMEOUT_SECONDS, add_serve_parser
 from pipeline.cli import EXIT_ERROR, main
-from pipeline.cli_serve import DEFAULT_STARTUP_TIMEOUT_SECONDS, add_serve_parser
-from pipeline.local_prefect_server import PrefectServerError, answers, check_api, free_port, local_server
 
 MINIMAL_CONFIG = """
 treatment_classes:

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.config import CtgovSettings, HttpSettings
 from pipeline.errors import FetchError
-from pipeline.sources.ctgov import CtgovClient
+from pipeline.sources.ctgov.fetch import CtgovClient
 from tests.servers.ctgov_server import CtgovRecordedServer, Fault
 from tests.servers.fake_clock import FakeClock
 

@@ -12,8 +12,8 @@ import pytest
 
 from pipeline.config import CtgovSettings, HttpSettings
 from pipeline.errors import FetchError
-from pipeline.sources.ctgov import CtgovClient, fetch_run
-from pipeline.storage.raw_zone import RawRun, RawZone, new_run_id
+from pipeline.raw.zone import RawRun, RawZone, new_run_id
+from pipeline.sources.ctgov.fetch import CtgovClient, fetch_run
 from tests.servers.ctgov_server import CtgovRecordedServer
 from tests.servers.fake_clock import FakeClock
 

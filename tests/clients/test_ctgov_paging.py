@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from pipeline.config import CtgovSettings, HttpSettings
 from pipeline.errors import FetchError
-from pipeline.sources.ctgov import CtgovClient
+from pipeline.sources.ctgov.fetch import CtgovClient
 from tests.servers.ctgov_server import CtgovRecordedServer, load_fixture_studies
 from tests.servers.fake_clock import FakeClock
 

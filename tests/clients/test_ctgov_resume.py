@@ -27,12 +27,12 @@ from pipeline.config import (
     SourcesSettings,
 )
 from pipeline.errors import FetchError
-from pipeline.normalise.ctgov_run import normalise_run
-from pipeline.normalise.ctgov_schemas import TABLES
-from pipeline.recovery import incomplete_raw_runs, resume_candidate
-from pipeline.sources.ctgov import CtgovClient, fetch_run
-from pipeline.storage.parquet_partition import partition_dir
-from pipeline.storage.raw_zone import PAGES_LOG, RawRun, RawZone
+from pipeline.parquet.writer import partition_dir
+from pipeline.raw.zone import PAGES_LOG, RawRun, RawZone
+from pipeline.runs.recovery import incomplete_raw_runs, resume_candidate
+from pipeline.sources.ctgov.fetch import CtgovClient, fetch_run
+from pipeline.sources.ctgov.normalise.run import normalise_run
+from pipeline.sources.ctgov.normalise.schemas import TABLES
 from tests.servers.ctgov_server import CtgovRecordedServer, ServedRequest
 from tests.servers.fake_clock import FakeClock
 

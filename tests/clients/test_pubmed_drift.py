@@ -28,14 +28,14 @@ from pipeline.config import (
     TreatmentClass,
 )
 from pipeline.errors import FetchError
-from pipeline.incremental import SourcePlan
-from pipeline.normalise.pubmed_run import normalise_run
-from pipeline.normalise.pubmed_schemas import TABLES
-from pipeline.run_status import source_summary
-from pipeline.sources.pubmed import PubmedClient, fetch_run
-from pipeline.storage.parquet_partition import partition_dir
-from pipeline.storage.raw_zone import RawZone
-from pipeline.storage.run_log import RunLog
+from pipeline.parquet.writer import partition_dir
+from pipeline.raw.zone import RawZone
+from pipeline.runs.log import RunLog
+from pipeline.runs.pull_plan import SourcePlan
+from pipeline.runs.status import source_summary
+from pipeline.sources.pubmed.fetch import PubmedClient, fetch_run
+from pipeline.sources.pubmed.normalise.run import normalise_run
+from pipeline.sources.pubmed.normalise.schemas import TABLES
 from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client, stored_pmids
 
 MAX_ATTEMPTS = 3

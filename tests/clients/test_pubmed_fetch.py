@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from pipeline.errors import FetchError, RawZoneError
-from pipeline.sources.pubmed import PubmedClient, api_key_from_env, fetch_run
-from pipeline.storage.raw_zone import RawRun, RawZone
+from pipeline.raw.zone import RawRun, RawZone
+from pipeline.sources.pubmed.fetch import PubmedClient, api_key_from_env, fetch_run
 from tests.servers.fake_clock import FakeClock
 from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client, stored_pmids
 

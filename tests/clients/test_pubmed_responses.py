@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.http.retry import InvalidBody
-from pipeline.sources.pubmed_responses import json_error, parse_esearch, summarise_efetch
+from pipeline.sources.pubmed.responses import json_error, parse_esearch, summarise_efetch
 
 
 def _esearch(fixtures_dir: Path, name: str) -> bytes:

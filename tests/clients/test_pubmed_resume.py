@@ -30,14 +30,14 @@ from pipeline.config import (
     SourcesSettings,
 )
 from pipeline.errors import FetchError
-from pipeline.incremental import watermark_after
-from pipeline.normalise.pubmed_run import normalise_run
-from pipeline.normalise.pubmed_schemas import TABLES
-from pipeline.recovery import incomplete_raw_runs, resume_candidate
-from pipeline.sources.pubmed import RESUME_WITHIN, PubmedClient, fetch_run
-from pipeline.sources.pubmed_responses import parse_esearch
-from pipeline.storage.parquet_partition import partition_dir
-from pipeline.storage.raw_zone import PAGES_LOG, RawRun, RawZone
+from pipeline.parquet.writer import partition_dir
+from pipeline.raw.zone import PAGES_LOG, RawRun, RawZone
+from pipeline.runs.pull_plan import watermark_after
+from pipeline.runs.recovery import incomplete_raw_runs, resume_candidate
+from pipeline.sources.pubmed.fetch import RESUME_WITHIN, PubmedClient, fetch_run
+from pipeline.sources.pubmed.normalise.run import normalise_run
+from pipeline.sources.pubmed.normalise.schemas import TABLES
+from pipeline.sources.pubmed.responses import parse_esearch
 from tests.servers.pubmed_server import (
     Fault,
     FixtureArticle,

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from pipeline.errors import FetchError
-from pipeline.sources.pubmed import PubmedClient, fetch_run
-from pipeline.sources.pubmed_responses import parse_esearch
-from pipeline.storage.raw_zone import RawRun, RawZone
+from pipeline.raw.zone import RawRun, RawZone
+from pipeline.sources.pubmed.fetch import PubmedClient, fetch_run
+from pipeline.sources.pubmed.responses import parse_esearch
 from tests.servers.pubmed_server import (
     Fault,
     FixtureArticle,

@@ -17,7 +17,7 @@ import duckdb
 
 from pipeline.cli import build_parser
 from pipeline.config import Settings, load_config
-from pipeline.storage.warehouse import build_warehouse
+from pipeline.warehouse.build import build_warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 README = REPO_ROOT / "README.md"

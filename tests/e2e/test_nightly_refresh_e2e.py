@@ -26,8 +26,8 @@ import yaml
 
 from pipeline.cli import EXIT_ERROR, EXIT_OK, main
 from pipeline.config import load_config
-from pipeline.storage.run_lock import refresh_lock
-from pipeline.storage.run_log import INTERRUPTED, RunLog
+from pipeline.runs.lock import refresh_lock
+from pipeline.runs.log import INTERRUPTED, RunLog
 from tests.conftest import REPO_ROOT
 from tests.e2e.e2e_support import query, write_config
 from tests.servers.ctgov_server import CtgovRecordedServer, Fault, load_fixture_studies
@@ -157,9 +157,9 @@ def kill_mid_run(config: Path, crash_at: str) -> subprocess.CompletedProcess:
 import os, sys
 from pipeline import steps
 from pipeline.config import load_config
-from pipeline.storage import raw_zone
-from pipeline.storage.raw_zone import new_run_id
-from pipeline.storage.run_lock import refresh_lock
+from pipeline.raw import zone as raw_zone
+from pipeline.raw.zone import new_run_id
+from pipeline.runs.lock import refresh_lock
 settings = load_config({str(config)!r})
 run_id = new_run_id()
 if {crash_at!r} == "before-manifest":

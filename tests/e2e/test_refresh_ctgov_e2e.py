@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.cli import EXIT_ERROR, EXIT_OK, main
 from pipeline.config import load_config
-from pipeline.storage.export_csv import EXPORT_COLUMNS
+from pipeline.warehouse.export_csv import EXPORT_COLUMNS
 from tests.e2e.e2e_support import query, write_config
 from tests.servers.ctgov_server import CtgovRecordedServer, Fault, load_fixture_studies
 

@@ -106,7 +106,7 @@ def test_out_of_range_cron_is_rejected_at_config_load(tmp_path):
 
 def test_missed_nights_leave_one_catch_up_run(prefect_server, tmp_path, monkeypatch):
     """Three nights passed while nothing served: the newest runs (incremental, it covers all three)."""
-    from pipeline import missed_runs
+    from flows import missed_runs
 
     monkeypatch.setattr(missed_runs, "BATCH", 1)  # several passes, as after a long outage
     from datetime import UTC, datetime, timedelta
@@ -115,7 +115,7 @@ def test_missed_nights_leave_one_catch_up_run(prefect_server, tmp_path, monkeypa
     from prefect.client.schemas.sorting import FlowRunSort
     from prefect.states import Scheduled
 
-    from pipeline.missed_runs import SKIPPED_MESSAGE, skip_missed_runs
+    from flows.missed_runs import SKIPPED_MESSAGE, skip_missed_runs
 
     deployment = register_and_read(write_config(tmp_path))
     now = datetime.now(UTC)
@@ -140,7 +140,7 @@ def test_missed_nights_leave_one_catch_up_run(prefect_server, tmp_path, monkeypa
 
 
 def test_skipping_missed_runs_of_an_unregistered_deployment_does_nothing(prefect_server):
-    from pipeline.missed_runs import skip_missed_runs
+    from flows.missed_runs import skip_missed_runs
 
     assert skip_missed_runs("refresh/never-registered").kept is None
 
@@ -148,8 +148,8 @@ def test_skipping_missed_runs_of_an_unregistered_deployment_does_nothing(prefect
 def test_a_prefect_api_that_does_not_answer_is_a_one_line_error():
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from pipeline.local_prefect_server import PrefectServerError, free_port
-    from pipeline.missed_runs import skip_missed_runs
+    from flows.local_server import PrefectServerError, free_port
+    from flows.missed_runs import skip_missed_runs
 
     unreachable = {PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api"}
     with (

@@ -11,11 +11,11 @@ import orjson
 import pyarrow as pa
 
 from pipeline.config import Settings
-from pipeline.incremental import SourcePlan, plan_sources
-from pipeline.normalise.ctgov_schemas import REREADS
-from pipeline.run_report import to_markdown
-from pipeline.storage.parquet_partition import write_partition
-from pipeline.storage.run_log import RunLog
+from pipeline.parquet.writer import write_partition
+from pipeline.runs.log import RunLog
+from pipeline.runs.pull_plan import SourcePlan, plan_sources
+from pipeline.runs.report import to_markdown
+from pipeline.sources.ctgov.normalise.schemas import REREADS
 
 TODAY = date(2026, 11, 21)
 

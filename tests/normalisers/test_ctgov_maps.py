@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from pipeline.normalise.ctgov_dates import parse_partial_date
-from pipeline.normalise.ctgov_enums import ALLOWED, check
-from pipeline.normalise.ctgov_numbers import parse_number, parse_p_value
-from pipeline.normalise.ctgov_phase import CANONICAL_PHASES, canonical_phase
-from pipeline.normalise.ctgov_status import STATUS_GROUPS, status_group
+from pipeline.sources.ctgov.normalise.dates import parse_partial_date
+from pipeline.sources.ctgov.normalise.enums import ALLOWED, check
+from pipeline.sources.ctgov.normalise.numbers import parse_number, parse_p_value
+from pipeline.sources.ctgov.normalise.phase import CANONICAL_PHASES, canonical_phase
+from pipeline.sources.ctgov.normalise.status import STATUS_GROUPS, status_group
 
 
 @pytest.mark.parametrize(

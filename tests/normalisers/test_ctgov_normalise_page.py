@@ -12,9 +12,9 @@ import pyarrow as pa
 import pytest
 
 from pipeline.errors import NormaliseError
-from pipeline.normalise.ctgov_schemas import TABLES
-from pipeline.normalise.ctgov_tables import build_page_tables, normalise_page
-from pipeline.normalise.provenance import Provenance
+from pipeline.parquet.provenance import Provenance
+from pipeline.sources.ctgov.normalise.schemas import TABLES
+from pipeline.sources.ctgov.normalise.tables import build_page_tables, normalise_page
 
 PROV = Provenance("20260101T000000Z-abcd", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "2026-01-01T09:00:00")
 RESULTS_STUDIES = {"NCT00763412", "NCT02210780", "NCT02299791", "NCT02552212", "NCT05594173"}

@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.errors import NormaliseError, RawZoneError
-from pipeline.normalise.ctgov_run import normalise_run
-from pipeline.normalise.ctgov_schemas import TABLES
-from pipeline.storage.parquet_partition import PART_FILE, partition_dir
-from pipeline.storage.raw_zone import RawRun, RawZone
+from pipeline.parquet.writer import PART_FILE, partition_dir
+from pipeline.raw.zone import RawRun, RawZone
+from pipeline.sources.ctgov.normalise.run import normalise_run
+from pipeline.sources.ctgov.normalise.schemas import TABLES
 
 RUN_ID = "20260102T030405Z-a1b2"
 FETCHED = ["2026-01-02T03:04:06.000Z", "2026-01-02T03:04:09.500Z"]

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.errors import NormaliseError
-from pipeline.storage.parquet_partition import PART_FILE, PartitionWriter, partition_dir, write_partition
+from pipeline.parquet.writer import PART_FILE, PartitionWriter, partition_dir, write_partition
 
 SCHEMA = pa.schema([pa.field("id", pa.string(), nullable=False), pa.field("n", pa.int64())])
 OTHER = pa.schema([pa.field("x", pa.float64())])

@@ -10,9 +10,9 @@ import orjson
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.normalise.ctgov_run import normalise_run
-from pipeline.storage.parquet_partition import partition_dir
-from pipeline.storage.raw_zone import RawRun, RawZone
+from pipeline.parquet.writer import partition_dir
+from pipeline.raw.zone import RawRun, RawZone
+from pipeline.sources.ctgov.normalise.run import normalise_run
 from tests.normalisers.test_ctgov_normalise_run import real_studies
 
 FULL, NIGHT, FULL2, NIGHT2 = (

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from lxml import etree
 
-from pipeline.normalise.pubmed_dates import parse_medline_date, parse_pub_date, parse_ymd
+from pipeline.sources.pubmed.normalise.dates import parse_medline_date, parse_pub_date, parse_ymd
 
 
 @pytest.mark.parametrize(

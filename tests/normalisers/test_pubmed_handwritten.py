@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import NormaliseError
-from pipeline.normalise.provenance import Provenance
-from pipeline.normalise.pubmed_efetch import PubmedBatch, parse_efetch
-from pipeline.normalise.pubmed_schemas import ARTICLE_TABLES
+from pipeline.parquet.provenance import Provenance
+from pipeline.sources.pubmed.normalise.efetch import PubmedBatch, parse_efetch
+from pipeline.sources.pubmed.normalise.schemas import ARTICLE_TABLES
 
 PROVENANCE = Provenance("20261121T120000Z-ab12", datetime(2026, 11, 21, 12, 0, tzinfo=UTC), "2026-11-20")
 SOURCE = "raw/pubmed/20261121T120000Z-ab12/efetch-000001.xml.gz"
@@ -332,7 +332,7 @@ def test_naive_fetched_at_is_refused() -> None:
 
 def test_records_are_freed_as_the_body_streams(monkeypatch: pytest.MonkeyPatch) -> None:
     """Memory follows lxml's read-ahead, not the body: processed records leave the tree."""
-    from pipeline.normalise import pubmed_efetch
+    from pipeline.sources.pubmed.normalise import efetch as pubmed_efetch
 
     records_in_tree: list[int] = []
     original = pubmed_efetch.journal_article

@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.errors import NormaliseError
-from pipeline.normalise.provenance import Provenance
-from pipeline.normalise.pubmed_partition import PART_FILE, partition_dir, write_pubmed_partition
-from pipeline.normalise.pubmed_schemas import TABLES
+from pipeline.parquet.provenance import Provenance
+from pipeline.sources.pubmed.normalise.partition import PART_FILE, partition_dir, write_pubmed_partition
+from pipeline.sources.pubmed.normalise.schemas import TABLES
 
 RUN_ID = "20261121T120000Z-ab12"
 PROVENANCE = Provenance(RUN_ID, datetime(2026, 11, 21, 12, 0, tzinfo=UTC), None)

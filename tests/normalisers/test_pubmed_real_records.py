@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow as pa
 from lxml import etree
 
-from pipeline.normalise.provenance import Provenance
-from pipeline.normalise.pubmed_efetch import PubmedBatch, parse_efetch
-from pipeline.normalise.pubmed_schemas import ARTICLE_TABLES
+from pipeline.parquet.provenance import Provenance
+from pipeline.sources.pubmed.normalise.efetch import PubmedBatch, parse_efetch
+from pipeline.sources.pubmed.normalise.schemas import ARTICLE_TABLES
 
 PROVENANCE = Provenance("20261121T120000Z-ab12", datetime(2026, 11, 21, 12, 0, tzinfo=UTC), None)
 _SAFE = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.normalise.pubmed_registry_ids import nct_ids_in_text, normalise_accession
+from pipeline.sources.pubmed.normalise.registry_ids import nct_ids_in_text, normalise_accession
 
 
 @pytest.mark.parametrize(

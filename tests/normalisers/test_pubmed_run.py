@@ -14,11 +14,11 @@ from lxml import etree
 
 from pipeline.config import HttpSettings, PubmedSettings
 from pipeline.errors import FetchError, RawZoneError
-from pipeline.normalise.pubmed_partition import PART_FILE, partition_dir
-from pipeline.normalise.pubmed_run import normalise_run
-from pipeline.normalise.pubmed_schemas import TABLES
-from pipeline.sources.pubmed import PubmedClient, fetch_run
-from pipeline.storage.raw_zone import RawRun, RawZone
+from pipeline.raw.zone import RawRun, RawZone
+from pipeline.sources.pubmed.fetch import PubmedClient, fetch_run
+from pipeline.sources.pubmed.normalise.partition import PART_FILE, partition_dir
+from pipeline.sources.pubmed.normalise.run import normalise_run
+from pipeline.sources.pubmed.normalise.schemas import TABLES
 from tests.servers.fake_clock import FakeClock
 from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer, load_fixture_articles
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pipeline.config import Settings, StorageSettings, TreatmentClass
-from pipeline.storage.raw_zone import RawZone
+from pipeline.raw.zone import RawZone
 from tests.servers.ctgov_server import CtgovRecordedServer, load_fixture_studies
 from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer, load_fixture_articles
 

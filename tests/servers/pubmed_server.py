@@ -29,8 +29,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pipeline.config import HttpSettings, PubmedSettings
-from pipeline.sources.pubmed import PubmedClient
-from pipeline.storage.raw_zone import RawRun
+from pipeline.raw.zone import RawRun
+from pipeline.sources.pubmed.fetch import PubmedClient
 from tests.servers.fake_clock import FakeClock
 
 # Measured at NCBI: "'retstart' cannot be larger than 9998. For PubMed, ESearch can only retrieve the

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import RawZoneError
-from pipeline.storage.raw_zone import PAGES_LOG, RawRun, RawZone, new_run_id
+from pipeline.raw.zone import PAGES_LOG, RawRun, RawZone, new_run_id
 
 BODY_1 = b'{"studies": [], "totalCount": 0}'
 BODY_2 = b'{"studies": [{"x": 1}]}'

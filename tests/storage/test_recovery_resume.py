@@ -9,8 +9,8 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.errors import RawZoneError
-from pipeline.recovery import incomplete_raw_runs, resume_candidate
-from pipeline.storage.raw_zone import PAGES_LOG, STARTED, TAKEN_OVER, RawRun, RawZone
+from pipeline.raw.zone import PAGES_LOG, STARTED, TAKEN_OVER, RawRun, RawZone
+from pipeline.runs.recovery import incomplete_raw_runs, resume_candidate
 from tests.storage.test_raw_zone import write
 
 BODY_1 = b'{"studies": [], "totalCount": 0, "nextPageToken": "t1"}'

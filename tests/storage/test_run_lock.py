@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from pipeline.storage.run_lock import RefreshLocked, refresh_lock
+from pipeline.runs.lock import RefreshLocked, refresh_lock
 
 
 def test_second_holder_is_refused_with_who_holds_it(tmp_path):
@@ -16,7 +16,7 @@ def test_second_holder_is_refused_with_who_holds_it(tmp_path):
         code = textwrap.dedent(
             f"""
             from pathlib import Path
-            from pipeline.storage.run_lock import refresh_lock, RefreshLocked
+            from pipeline.runs.lock import refresh_lock, RefreshLocked
             try:
                 with refresh_lock(Path({str(tmp_path)!r}), "refresh"):
                     print("acquired")
@@ -46,7 +46,7 @@ def test_killed_holder_leaves_no_stale_lock(tmp_path):
         f"""
         import os, signal
         from pathlib import Path
-        from pipeline.storage.run_lock import refresh_lock
+        from pipeline.runs.lock import refresh_lock
         with refresh_lock(Path({str(tmp_path)!r}), "refresh"):
             os.kill(os.getpid(), signal.SIGKILL)
         """

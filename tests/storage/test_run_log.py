@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.storage.run_log import INTERRUPTED, RunLog, RunLogError
+from pipeline.runs.log import INTERRUPTED, RunLog, RunLogError
 
 
 def test_a_run_goes_from_running_to_succeeded_with_its_source_counts(tmp_path: Path) -> None:

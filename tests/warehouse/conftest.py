@@ -8,7 +8,7 @@ import pytest
 from ctgov_parquet_builder import make_settings, write_two_runs
 
 from pipeline.config import Settings
-from pipeline.storage.warehouse import build_warehouse
+from pipeline.warehouse.build import build_warehouse
 
 
 @pytest.fixture

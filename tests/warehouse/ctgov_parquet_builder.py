@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.config import Settings
-from pipeline.normalise.ctgov_schemas import TABLES, TRIAL_CLASSES
+from pipeline.sources.ctgov.normalise.schemas import TABLES, TRIAL_CLASSES
 
 SCHEMAS: dict[str, pa.Schema] = {**TABLES, "trial_classes": TRIAL_CLASSES}
 RUN_1 = "20260101T030000Z-aaaa"

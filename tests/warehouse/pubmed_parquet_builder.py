@@ -19,9 +19,9 @@ import pyarrow.parquet as pq
 from ctgov_parquet_builder import FETCHED_1, RUN_1, Rows, make_settings, trial, trial_class, write_run
 
 from pipeline.config import Settings
-from pipeline.normalise.pubmed_schemas import TABLES
+from pipeline.sources.pubmed.normalise.schemas import TABLES
 from pipeline.steps import classify_pubmed
-from pipeline.storage.warehouse import build_warehouse
+from pipeline.warehouse.build import build_warehouse
 
 PUBMED_RUN_1 = "20260101T040000Z-cccc"
 PUBMED_RUN_2 = "20260201T040000Z-dddd"

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.errors import ExportError
-from pipeline.storage.export_csv import EXPORT_COLUMNS, export_evidence_trials, format_cell
+from pipeline.warehouse.export_csv import EXPORT_COLUMNS, export_evidence_trials, format_cell
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

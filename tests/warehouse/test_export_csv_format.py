@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from pipeline.config import Settings
-from pipeline.storage.export_csv import EXPORT_COLUMNS, Kind, export_evidence_trials, format_cell
+from pipeline.warehouse.export_csv import EXPORT_COLUMNS, Kind, export_evidence_trials, format_cell
 
 SQL_TYPES: dict[Kind, str] = {
     "text": "VARCHAR",

@@ -25,8 +25,8 @@ from pubmed_parquet_builder import (
 )
 
 from pipeline.config import Settings
-from pipeline.storage.export_csv import export_evidence_trials
-from pipeline.storage.warehouse import build_warehouse
+from pipeline.warehouse.build import build_warehouse
+from pipeline.warehouse.export_csv import export_evidence_trials
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from pubmed_parquet_builder import (
 
 from pipeline.config import Settings
 from pipeline.errors import WarehouseError
-from pipeline.storage.warehouse import build_warehouse
+from pipeline.warehouse.build import build_warehouse
 
 PUBLICATION_TABLES = ("publications", "publication_classes", "publication_registry_ids", "trial_publications")
 NEW_EVIDENCE_COLUMNS = (

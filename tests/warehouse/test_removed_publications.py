@@ -32,8 +32,8 @@ from pubmed_parquet_builder import (
 )
 
 from pipeline.config import Settings
-from pipeline.storage.raw_zone import RawZone
-from pipeline.storage.warehouse import build_warehouse
+from pipeline.raw.zone import RawZone
+from pipeline.warehouse.build import build_warehouse
 
 PUBMED_RUN_3 = "20260301T040000Z-eeee"
 PUBMED_RUN_4 = "20260401T040000Z-ffff"

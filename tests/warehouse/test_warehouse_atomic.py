@@ -11,9 +11,9 @@ from ctgov_parquet_builder import FETCHED_2, RUN_2, gepant_trial, write_partitio
 
 from pipeline.config import Settings
 from pipeline.errors import WarehouseError
-from pipeline.storage import warehouse
-from pipeline.storage.warehouse import build_warehouse
-from pipeline.storage.warehouse_sql import packaged_sql_files
+from pipeline.warehouse import build as warehouse
+from pipeline.warehouse.build import build_warehouse
+from pipeline.warehouse.sql_files import packaged_sql_files
 
 NEWER_RUN = "20260301T030000Z-cccc"
 

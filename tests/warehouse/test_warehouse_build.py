@@ -10,7 +10,7 @@ import duckdb
 from ctgov_parquet_builder import RUN_1, RUN_2, make_settings, write_run, write_two_runs
 
 from pipeline.config import Settings
-from pipeline.storage.warehouse import build_warehouse
+from pipeline.warehouse.build import build_warehouse
 
 ANALYST_TABLES = {
     "publications",

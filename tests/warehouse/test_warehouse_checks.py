@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
-from pipeline.storage.warehouse_checks import allowed, data_checks, not_null, run_checks, unique
+from pipeline.warehouse.checks import allowed, data_checks, not_null, run_checks, unique
 
 
 @pytest.fixture

@@ -53,15 +53,15 @@ from pubmed_parquet_builder import CLASSES as PUBMED_CLASSES
 from pipeline import steps
 from pipeline.config import Settings
 from pipeline.errors import WarehouseError
-from pipeline.normalise.ctgov_schemas import REREADS
-from pipeline.normalise.pubmed_schemas import TABLES as PUBMED_SCHEMAS
+from pipeline.raw.zone import RawZone
+from pipeline.runs.log import RunLog
+from pipeline.sources.ctgov.normalise.schemas import REREADS
+from pipeline.sources.pubmed.normalise.schemas import TABLES as PUBMED_SCHEMAS
 from pipeline.steps import classify_pubmed
-from pipeline.storage import warehouse
-from pipeline.storage.raw_zone import RawZone
-from pipeline.storage.run_log import RunLog
-from pipeline.storage.warehouse import BuildSummary, build_warehouse
-from pipeline.storage.warehouse_plan import BuildPlan
-from pipeline.storage.warehouse_sql import packaged_sql_files
+from pipeline.warehouse import build as warehouse
+from pipeline.warehouse.build import BuildSummary, build_warehouse
+from pipeline.warehouse.plan import BuildPlan
+from pipeline.warehouse.sql_files import packaged_sql_files
 
 R1 = "20260101T030000Z-aaaa"
 R2 = "20260201T030000Z-bbbb"
@@ -558,7 +558,7 @@ def test_a_per_record_table_without_a_splice_rule_stops_the_build(
     write_refresh(settings, run_2())
     before = snapshot(settings)
     with pytest.raises(
-        WarehouseError, match=r"trial_extras have no incremental rule in .*warehouse_splice\.py RULES"
+        WarehouseError, match=r"trial_extras have no incremental rule in .*warehouse/splice\.py RULES"
     ):
         build_warehouse(settings, sql_dir=sql_dir)
     assert planned[-1].mode == "incremental"

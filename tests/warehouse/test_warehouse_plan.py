@@ -13,16 +13,16 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from pipeline.storage import warehouse_plan
-from pipeline.storage.warehouse_plan import (
+from pipeline.warehouse import plan as warehouse_plan
+from pipeline.warehouse.plan import (
     BuildPlan,
     PreviousBuild,
     fingerprint,
     plan_build,
     read_previous_build,
 )
-from pipeline.storage.warehouse_sources import SOURCES, VERSIONS, PartitionFile
-from pipeline.storage.warehouse_sql import SqlFile, packaged_sql_files
+from pipeline.warehouse.relations import SOURCES, VERSIONS, PartitionFile
+from pipeline.warehouse.sql_files import SqlFile, packaged_sql_files
 
 R1 = "20260101T030000Z-aaaa"
 R2 = "20260201T030000Z-bbbb"

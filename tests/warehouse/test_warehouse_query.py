@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.errors import WarehouseError
-from pipeline.storage.warehouse_query import run_query
+from pipeline.warehouse.query import run_query
 
 
 def test_select_returns_columns_and_rows(built: Settings) -> None:

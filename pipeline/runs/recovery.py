@@ -1,0 +1,89 @@
+"""Bringing the Parquet tables level with the raw zone before a refresh builds anything.
+
+A run killed after its fetch completed leaves a complete raw run (manifest written) whose Parquet or
+classifier partitions are missing, half published (the normaliser renames one table at a time) or
+older than the manifest. Those are re-normalised and re-classified here, so the data that run paid
+for is used. A raw run without a manifest was cut off mid-fetch: it is never normalised; the next
+fetch of its source may resume it (``resume_candidate``), and until one does it is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.parquet.writer import PART_FILE, partition_dir
+from pipeline.raw.zone import MANIFEST, RawRun, RawZone
+from pipeline.sources.ctgov.normalise.schemas import TABLES as CTGOV_TABLES
+from pipeline.sources.pubmed.normalise.schemas import TABLES as PUBMED_TABLES
+
+# Per source: the tables the normaliser writes, the record table and the classifier's table.
+RECORD_TABLES = {"ctgov": (tuple(CTGOV_TABLES), "trials", "trial_classes")}
+RECORD_TABLES["pubmed"] = (tuple(PUBMED_TABLES), "publications", "publication_classes")
+
+
+@dataclass(frozen=True)
+class StaleRun:
+    source: str
+    run_id: str
+    needs_normalise: bool  # False: only the classifier output is missing or older than the records
+
+
+def stale_runs(settings: Settings, sources: tuple[str, ...]) -> list[StaleRun]:
+    """Complete raw runs whose partitions are missing or older than their manifest, oldest first."""
+    zone = RawZone(settings.raw_dir)
+    found = []
+    for source in sources:
+        tables, records, classes = RECORD_TABLES[source]
+        root = settings.parquet_dir / source
+        for run in zone.complete_runs(source):
+            manifest_time = (run.path / MANIFEST).stat().st_mtime
+            times = {t: _part_mtime(root, t, run.run_id) for t in (*tables, classes)}
+            if any(times[t] is None or times[t] < manifest_time for t in tables):
+                found.append(StaleRun(source, run.run_id, needs_normalise=True))
+            elif times[classes] is None or times[classes] < (times[records] or 0):
+                found.append(StaleRun(source, run.run_id, needs_normalise=False))
+    return found
+
+
+def incomplete_raw_runs(
+    settings: Settings, sources: tuple[str, ...], exclude: str | None = None
+) -> list[str]:
+    """``source:run_id`` of raw runs cut off mid-fetch that no later run took over (so unused),
+    except the run now fetching."""
+    zone = RawZone(settings.raw_dir)
+    return [
+        f"{source}:{run.run_id}"
+        for source in sources
+        for run in zone.runs(source)
+        if not run.complete and run.run_id != exclude and _has_pages(run) and run.taken_over_by() is None
+    ]
+
+
+def resume_candidate(settings: Settings, source: str, exclude: str) -> RawRun | None:
+    """The cut-off run a new fetch of ``source`` may resume: the newest run without a manifest, if
+    it is newer than the source's newest complete run and no run took it over yet.
+
+    Only the newest: an older cut-off run was already passed over (or its pages taken over) by a
+    later run. Whether its plan matches is for the source's ``fetch_run`` to decide.
+    """
+    runs = [r for r in RawZone(settings.raw_dir).runs(source) if r.run_id != exclude]
+    newest_complete = max((r.run_id for r in runs if r.complete), default="")
+    # A run that died before its first response stored nothing: it passed over no one.
+    cut_off = [r for r in runs if not r.complete and r.run_id > newest_complete and _has_pages(r)]
+    if not cut_off or cut_off[-1].taken_over_by() is not None or cut_off[-1].started() is None:
+        return None
+    return cut_off[-1]
+
+
+def _has_pages(run: RawRun) -> bool:
+    """At least one response stored (``started.json`` alone is not a page)."""
+    return bool(run.pages())
+
+
+def _part_mtime(root: Path, table: str, run_id: str) -> float | None:
+    try:
+        return (partition_dir(root, table, run_id) / PART_FILE).stat().st_mtime
+    except FileNotFoundError:
+        return None

@@ -1,0 +1,91 @@
+"""Normalise one complete raw ClinicalTrials.gov run into a Parquet partition per table.
+
+Pages are read, normalised and written one at a time, so memory depends on the page size, not on
+the number of studies. Only complete runs (with a manifest) are normalised: a half-fetched run would
+publish a partial registry as if it were the newest state.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.parquet.provenance import Provenance
+from pipeline.parquet.writer import PartitionWriter
+from pipeline.raw.zone import RawRun
+from pipeline.sources.ctgov.normalise.rereads import (
+    REREADS_TABLE,
+    is_drift_page,
+    rereads_table,
+    stored_hashes,
+)
+from pipeline.sources.ctgov.normalise.schemas import REREADS, TABLES
+from pipeline.sources.ctgov.normalise.tables import KeepStudy, PageTables, build_page_tables
+
+
+@dataclass
+class NormaliseSummary:
+    run_id: str
+    n_pages: int = 0
+    n_studies: int = 0
+    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    unknown_values: Counter[str] = field(default_factory=Counter)  # "overallStatus=FOO" -> occurrences
+    unparseable_dates: Counter[str] = field(default_factory=Counter)  # "start_date=Spring 2015" -> count
+    n_unchanged_rereads: int = 0  # drift re-reads identical to the stored version: recorded, not rows
+
+    def add(self, page: PageTables) -> None:
+        self.n_pages += 1
+        self.n_studies += page.n_studies
+        self.n_unchanged_rereads += len(page.skipped)
+        for name, table in page.tables.items():
+            self.rows[name] += table.num_rows
+        self.unknown_values.update(page.unknown_values)
+        self.unparseable_dates.update(page.unparseable_dates)
+
+    def as_record(self) -> dict[str, Any]:
+        """Plain JSON-ready values (for logs and Prefect artifacts)."""
+        return {
+            "run_id": self.run_id,
+            "n_pages": self.n_pages,
+            "n_studies": self.n_studies,
+            "rows": dict(self.rows),
+            "n_unchanged_rereads": self.n_unchanged_rereads,
+            "unknown_values": dict(self.unknown_values.most_common()),
+            "unparseable_dates": dict(self.unparseable_dates.most_common()),
+        }
+
+
+def normalise_run(raw_run: RawRun, parquet_root: Path) -> NormaliseSummary:
+    """Write ``<parquet_root>/<table>/run_id=<run_id>/part-00000.parquet`` for every table.
+
+    ``parquet_root`` is ``settings.parquet_dir / "ctgov"``. Normalising a run again replaces its
+    partitions; on any error no partition of this run changes. Re-reads identical to their stored
+    version go to the ``rereads`` table only (see ``ctgov_rereads``): every study of an incremental
+    run (the drift slice, and the overlap day its query reads again), and the drift pages of any run.
+    A full pull keeps every study it returned: its absences are what removes a trial.
+    """
+    manifest = raw_run.complete_manifest()
+    data_timestamp = manifest.get("data_timestamp")
+    incremental = manifest.get("mode") == "incremental"
+    summary = NormaliseSummary(run_id=raw_run.run_id)
+    unchanged = _unchanged_filter(raw_run, parquet_root, incremental)
+    with PartitionWriter(parquet_root, raw_run.run_id, {**TABLES, REREADS_TABLE: REREADS}) as writer:
+        for record, body in raw_run.iter_bodies(kind="page"):
+            provenance = Provenance(raw_run.run_id, raw_run.fetched_at_of(record), data_timestamp)
+            keep = unchanged if incremental or is_drift_page(record.file) else None
+            page = build_page_tables(body, provenance, f"{raw_run.path / record.file}", keep)
+            writer.write(page.tables)
+            writer.write({REREADS_TABLE: rereads_table(page.skipped, provenance)})
+            summary.add(page)
+    return summary
+
+
+def _unchanged_filter(raw_run: RawRun, parquet_root: Path, incremental: bool) -> KeepStudy | None:
+    """For an incremental run or one with drift pages: keep a study unless it equals its stored
+    current version."""
+    if not incremental and not any(is_drift_page(p.file) for p in raw_run.pages() if p.kind == "page"):
+        return None
+    stored = stored_hashes(raw_run, parquet_root)
+    return lambda nct_id, digest: stored.get(nct_id) != digest

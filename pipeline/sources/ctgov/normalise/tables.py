@@ -1,0 +1,135 @@
+"""A raw ClinicalTrials.gov response body -> one Arrow table per Parquet table (pure, no I/O).
+
+Accepts a ``/studies`` page (``{"studies": [...]}``) and a single-study document (``/studies/{id}``,
+an object with ``protocolSection``). Rows are built as tuples and converted to Arrow once per page
+with the exact schemas of ``ctgov_schemas``; a study the code cannot read fails the page with a
+message naming it, rather than being skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from pipeline.errors import NormaliseError
+from pipeline.parquet.provenance import Provenance
+from pipeline.sources.ctgov.normalise.protocol import add_protocol_lists, trial_row
+from pipeline.sources.ctgov.normalise.results import add_result_rows
+from pipeline.sources.ctgov.normalise.rows import ROW_FIELDS, MalformedStudy, PageRows
+from pipeline.sources.ctgov.normalise.schemas import TABLES, TS
+from pipeline.util.gc_pause import gc_paused
+
+
+@dataclass(frozen=True)
+class PageTables:
+    """A normalised page plus what it reported, for the run summary."""
+
+    tables: dict[str, pa.Table]
+    n_studies: int
+    unknown_values: Counter[str]
+    unparseable_dates: Counter[str]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (nct_id, content_sha256) not kept
+
+
+# Decides, from a study's nct_id and content hash, whether it becomes rows (False: only noted as skipped).
+KeepStudy = Callable[[str, str], bool]
+
+
+def normalise_page(body: bytes, provenance: Provenance, source: str) -> dict[str, pa.Table]:
+    """One Arrow table per entry of ``ctgov_schemas.TABLES``; ``source`` names the page in errors."""
+    return build_page_tables(body, provenance, source).tables
+
+
+def build_page_tables(
+    body: bytes, provenance: Provenance, source: str, keep: KeepStudy | None = None
+) -> PageTables:
+    """``keep`` (optional) filters studies before any row is built: the drift re-reads of studies that
+    did not change cost a hash, not a normalisation."""
+    skipped: list[tuple[str, str]] = []
+    with gc_paused():  # a page is ~10^6 acyclic containers: a GC pass over them frees nothing
+        studies = page_studies(body, source)
+        rows = PageRows()
+        for position, study in enumerate(studies):
+            digest = content_sha256(study)
+            if keep is not None:
+                nct_id = _nct_id(study, f"{source}: study #{position + 1}")
+                if not keep(nct_id, digest):
+                    skipped.append((nct_id, digest))
+                    continue
+            _add_study(study, position, rows, source, digest)
+        del studies
+        tables = {name: _to_table(name, part, provenance, source) for name, part in rows.by_table().items()}
+    return PageTables(tables, len(rows.trials), rows.unknown_values, rows.unparseable_dates, skipped)
+
+
+def content_sha256(study: Any) -> str:
+    """Hash of the study as received (keys in the API's order). A different key order only makes an
+    unchanged study look changed, which costs a re-normalisation, never a missed change."""
+    return hashlib.sha256(orjson.dumps(study)).hexdigest()
+
+
+def page_studies(body: bytes, source: str) -> list[Any]:
+    """The studies of a page body, in order; a single-study document is a page of one."""
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise NormaliseError(f"{source}: not valid JSON ({exc})") from None
+    if isinstance(doc, dict):
+        studies = doc.get("studies")
+        if isinstance(studies, list):
+            return studies
+        if "protocolSection" in doc:
+            return [doc]
+    raise NormaliseError(f"{source}: neither a ClinicalTrials.gov studies page nor a study record")
+
+
+def _nct_id(study: Any, where: str) -> str:
+    protocol = study.get("protocolSection") if isinstance(study, dict) else None
+    if not isinstance(protocol, dict):
+        raise NormaliseError(f"{where} has no protocolSection")
+    ident = protocol.get("identificationModule")
+    nct_id = ident.get("nctId") if isinstance(ident, dict) else None
+    if not isinstance(nct_id, str) or not nct_id:
+        raise NormaliseError(f"{where} has no nctId")
+    return nct_id
+
+
+def _add_study(study: Any, position: int, rows: PageRows, source: str, digest: str) -> None:
+    where = f"{source}: study #{position + 1}"
+    nct_id = _nct_id(study, where)
+    protocol = study["protocolSection"]
+    unknown: list[str] = []
+    try:
+        add_protocol_lists(protocol, nct_id, rows, unknown)
+        results = study.get("resultsSection")
+        if results:
+            add_result_rows(results, nct_id, rows, unknown)
+        rows.trials.append((*trial_row(study, nct_id, rows, unknown), digest))
+    except (MalformedStudy, AttributeError, TypeError) as exc:
+        raise NormaliseError(f"{where} ({nct_id}) is malformed: {exc}") from None
+    if unknown:
+        rows.unknown_values.update(unknown)
+
+
+def _to_table(name: str, rows: list[tuple[Any, ...]], provenance: Provenance, source: str) -> pa.Table:
+    fields = ROW_FIELDS[name]
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * len(fields)
+    arrays = []
+    for spec, column in zip(fields, columns, strict=True):
+        try:
+            arrays.append(pa.array(column, type=spec.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise NormaliseError(
+                f"{source}: {name}.{spec.name} holds a value of the wrong type ({exc})"
+            ) from None
+    n = len(rows)
+    arrays.append(pa.repeat(pa.scalar(provenance.run_id, pa.string()), n))
+    arrays.append(pa.repeat(pa.scalar(provenance.fetched_at, TS), n))
+    arrays.append(pa.repeat(pa.scalar(provenance.data_timestamp, pa.string()), n))
+    return pa.Table.from_arrays(arrays, schema=TABLES[name])

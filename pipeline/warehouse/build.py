@@ -1,0 +1,260 @@
+"""Builds the DuckDB warehouse from the Parquet tables, atomically, in full or incrementally.
+
+The new warehouse is built in a temporary file next to the old one, checked, closed, and only then
+moved over it with ``os.replace``. Readers that have the old file open keep their data; anything that
+goes wrong (bad Parquet, SQL error, failed check, crash) leaves the old file as it was.
+
+A full build derives every table from every partition. When ``warehouse_plan`` allows it, an
+incremental build starts from a copy of the previous warehouse instead: the per-record SQL (files
+10-29) runs in an in-memory scratch database over the new runs' partitions and the touched records'
+versions, its rows replace those records' rows in the copy (``warehouse_splice``), then the
+whole-warehouse SQL (30-99) and every data check run on the result, exactly as after a full build.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.config import Settings
+from pipeline.errors import WarehouseError
+from pipeline.util.durable import fsync_path
+from pipeline.warehouse.checks import data_checks, documentation_checks, run_checks
+from pipeline.warehouse.plan import (
+    BuildPlan,
+    PreviousBuild,
+    fingerprint,
+    plan_build,
+    read_previous_build,
+)
+from pipeline.warehouse.relations import (
+    PartitionFile,
+    SourceTable,
+    partition_files,
+    register_partition_files,
+    register_sources,
+    register_versions,
+)
+from pipeline.warehouse.runs import RunMetadata
+from pipeline.warehouse.splice import SCRATCH, create_touched_keys, splice
+from pipeline.warehouse.sql_files import (
+    SqlFile,
+    first_line,
+    is_per_record,
+    packaged_sql_files,
+    run_sql_files,
+    sql_files_in,
+)
+
+CONFIG_CLASSES_RELATION = "src_config_treatment_classes"
+CONFIG_CLASSES_SCHEMA = pa.schema(
+    [
+        pa.field("treatment_class", pa.string(), nullable=False),
+        pa.field("label", pa.string(), nullable=False),
+        pa.field("parent", pa.string()),
+        pa.field("terms", pa.list_(pa.string())),
+        pa.field("intervention_types", pa.list_(pa.string())),
+        pa.field("sort_order", pa.int32(), nullable=False),
+    ]
+)
+BUILD_PLAN_RELATION = "src_build_plan"
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    path: Path
+    n_trials: int
+    class_counts: dict[str, int]  # trials per configured class (ancestors include their subclasses)
+    runs: tuple[str, ...]  # source:run_id of the runs supplying current records
+    data_timestamps: tuple[str, ...]
+    mode: str = "full"  # full or incremental
+    reason: str = ""  # why that mode
+
+
+def build_warehouse(settings: Settings, sql_dir: Path | None = None, full: str | None = None) -> BuildSummary:
+    """Rebuild settings.warehouse.path, incrementally when that gives the same result; ``full`` forces a
+    full build (the reason it gives is recorded); sql_dir replaces the packaged SQL (to try changes)."""
+    target = settings.warehouse.path
+    sql_files = sql_files_in(sql_dir) if sql_dir is not None else packaged_sql_files()
+    _refuse_pending_wal(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseError(f"cannot create the warehouse folder {target.parent}: {exc.strerror}") from None
+    files = partition_files(settings.parquet_dir)
+    runs = RunMetadata.read(settings)
+    classes = _config_class_rows(settings)
+    with _temporary_database(target) as tmp:
+        plan = _plan(target, tmp, files, runs, fingerprint(sql_files, classes), full)
+        summary = _build_into(tmp, settings, sql_files, plan, files, runs, classes)
+        fsync_path(tmp)
+        _refuse_pending_wal(target)
+        os.replace(tmp, target)
+    return replace(summary, path=target)
+
+
+def _plan(
+    target: Path, tmp: Path, files: list[PartitionFile], runs: RunMetadata, print_: str, full: str | None
+) -> BuildPlan:
+    """Copy the previous warehouse to ``tmp`` and plan from the copy (what will be updated is what was
+    judged); a full build starts from an empty ``tmp`` instead."""
+    previous: PreviousBuild | str = full or "no previous warehouse"
+    if not full and target.exists():
+        shutil.copyfile(target, tmp)
+        previous = read_previous_build(tmp)
+    plan = plan_build(previous, files, print_, runs.raw_run_modes(), runs.succeeded("ctgov"), full)
+    if plan.mode == "full":
+        tmp.unlink(missing_ok=True)
+    return plan
+
+
+def _build_into(
+    path: Path,
+    settings: Settings,
+    sql_files: list[SqlFile],
+    plan: BuildPlan,
+    files: list[PartitionFile],
+    runs: RunMetadata,
+    classes: list[dict[str, object]],
+) -> BuildSummary:
+    con = duckdb.connect(str(path))
+    try:
+        register_partition_files(con, files)
+        runs.register(con)
+        con.register(CONFIG_CLASSES_RELATION, pa.Table.from_pylist(classes, schema=CONFIG_CLASSES_SCHEMA))
+        con.register(
+            BUILD_PLAN_RELATION,
+            pa.Table.from_pylist(
+                [{"build_mode": plan.mode, "build_reason": plan.reason, "fingerprint": plan.fingerprint}]
+            ),
+        )
+        if plan.mode == "full":
+            _require_classified_runs(register_sources(con, settings.parquet_dir, files))
+            register_versions(con, settings.parquet_dir, files)
+            run_sql_files(con, sql_files)
+        else:
+            _require_classified_runs(register_sources(con, settings.parquet_dir, list(plan.new_files)))
+            register_versions(con, settings.parquet_dir, files, create_touched_keys(con))
+            _update_in_place(con, sql_files, set(plan.new_runs))
+        checks = data_checks(list(settings.treatment_classes)) + documentation_checks()
+        try:
+            failures = run_checks(con, checks)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"a data check could not run: {first_line(str(exc))}") from None
+        if failures:
+            raise WarehouseError(
+                f"{len(failures)} data check(s) failed, previous warehouse kept: "
+                + "; ".join(f.describe() for f in failures)
+            )
+        summary = _summarise(con, path)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return replace(summary, mode=plan.mode, reason=plan.reason)
+
+
+def _update_in_place(con: duckdb.DuckDBPyConnection, sql_files: list[SqlFile], new_sources: set[str]) -> None:
+    """Per-record SQL into scratch, its rows into the copy, then the whole-warehouse SQL on the copy."""
+    target = con.execute("SELECT current_database()").fetchone()[0]
+    con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
+    con.execute(f"USE {SCRATCH}")
+    try:
+        run_sql_files(con, [f for f in sql_files if is_per_record(f)])
+    finally:
+        con.execute(f'USE "{target}"')
+    splice(con, target, new_sources)
+    con.execute(f"DETACH {SCRATCH}")
+    run_sql_files(con, [f for f in sql_files if not is_per_record(f)])
+
+
+def _config_class_rows(settings: Settings) -> list[dict[str, object]]:
+    return [
+        {
+            "treatment_class": name,
+            "label": tc.label,
+            "parent": tc.parent,
+            "terms": list(tc.terms),
+            "intervention_types": list(tc.intervention_types) if tc.intervention_types is not None else None,
+            "sort_order": i,
+        }
+        for i, (name, tc) in enumerate(settings.treatment_classes.items())
+    ]
+
+
+CLASSIFIED_BY = {
+    ("ctgov", "trials"): ("trial_classes", "steps.classify_ctgov"),
+    ("pubmed", "publications"): ("publication_classes", "steps.classify_pubmed"),
+}
+
+
+def _require_classified_runs(tables: list[SourceTable]) -> None:
+    """A run without classifier output would silently drop the classes of every record it updates."""
+    by_name = {(t.source, t.table): t for t in tables}
+    for (source, table), (classes_table, step) in CLASSIFIED_BY.items():
+        records, classes = by_name.get((source, table)), by_name.get((source, classes_table))
+        if records is None or classes is None:
+            continue
+        unclassified = sorted(set(records.run_ids) - set(classes.run_ids))
+        if unclassified:
+            raise WarehouseError(
+                f"{source} run(s) {', '.join(unclassified)} have {table} but no {classes_table} partition: "
+                f"classify them ({step}) before building the warehouse"
+            )
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, path: Path) -> BuildSummary:
+    n_trials, runs, stamps = (
+        con.cursor().execute("SELECT n_trials, run_ids, data_timestamps FROM warehouse_builds").fetchone()
+    )
+    counts = (
+        con.cursor()
+        .execute(
+            "SELECT treatment_class, CAST(sum(n_trials) AS BIGINT) FROM evidence "
+            "GROUP BY treatment_class ORDER BY treatment_class"
+        )
+        .fetchall()
+    )
+    return BuildSummary(path, n_trials, dict(counts), tuple(runs), tuple(stamps))
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _refuse_pending_wal(target: Path) -> None:
+    """A leftover write-ahead log would be replayed onto the new file by the next opener: stop instead."""
+    if _wal(target).exists():
+        raise WarehouseError(
+            f"{_wal(target)} exists: a process is writing to the warehouse or crashed while doing so; "
+            "close it (or open the warehouse once with DuckDB to replay the log) and build again"
+        )
+
+
+@contextmanager
+def _temporary_database(target: Path) -> Iterator[Path]:
+    """A fresh path next to target (same file system, so the swap is atomic); removed unless swapped in."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.building")
+    try:
+        yield tmp
+    except WarehouseError:
+        raise
+    except duckdb.Error as exc:
+        raise WarehouseError(
+            f"warehouse build failed, previous warehouse kept: {first_line(str(exc))}"
+        ) from exc
+    except Exception as exc:
+        raise WarehouseError(
+            f"warehouse build failed, previous warehouse kept: {type(exc).__name__}: {exc}"
+        ) from exc
+    finally:
+        for leftover in (tmp, _wal(tmp)):
+            with suppress(FileNotFoundError):
+                leftover.unlink()
