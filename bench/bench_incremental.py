@@ -76,7 +76,7 @@ def night(settings: Settings, server: CtgovRecordedServer, full: bool) -> dict[s
     run_id = new_run_id()
     plans = steps.plan_run(settings, run_id, "ctgov", full)
     steps.recover(settings, run_id, "ctgov")
-    manifest = steps.fetch_ctgov(settings, run_id, plan=plans["ctgov"])
+    manifest = steps.fetch(settings, "ctgov", run_id, plan=plans["ctgov"])
     steps.normalise(settings, "ctgov", run_id)
     steps.classify(settings, "ctgov", run_id)
     steps.build(settings)

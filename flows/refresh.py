@@ -9,7 +9,7 @@ any error; a process killed outright leaves it ``running`` and the next run mark
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -19,33 +19,28 @@ from pipeline.config import load_config
 from pipeline.console import quiet_tracebacks
 from pipeline.raw.zone import new_run_id
 from pipeline.runs.lock import refresh_lock
-from pipeline.steps import replayable_runs, selected_sources
-
-Source = Literal["ctgov", "pubmed", "all"]
+from pipeline.sources.registry import ALL, selected
+from pipeline.steps import replayable_runs
 
 # Scheduled runs execute in their own process: expected failures log one line there too.
 quiet_tracebacks.install()
 
 
 @flow(name="refresh", task_runner=ThreadPoolTaskRunner(max_workers=4))
-def refresh(config_path: str | None = None, source: Source = "all", full: bool = False) -> dict[str, Any]:
-    """Pull the selected sources (in full, or what changed since the last good run) into a new raw
-    run, then rebuild the warehouse and the CSV."""
+def refresh(config_path: str | None = None, source: str = ALL, full: bool = False) -> dict[str, Any]:
+    """Pull the selected sources (one registry name, or ``all``; in full, or what changed since the last
+    good run) into a new raw run, then rebuild the warehouse and the CSV."""
     settings = load_config(config_path)
     run_id = new_run_id()
     retry = settings.orchestration
+    fetch = tasks.fetch.with_options(
+        retries=retry.fetch_retries, retry_delay_seconds=retry.fetch_retry_delay_seconds
+    )
     with refresh_lock(settings.storage.data_dir, f"refresh {run_id}"):
         plans = tasks.plan_run(settings, run_id, source, full)
         try:
             recovered = tasks.recover(settings, run_id, source)
-            fetched = {
-                name: tasks.FETCHERS[name]
-                .with_options(
-                    retries=retry.fetch_retries, retry_delay_seconds=retry.fetch_retry_delay_seconds
-                )
-                .submit(settings, run_id, plans[name])
-                for name in selected_sources(source)
-            }
+            fetched = {name: fetch.submit(settings, name, run_id, plans[name]) for name in selected(source)}
             classified = {
                 name: tasks.classify.submit(
                     settings,

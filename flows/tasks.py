@@ -18,9 +18,9 @@ from pipeline.config import Settings
 from pipeline.console import progress
 from pipeline.runs.log import Status
 from pipeline.runs.report import to_markdown
+from pipeline.sources import registry
 
 REPORT_ARTIFACT_KEY = "evidence-refresh"
-DRIFT_UNITS = {"ctgov": "trials", "pubmed": "PMIDs"}  # what a source's drift slice re-reads
 
 
 @task(name="recover", cache_policy=NO_CACHE)
@@ -50,42 +50,27 @@ def plan_run(settings: Settings, run_id: str, source: str, full: bool) -> dict[s
             name,
             plan["mode"],
             plan["reason"],
-            f", {plan['n_drift_ids']} oldest-read {DRIFT_UNITS.get(name, 'records')} re-read"
+            f", {plan['n_drift_ids']} oldest-read {registry.get(name).drift_unit} re-read"
             if plan["n_drift_ids"]
             else "",
         )
     return plans
 
 
-@task(name="fetch-ctgov", cache_policy=NO_CACHE)
-def fetch_ctgov(settings: Settings, run_id: str, plan: dict[str, Any] | None = None) -> dict[str, Any]:
+@task(name="fetch", task_run_name="fetch-{source}", cache_policy=NO_CACHE)
+def fetch(settings: Settings, source: str, run_id: str, plan: dict[str, Any] | None = None) -> dict[str, Any]:
     logger = get_run_logger()
-    logger.info(
-        "Fetching ClinicalTrials.gov studies for %r (run %s)", settings.sources.ctgov.condition, run_id
+    label = registry.get(source).label
+    logger.info("Fetching %s records (run %s)", label, run_id)
+    manifest = steps.fetch(
+        settings, source, run_id, on_progress=progress.tracker(f"{label} records"), plan=plan
     )
-    manifest = steps.fetch_ctgov(
-        settings, run_id, on_page=progress.tracker("ClinicalTrials.gov studies"), plan=plan
-    )
     logger.info(
-        "Fetched %d studies in %d pages, %d re-read for drift (API data timestamp %s)",
+        "Fetched %d %s records, %d re-read for drift (data timestamp %s)",
         manifest["n_records"],
-        manifest["n_pages"],
+        label,
         manifest["drift"]["n_records"],
         manifest.get("data_timestamp"),
-    )
-    return manifest
-
-
-@task(name="fetch-pubmed", cache_policy=NO_CACHE)
-def fetch_pubmed(settings: Settings, run_id: str, plan: dict[str, Any] | None = None) -> dict[str, Any]:
-    logger = get_run_logger()
-    logger.info("Fetching PubMed records (run %s)", run_id)
-    manifest = steps.fetch_pubmed(settings, run_id, on_progress=progress.tracker("PubMed records"), plan=plan)
-    logger.info(
-        "Fetched %d PubMed records in %d date window(s), %d re-read for drift",
-        manifest["n_records"],
-        len(manifest["windows"]),
-        manifest["drift"]["n_records"],
     )
     return manifest
 
@@ -143,6 +128,3 @@ def publish_report(settings: Settings, run_id: str) -> dict[str, Any]:
 @task(name="finish-run", cache_policy=NO_CACHE)
 def finish_run(settings: Settings, run_id: str, status: Status, error: str | None = None) -> dict[str, Any]:
     return steps.finish_run(settings, run_id, status, error)
-
-
-FETCHERS = {steps.CTGOV: fetch_ctgov, steps.PUBMED: fetch_pubmed}

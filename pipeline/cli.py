@@ -20,8 +20,8 @@ from rich.table import Table
 from pipeline.config import CONFIG_ENV_VAR, Settings, load_config
 from pipeline.console import quiet_tracebacks
 from pipeline.errors import PipelineError
+from pipeline.sources import registry
 
-SOURCE_LABELS = {"ctgov": "ClinicalTrials.gov", "pubmed": "PubMed"}
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 out = Console()
@@ -48,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     refresh.add_argument(
         "--source",
-        choices=["ctgov", "pubmed", "all"],
-        default="all",
+        choices=[*registry.SOURCES, registry.ALL],
+        default=registry.ALL,
         help="which source to fetch (default: all)",
     )
     refresh.add_argument(
@@ -141,7 +141,7 @@ def say(text: str) -> None:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.runs.status import SOURCES, collect_status, source_summary
+    from pipeline.runs.status import collect_status, source_summary
 
     if args.limit < 1:
         raise PipelineError("--limit must be at least 1")
@@ -151,18 +151,18 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         finished = f", finished {record.finished_at[11:19]}" if record.finished_at else ""
         started = f"started {record.started_at[:19]}{finished}"
         say(f"{record.run_id}  {record.status:<9}  {record.mode:<11}  {started}")
-        for source in SOURCES:
-            s = source_summary(record, source)
+        for source in registry.SOURCES.values():
+            s = source_summary(record, source.name)
             if s:
                 fetched = "-" if s.get("n_records") is None else str(s["n_records"])
                 drift = f" (+{s['n_drift_records']} re-read for drift)" if s.get("n_drift_records") else ""
                 watermark = f", watermark {s['watermark']}" if s.get("watermark") else ""
-                line = f"    {SOURCE_LABELS[source]}: {s['mode']}, {fetched} fetched{drift}{watermark}"
+                line = f"    {source.label}: {s['mode']}, {fetched} fetched{drift}{watermark}"
                 say(line)
         if record.error:
             say(f"    error: {record.error}")
     marks = ", ".join(
-        f"{SOURCE_LABELS[s]} {w or 'none (next pull is full)'}" for s, w in status.watermarks.items()
+        f"{registry.get(s).label} {w or 'none (next pull is full)'}" for s, w in status.watermarks.items()
     )
     say(f"Watermarks: {marks}")
     wh = status.warehouse
@@ -220,7 +220,7 @@ def _print_summary(result: dict[str, Any], settings: Settings) -> None:
         drift = result.get("drift", {}).get(source)
         extra = f", {mode} pull" if mode else ""
         extra += f", {drift} re-read for drift" if drift else ""
-        out.print(f"{SOURCE_LABELS[source]} records fetched: {n} (run {result['run_id']}{extra})")
+        out.print(f"{registry.get(source).label} records fetched: {n} (run {result['run_id']}{extra})")
     if "changes" in result:
         c = result["changes"]
         out.print(

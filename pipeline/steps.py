@@ -7,43 +7,28 @@ retried, replayed from the raw zone, or run outside Prefect in tests.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.classify.classifier import Classifier, classify_ctgov_tables
+from pipeline.classify.classifier import Classifier
 from pipeline.config import Settings
 from pipeline.errors import RawZoneError
 from pipeline.parquet.writer import write_partition
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.runs.log import RunLog, Status
-from pipeline.runs.pull_plan import SourcePlan, plan_sources, watermark_after
+from pipeline.runs.pull_plan import plan_sources
 from pipeline.runs.recovery import incomplete_raw_runs, resume_candidate, stale_runs
 from pipeline.runs.report import collect_report
-from pipeline.sources.ctgov import fetch as ctgov
-from pipeline.sources.ctgov.normalise.run import normalise_run as normalise_ctgov_raw_run
-from pipeline.sources.ctgov.normalise.schemas import TRIAL_CLASSES
-from pipeline.sources.pubmed import fetch as pubmed
-from pipeline.sources.pubmed.classify import classify_pubmed_tables
-from pipeline.sources.pubmed.normalise.class_schema import PUBLICATION_CLASSES
-from pipeline.sources.pubmed.normalise.run import normalise_run as normalise_pubmed_raw_run
-from pipeline.sources.pubmed.query import query_for
+from pipeline.runs.source_plan import SourcePlan
+from pipeline.sources import registry
+from pipeline.sources.spec import OnProgress
 from pipeline.warehouse.build import build_warehouse
 from pipeline.warehouse.export_csv import export_evidence_trials
 
-CTGOV = "ctgov"
-PUBMED = "pubmed"
-SOURCES = (CTGOV, PUBMED)
-OnProgress = Callable[[int, int | None], None]
 logger = logging.getLogger(__name__)
-
-
-def selected_sources(source: str) -> tuple[str, ...]:
-    """``all`` means every source; otherwise the one named."""
-    return SOURCES if source == "all" else (source,)
 
 
 # -- plan and recover -------------------------------------------------------------------------------
@@ -54,15 +39,16 @@ def recover(settings: Settings, run_id: str, source: str = "all") -> dict[str, A
 
     Call only while holding the refresh lock. Returns plain values (for logs and the run record).
     """
-    sources = selected_sources(source)
+    sources = registry.selected(source)
+    every = tuple(registry.SOURCES)
     interrupted = RunLog(settings.storage.data_dir).mark_interrupted(keep=run_id)
     caught_up = []
-    for stale in stale_runs(settings, SOURCES):
+    for stale in stale_runs(settings, every):
         if stale.needs_normalise:
             normalise(settings, stale.source, stale.run_id)
         classify(settings, stale.source, stale.run_id)
         caught_up.append(f"{stale.source}:{stale.run_id}")
-    incomplete = incomplete_raw_runs(settings, SOURCES, exclude=run_id)
+    incomplete = incomplete_raw_runs(settings, every, exclude=run_id)
     for name in incomplete:
         logger.warning(
             "raw run %s has no manifest (fetch cut off): never normalised; a fetch with the same plan "
@@ -79,7 +65,7 @@ def recover(settings: Settings, run_id: str, source: str = "all") -> dict[str, A
 
 def plan_run(settings: Settings, run_id: str, source: str = "all", full: bool = False) -> dict[str, Any]:
     """Decide full or incremental per source and open the run record (status ``running``)."""
-    plans = plan_sources(settings, selected_sources(source), full)
+    plans = plan_sources(settings, registry.selected(source), full)
     mode = "full" if all(p.mode == "full" for p in plans.values()) else "incremental"
     RunLog(settings.storage.data_dir).start(run_id, mode, {name: p.as_record() for name, p in plans.items()})
     return {name: p.as_record() for name, p in plans.items()}
@@ -91,84 +77,33 @@ def finish_run(settings: Settings, run_id: str, status: Status, error: str | Non
     record = log.get(run_id)
     if status == "succeeded":
         for source in record.sources:
-            log.update_source(
-                run_id, source, watermark=watermark_after(settings, source, run_id, record.started_at)
-            )
+            watermark = registry.get(source).watermark_after(settings, run_id, record.started_at)
+            log.update_source(run_id, source, watermark=watermark)
     return log.finish(run_id, status, error).as_json()
 
 
 # -- fetch ------------------------------------------------------------------------------------------
 
 
-def fetch_ctgov(
-    settings: Settings, run_id: str, on_page: OnProgress | None = None, plan: dict[str, Any] | None = None
+def fetch(
+    settings: Settings,
+    source: str,
+    run_id: str,
+    on_progress: OnProgress | None = None,
+    plan: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Pull the configured condition's studies (all, or changed since the watermark plus the drift
-    slice) into the raw zone, resuming a cut-off run of the same plan; returns the run manifest."""
-    source_plan = SourcePlan.from_record(plan) if plan else SourcePlan(CTGOV, "full", "no plan given")
-    raw_run = RawZone(settings.raw_dir).start_run(CTGOV, run_id)
-    resume_from = resume_candidate(settings, CTGOV, exclude=run_id)
-    client = ctgov.CtgovClient(settings.sources.ctgov, user_agent=settings.user_agent)
-    try:
-        manifest = ctgov.fetch_run(
-            client,
-            raw_run,
-            extra_params=source_plan.ctgov_params(),
-            on_page=on_page,
-            mode=source_plan.mode,
-            drift_ids=source_plan.drift_ids,
-            drift_ids_per_request=settings.incremental.drift_ids_per_request,
-            resume_from=resume_from,
-        )
-    finally:
-        client.close()
-    _log_fetch(
-        settings,
-        run_id,
-        CTGOV,
-        manifest,
-        n_drift_records=manifest["drift"]["n_records"],
-        n_drift_ids=manifest["drift"]["n_ids_requested"],
-    )
+    """Pull one source (all, or what changed since the watermark plus the drift slice, as ``plan`` says)
+    into the raw zone, resuming a cut-off run of the same plan; returns the run manifest."""
+    spec = registry.get(source)
+    source_plan = SourcePlan.from_record(plan) if plan else SourcePlan(spec.name, "full", "no plan given")
+    raw_run = RawZone(settings.raw_dir).start_run(spec.name, run_id)
+    resume_from = resume_candidate(settings, spec.name, exclude=run_id)
+    manifest = spec.fetch(settings, raw_run, source_plan, resume_from, on_progress)
+    _log_fetch(settings, run_id, spec.name, manifest)
     return manifest
 
 
-def fetch_pubmed(
-    settings: Settings, run_id: str, on_progress: OnProgress | None = None, plan: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Pull the PubMed records matching the configured (or class-derived) query, all of them or those
-    entered or revised since the watermark plus the drift slice (oldest-read PMIDs), into the raw zone,
-    resuming a cut-off run of the same plan."""
-    source_plan = SourcePlan.from_record(plan) if plan else SourcePlan(PUBMED, "full", "no plan given")
-    raw_run = RawZone(settings.raw_dir).start_run(PUBMED, run_id)
-    resume_from = resume_candidate(settings, PUBMED, exclude=run_id)
-    client = pubmed.PubmedClient(
-        settings.sources.pubmed, user_agent=settings.user_agent, api_key=pubmed.api_key_from_env()
-    )
-    try:
-        manifest = pubmed.fetch_run(
-            client,
-            raw_run,
-            source_plan.pubmed_term(query_for(settings)),
-            on_progress=on_progress,
-            mode=source_plan.mode,
-            resume_from=resume_from,
-            drift_ids=source_plan.drift_ids,
-        )
-    finally:
-        client.close()
-    _log_fetch(
-        settings,
-        run_id,
-        PUBMED,
-        manifest,
-        n_drift_records=manifest["drift"]["n_records"],
-        n_drift_ids=manifest["drift"]["n_ids_requested"],
-    )
-    return manifest
-
-
-def _log_fetch(settings: Settings, run_id: str, source: str, manifest: dict[str, Any], **extra: Any) -> None:
+def _log_fetch(settings: Settings, run_id: str, source: str, manifest: dict[str, Any]) -> None:
     """Counts into the run record, when the run has one (steps may also run outside a refresh)."""
     log = RunLog(settings.storage.data_dir)
     if log.path(run_id).exists():
@@ -178,54 +113,30 @@ def _log_fetch(settings: Settings, run_id: str, source: str, manifest: dict[str,
             n_records=manifest["n_records"],
             total_count=manifest["total_count"],
             data_timestamp=manifest.get("data_timestamp"),
-            **extra,
+            n_drift_records=manifest["drift"]["n_records"],
+            n_drift_ids=manifest["drift"]["n_ids_requested"],
         )
 
 
 # -- normalise and classify -------------------------------------------------------------------------
 
 
-def normalise_ctgov(settings: Settings, run_id: str) -> Any:
-    raw_run = RawZone(settings.raw_dir).open_run(CTGOV, run_id)
-    return normalise_ctgov_raw_run(raw_run, settings.parquet_dir / CTGOV)
-
-
-def normalise_pubmed(settings: Settings, run_id: str) -> Any:
-    raw_run = RawZone(settings.raw_dir).open_run(PUBMED, run_id)
-    return normalise_pubmed_raw_run(raw_run, settings.parquet_dir / PUBMED)
-
-
-def classify_ctgov(settings: Settings, run_id: str) -> dict[str, int]:
-    """Classify one run's trials from its normalised interventions and arms; returns trials per class."""
-    root = settings.parquet_dir / CTGOV
-    classes = classify_ctgov_tables(
-        _read_partition(root, "interventions", run_id),
-        _read_partition(root, "arms", run_id),
-        Classifier.from_settings(settings),
-    )
-    write_partition(root, "trial_classes", run_id, TRIAL_CLASSES, [classes])
-    return _count_by_class(settings, classes, "nct_id")
-
-
-def classify_pubmed(settings: Settings, run_id: str) -> dict[str, int]:
-    """Classify one PubMed run's publications (title, abstract, MeSH, keywords); returns PMIDs per class."""
-    root = settings.parquet_dir / PUBMED
-    classes = classify_pubmed_tables(
-        _read_partition(root, "publications", run_id),
-        _read_partition(root, "publication_mesh", run_id),
-        _read_partition(root, "publication_keywords", run_id),
-        Classifier.from_settings(settings),
-    )
-    write_partition(root, "publication_classes", run_id, PUBLICATION_CLASSES, [classes])
-    return _count_by_class(settings, classes, "pmid")
-
-
 def normalise(settings: Settings, source: str, run_id: str) -> Any:
-    return {CTGOV: normalise_ctgov, PUBMED: normalise_pubmed}[source](settings, run_id)
+    """Write every table of one complete raw run as Parquet partitions; returns the normaliser's summary."""
+    spec = registry.get(source)
+    raw_run = RawZone(settings.raw_dir).open_run(spec.name, run_id)
+    return spec.normalise(raw_run, settings.parquet_dir / spec.name)
 
 
 def classify(settings: Settings, source: str, run_id: str) -> dict[str, int]:
-    return {CTGOV: classify_ctgov, PUBMED: classify_pubmed}[source](settings, run_id)
+    """Classify one run's normalised records; returns records per configured class."""
+    spec = registry.get(source)
+    root = settings.parquet_dir / spec.name
+    how = spec.classification
+    inputs = [_read_partition(root, table, run_id) for table in how.inputs]
+    classes = how.rows(*inputs, Classifier.from_settings(settings))
+    write_partition(root, how.table, run_id, how.schema, [classes])
+    return _count_by_class(settings, classes, spec.key)
 
 
 # -- replay, build, export --------------------------------------------------------------------------
@@ -238,7 +149,7 @@ def complete_runs(settings: Settings, source: str) -> list[RawRun]:
 
 def replayable_runs(settings: Settings) -> dict[str, list[str]]:
     """Run ids per source that ``rebuild`` can replay; fails when the raw zone holds nothing at all."""
-    runs = {source: [r.run_id for r in complete_runs(settings, source)] for source in SOURCES}
+    runs = {source: [r.run_id for r in complete_runs(settings, source)] for source in registry.SOURCES}
     if not any(runs.values()):
         raise RawZoneError(
             f"no complete run in the raw zone {settings.raw_dir}: run `evidence refresh` first"

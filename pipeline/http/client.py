@@ -20,7 +20,14 @@ from tenacity import RetryCallState
 from pipeline.config import HttpSettings
 from pipeline.errors import FetchError
 from pipeline.http.rate_limit import RateLimiter
-from pipeline.http.redact import install_log_redaction, redact_text, redact_url, scrub_values, secret_values
+from pipeline.http.redact import (
+    install_log_redaction,
+    redact_params,
+    redact_text,
+    redact_url,
+    scrub_values,
+    secret_values,
+)
 from pipeline.http.retry import ErrorBody, InvalidBody, TransientFault, build_retrying
 from pipeline.http.retry_after import parse_retry_after
 from pipeline.http.session import make_session
@@ -39,10 +46,14 @@ TRANSIENT_NETWORK_ERRORS = (
 
 @dataclass(frozen=True)
 class HttpResult(Generic[T]):
-    """A usable response: the body exactly as received plus what the validator made of it."""
+    """A usable response: the body exactly as received plus what the validator made of it.
+
+    The one response type of every source: the raw zone stores it as it is (``RawRun.write_response``),
+    so everything in it may be written down.
+    """
 
     url: str  # secrets redacted; for a POST the form fields are not in it
-    params: dict[str, Any]  # query params or form fields as sent, secrets included: redact_params them
+    params: dict[str, Any]  # query params or form fields as sent, made public (see ``public_params``)
     status: int
     body: bytes
     parsed: T
@@ -64,6 +75,11 @@ def one_line(text: str, limit: int = MAX_ERROR_TEXT, secrets: tuple[str, ...] = 
     """Error bodies can be whole HTML pages; a user-facing message stays one readable, secret-free line."""
     flat = " ".join(scrub_values(redact_text(text), secrets).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def public_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """What may be written down about a request: no API key at all, other secrets redacted as in URLs."""
+    return dict(redact_params({k: v for k, v in params.items() if k != "api_key"}))
 
 
 def _keep_body(body: bytes) -> bytes:
@@ -193,7 +209,7 @@ class HttpClient:
             raise TransientFault(f"unusable body: {reason}", status=status, refused=refused) from None
         return HttpResult(
             url=shown,
-            params=fields,
+            params=public_params(fields),
             status=status,
             body=body,
             parsed=parsed,

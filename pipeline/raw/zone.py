@@ -18,11 +18,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 from pipeline.errors import RawZoneError
+from pipeline.http.client import HttpResult
 
 MANIFEST = "manifest.json"
 PAGES_LOG = "pages.jsonl"
@@ -36,18 +37,13 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(2)}"
 
 
+def iso_utc(moment: datetime) -> str:
+    """The form of every time the raw zone writes down: UTC, milliseconds, ``Z``."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class Response(Protocol):
-    """What a source client hands over for one stored response."""
-
-    body: bytes
-    url: str
-    params: dict[str, Any]
-    http_status: int
-    fetched_at: str
+    return iso_utc(datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -149,15 +145,17 @@ class RawRun:
         self._pages = [p for p in self._pages if p.file != record.file] + [record]
         return record
 
-    def write_response(self, name: str, response: Response, *, n_records: int, kind: str) -> PageRecord:
+    def write_response(
+        self, name: str, response: HttpResult[Any], *, n_records: int, kind: str
+    ) -> PageRecord:
         """Store a client response (body, url, params, status, fetch time) under ``name``."""
         return self.write_page(
             name,
             response.body,
             url=response.url,
             params=response.params,
-            http_status=response.http_status,
-            fetched_at=response.fetched_at,
+            http_status=response.status,
+            fetched_at=iso_utc(response.fetched_at),
             n_records=n_records,
             kind=kind,
         )

@@ -10,68 +10,22 @@ harmless: the newest version per key wins, so the merged state equals what a ful
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.config import Settings
-from pipeline.errors import RawZoneError
-from pipeline.parquet.writer import partition_dir
-from pipeline.raw.zone import RawZone
 from pipeline.runs.log import RunLog
-from pipeline.sources.ctgov.normalise.rereads import REREADS_TABLE
+from pipeline.runs.source_plan import SourcePlan
+from pipeline.sources import registry
+from pipeline.sources.spec import Source
+from pipeline.util.dates import utc_day
 from pipeline.warehouse.query import read_only_connection
 from pipeline.warehouse.relations import find_partitions
 
-Mode = Literal["full", "incremental"]
-CTGOV = "ctgov"
-PUBMED = "pubmed"
-
-
-@dataclass(frozen=True)
-class SourcePlan:
-    """What one source's fetch asks the API for, and why."""
-
-    source: str
-    mode: Mode
-    reason: str
-    from_watermark: str | None = None  # the last good watermark this pull starts from (YYYY-MM-DD)
-    since: str | None = None  # first day asked for (watermark minus the overlap), YYYY-MM-DD
-    drift_ids: tuple[str, ...] = ()  # oldest-read trials (NCT ids) or PMIDs re-fetched by id
-
-    def as_record(self) -> dict[str, Any]:
-        record = asdict(self)
-        record["drift_ids"] = list(self.drift_ids)
-        record["n_drift_ids"] = len(self.drift_ids)
-        return record
-
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> SourcePlan:
-        """Back from the plain dict a Prefect task passed along."""
-        fields = {k: record.get(k) for k in ("source", "mode", "reason", "from_watermark", "since")}
-        return cls(**fields, drift_ids=tuple(record.get("drift_ids") or ()))
-
-    def ctgov_params(self) -> dict[str, str]:
-        """The incremental filter, in the API's Essie syntax (the test server understands it too)."""
-        if self.mode == "full" or self.since is None:
-            return {}
-        return {"filter.advanced": f"AREA[LastUpdatePostDate]RANGE[{self.since},MAX]"}
-
-    def pubmed_term(self, query: str) -> str:
-        """The query, limited on an incremental pull to records entered OR revised since ``since``.
-
-        One search (not one per date type), so PubMed itself returns each PMID once and a quiet night
-        costs a single ESearch.
-        """
-        if self.mode == "full" or self.since is None:
-            return query
-        day = self.since.replace("-", "/")
-        return f'({query}) AND ("{day}"[EDAT] : "3000"[EDAT] OR "{day}"[MDAT] : "3000"[MDAT])'
+__all__ = ["SourcePlan", "drift_slice", "plan_sources"]
 
 
 def plan_sources(
@@ -99,7 +53,7 @@ def _plan(
     if cfg.full_every_days is not None:
         if last_full is None:
             return SourcePlan(source, "full", "no earlier successful full pull")
-        age = (today - _day(last_full.started_at)).days
+        age = (today - utc_day(last_full.started_at)).days
         if age >= cfg.full_every_days:
             return SourcePlan(
                 source, "full", f"last full pull {age} days ago (full_every_days: {cfg.full_every_days})"
@@ -111,28 +65,31 @@ def _plan(
     )
 
 
-def drift_slice(settings: Settings, source: str = CTGOV) -> list[str]:
+def drift_slice(settings: Settings, source: str) -> list[str]:
     """The records read longest ago: enough that every current one is re-read within reread_within_days.
 
-    ClinicalTrials.gov: a trial was last read when its current version was fetched or, if later, when a
-    drift re-read found it unchanged (the normaliser records those in the ``rereads`` Parquet table, not
-    as versions). PubMed: a re-read always stores the record again (no content hash, no history), so
-    ``publications.fetched_at`` alone says when a PMID was last read.
+    A record was last read when its current version was fetched or, if later, when a re-read found it
+    unchanged: a source that stores such re-reads apart from its versions names them in
+    ``reread_table`` (ClinicalTrials.gov's ``rereads``); otherwise (PubMed, whose re-reads are stored
+    again) the record table's ``fetched_at`` alone says when a record was last read.
     """
-    if source == PUBMED:
-        return _oldest_read(settings, "publications", "pmid")
-    if source != CTGOV:
-        raise ValueError(f"no drift control for source {source!r}")
-    files, _ = find_partitions(settings.parquet_dir / CTGOV / REREADS_TABLE)
-    rereads = pa.concat_tables(_read_rereads(f) for f in files) if files else None
-    return _oldest_read(settings, "trials", "nct_id", rereads)
+    spec = registry.get(source)
+    rereads = _rereads(settings, spec) if spec.reread_table else None
+    return _oldest_read(settings, spec.record_table, spec.key, rereads)
+
+
+def _rereads(settings: Settings, spec: Source) -> pa.Table | None:
+    files, _ = find_partitions(settings.parquet_dir / spec.name / str(spec.reread_table))
+    return (
+        pa.concat_tables(pq.read_table(f, columns=[spec.key, "fetched_at"]) for f in files) if files else None
+    )
 
 
 def _oldest_read(settings: Settings, table: str, key: str, rereads: pa.Table | None = None) -> list[str]:
     """The ``max(drift_slice_min, ceil(rows / reread_within_days))`` keys of ``table`` read longest ago.
 
-    ``table`` and ``key`` are this module's constants, never user input. ``rereads`` (key, fetched_at)
-    are later reads that stored no row in ``table``.
+    ``table`` and ``key`` come from the source registry, never from user input. ``rereads`` (key,
+    fetched_at) are later reads that stored no row in ``table``.
     """
     cfg = settings.incremental
     with read_only_connection(settings.warehouse.path) as con:
@@ -150,47 +107,3 @@ def _oldest_read(settings: Settings, table: str, key: str, rereads: pa.Table | N
             )
         rows = con.execute(sql, [size]).fetchall()  # the registration is per connection, not cursor
     return [r[0] for r in rows]
-
-
-def _read_rereads(path: Path) -> pa.Table:
-    return pq.read_table(path, columns=["nct_id", "fetched_at"])
-
-
-def watermark_after(settings: Settings, source: str, run_id: str, started_at: str) -> str:
-    """The watermark a succeeded run leaves for the next one.
-
-    ClinicalTrials.gov: the newest lastUpdatePostDate the run saw, never moving backwards (a night
-    with no changes keeps the previous one). PubMed: the day the run started (ESearch dates are
-    NCBI's own, so the pull covers everything entered or revised from that day on), or the day of
-    its search if it resumed an earlier cut-off run's (its manifest's ``data_timestamp``).
-    """
-    start_day = _day(started_at).isoformat()
-    if source != CTGOV:
-        return min(start_day, _search_day(settings, source, run_id) or start_day)
-    previous = RunLog(settings.storage.data_dir).last_succeeded(source)
-    earlier = previous.sources[source].get("watermark") if previous else None
-    seen = _max_last_update(settings.parquet_dir / CTGOV, run_id)
-    candidates = [d for d in (earlier, seen) if d]
-    return max(candidates) if candidates else start_day
-
-
-def _search_day(settings: Settings, source: str, run_id: str) -> str | None:
-    """The day a run's answer reflects, from its raw manifest (None when it has none)."""
-    try:
-        stamp = RawZone(settings.raw_dir).open_run(source, run_id).complete_manifest().get("data_timestamp")
-        return _day(stamp).isoformat() if isinstance(stamp, str) else None
-    except (RawZoneError, ValueError):
-        return None
-
-
-def _max_last_update(root: Path, run_id: str) -> str | None:
-    path = partition_dir(root, "trials", run_id)
-    if not path.is_dir():
-        return None
-    column = pq.read_table(path, columns=["last_update_post_date"], partitioning=None).column(0)
-    newest = pc.max(column).as_py()
-    return newest.isoformat() if newest else None
-
-
-def _day(iso: str) -> date:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC).date()

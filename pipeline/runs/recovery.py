@@ -15,12 +15,7 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.parquet.writer import PART_FILE, partition_dir
 from pipeline.raw.zone import MANIFEST, RawRun, RawZone
-from pipeline.sources.ctgov.normalise.schemas import TABLES as CTGOV_TABLES
-from pipeline.sources.pubmed.normalise.schemas import TABLES as PUBMED_TABLES
-
-# Per source: the tables the normaliser writes, the record table and the classifier's table.
-RECORD_TABLES = {"ctgov": (tuple(CTGOV_TABLES), "trials", "trial_classes")}
-RECORD_TABLES["pubmed"] = (tuple(PUBMED_TABLES), "publications", "publication_classes")
+from pipeline.sources import registry
 
 
 @dataclass(frozen=True)
@@ -35,7 +30,8 @@ def stale_runs(settings: Settings, sources: tuple[str, ...]) -> list[StaleRun]:
     zone = RawZone(settings.raw_dir)
     found = []
     for source in sources:
-        tables, records, classes = RECORD_TABLES[source]
+        spec = registry.get(source)
+        tables, records, classes = tuple(spec.tables), spec.record_table, spec.classification.table
         root = settings.parquet_dir / source
         for run in zone.complete_runs(source):
             manifest_time = (run.path / MANIFEST).stat().st_mtime

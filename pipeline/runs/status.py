@@ -14,9 +14,8 @@ from pipeline.config import Settings
 from pipeline.errors import WarehouseError
 from pipeline.runs.log import RunLog, RunRecord
 from pipeline.runs.recovery import incomplete_raw_runs
+from pipeline.sources.registry import SOURCES
 from pipeline.warehouse.query import read_only_connection
-
-SOURCES = ("ctgov", "pubmed")
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def collect_status(settings: Settings, limit: int = 10) -> Status:
         watermarks[source] = last.sources[source].get("watermark") if last else None
     running = {r.run_id for r in records if r.status == "running"}
     incomplete = [
-        name for name in incomplete_raw_runs(settings, SOURCES) if name.split(":", 1)[1] not in running
+        name for name in incomplete_raw_runs(settings, tuple(SOURCES)) if name.split(":", 1)[1] not in running
     ]
     return Status(list(reversed(records))[:limit], warehouse_freshness(settings), watermarks, incomplete)
 

@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from pipeline.config import Settings
 from pipeline.errors import WarehouseError
+from pipeline.sources import registry
 from pipeline.util.durable import fsync_path
 from pipeline.warehouse.checks import data_checks, documentation_checks, run_checks
 from pipeline.warehouse.plan import (
@@ -110,7 +111,8 @@ def _plan(
     if not full and target.exists():
         shutil.copyfile(target, tmp)
         previous = read_previous_build(tmp)
-    plan = plan_build(previous, files, print_, runs.raw_run_modes(), runs.succeeded("ctgov"), full)
+    succeeded = {name: runs.succeeded(name) for name, s in registry.SOURCES.items() if s.changes_baseline}
+    plan = plan_build(previous, files, print_, runs.raw_run_modes(), succeeded, full)
     if plan.mode == "full":
         tmp.unlink(missing_ok=True)
     return plan
@@ -189,24 +191,19 @@ def _config_class_rows(settings: Settings) -> list[dict[str, object]]:
     ]
 
 
-CLASSIFIED_BY = {
-    ("ctgov", "trials"): ("trial_classes", "steps.classify_ctgov"),
-    ("pubmed", "publications"): ("publication_classes", "steps.classify_pubmed"),
-}
-
-
 def _require_classified_runs(tables: list[SourceTable]) -> None:
     """A run without classifier output would silently drop the classes of every record it updates."""
     by_name = {(t.source, t.table): t for t in tables}
-    for (source, table), (classes_table, step) in CLASSIFIED_BY.items():
-        records, classes = by_name.get((source, table)), by_name.get((source, classes_table))
+    for source in registry.SOURCES.values():
+        table, classes_table = source.record_table, source.classification.table
+        records, classes = by_name.get((source.name, table)), by_name.get((source.name, classes_table))
         if records is None or classes is None:
             continue
         unclassified = sorted(set(records.run_ids) - set(classes.run_ids))
         if unclassified:
             raise WarehouseError(
-                f"{source} run(s) {', '.join(unclassified)} have {table} but no {classes_table} partition: "
-                f"classify them ({step}) before building the warehouse"
+                f"{source.name} run(s) {', '.join(unclassified)} have {table} but no {classes_table} "
+                f"partition: classify them (steps.classify) before building the warehouse"
             )
 
 

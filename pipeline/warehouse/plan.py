@@ -18,7 +18,9 @@ from typing import Any, Literal
 
 import duckdb
 
-from pipeline.warehouse.relations import SOURCES, VERSIONS, PartitionFile
+from pipeline.sources import registry
+from pipeline.sources.spec import Source
+from pipeline.warehouse.relations import PartitionFile, source_tables, versions_relations
 from pipeline.warehouse.sql_files import SqlFile
 
 FORMAT_VERSION = "incremental-1"  # bump when the on-disk meaning of a table changes without SQL changes
@@ -49,10 +51,10 @@ def fingerprint(sql_files: list[SqlFile], class_rows: list[dict[str, Any]]) -> s
     digest = hashlib.sha256(f"{FORMAT_VERSION}\0duckdb {duckdb.__version__}".encode())
     for sql_file in sql_files:
         digest.update(f"\0{sql_file.name}\0{sql_file.text}".encode())
-    for source, tables in sorted(SOURCES.items()):
+    for source, tables in sorted(source_tables().items()):
         for table, schema in sorted(tables.items()):
             digest.update(f"\0{source}.{table}\0{schema.to_string(show_schema_metadata=False)}".encode())
-    digest.update(json.dumps(VERSIONS, sort_keys=True).encode())
+    digest.update(json.dumps(versions_relations(), sort_keys=True).encode())
     digest.update(json.dumps(class_rows, sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -87,11 +89,11 @@ def plan_build(
     files: list[PartitionFile],
     fingerprint_now: str,
     raw_run_modes: dict[tuple[str, str], str],
-    succeeded_ctgov_runs: list[str],
+    succeeded_runs: dict[str, list[str]],
     force_full: str | None = None,
 ) -> BuildPlan:
     """``raw_run_modes``: (source, run_id) -> full/incremental for complete raw runs;
-    ``succeeded_ctgov_runs``: ctgov run ids the run log records as succeeded."""
+    ``succeeded_runs``: per source with a changes baseline, the run ids the run log records as succeeded."""
 
     def full(reason: str) -> BuildPlan:
         return BuildPlan("full", reason, fingerprint_now)
@@ -115,7 +117,7 @@ def plan_build(
     known = {f.file for f in previous.inputs}
     new_files = tuple(f for f in files if f.file not in known)
     new_runs: dict[str, tuple[str, ...]] = {}
-    for source in SOURCES:
+    for source in registry.SOURCES:
         runs = sorted({f.run_id for f in new_files if f.source == source})
         newest_old = max((f.run_id for f in previous.inputs if f.source == source), default=None)
         if runs and newest_old is not None and runs[0] <= newest_old:
@@ -127,25 +129,28 @@ def plan_build(
                 return full(f"{source} run {run_id} is a full pull: its absences may remove any record")
         if runs:
             new_runs[source] = tuple(runs)
-    if "ctgov" in new_runs:
-        reason = _baseline_moved(previous, new_runs["ctgov"], succeeded_ctgov_runs)
+    for source, runs in new_runs.items():
+        reason = _baseline_moved(previous, registry.get(source), runs, succeeded_runs.get(source, []))
         if reason:
             return full(reason)
     summary = ", ".join(f"{s} {len(r)} new run(s)" for s, r in new_runs.items()) or "no new partitions"
     return BuildPlan("incremental", summary, fingerprint_now, new_files, new_runs)
 
 
-def _baseline_moved(previous: PreviousBuild, new_runs: tuple[str, ...], succeeded: list[str]) -> str | None:
-    """The changes table compares with the last successful run before the latest; an incremental build
-    can only skip the untouched trials when that baseline is what the previous build held."""
-    read = [f.run_id for f in previous.inputs if f.source == "ctgov" and f.table in ("trials", "rereads")]
+def _baseline_moved(
+    previous: PreviousBuild, source: Source, new_runs: tuple[str, ...], succeeded: list[str]
+) -> str | None:
+    """A changes table compares with the source's last successful run before the latest; an incremental
+    build can only skip the untouched records when that baseline is what the previous build held."""
+    baseline_tables = source.changes_baseline
+    read = [f.run_id for f in previous.inputs if f.source == source.name and f.table in baseline_tables]
     if not read:
         return None
     newest_read = max(read)
     baseline = max((r for r in succeeded if r < new_runs[-1]), default=None)
     if baseline is None or baseline < newest_read:
         return (
-            f"the last build read ctgov run {newest_read}, which did not succeed: "
+            f"the last build read {source.name} run {newest_read}, which did not succeed: "
             "the changes baseline differs from what it published"
         )
     return None

@@ -2,7 +2,7 @@
 
 The SQL never sees a file path: Python lists the partitions, checks them against the Arrow schema and
 registers one relation per table over the files a build reads (all of them, or an incremental build's
-new runs), so adding a source is one entry in SOURCES plus its SQL files. A table
+new runs), for every table the source registry declares, so adding a source adds its relations. A table
 with no partitions yet (no study has results) becomes an empty relation of the right types, so the SQL
 runs unchanged.
 
@@ -22,46 +22,30 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.errors import WarehouseError
-from pipeline.sources.ctgov.normalise.schemas import REREADS, TRIAL_CLASSES
-from pipeline.sources.ctgov.normalise.schemas import TABLES as CTGOV_TABLES
-from pipeline.sources.pubmed.normalise.class_schema import PUBLICATION_CLASSES
-from pipeline.sources.pubmed.normalise.schemas import TABLES as PUBMED_TABLES
+from pipeline.sources import registry
 
-# Source (the folder under data_dir/parquet/) -> table folder -> schema.
-SOURCES: dict[str, dict[str, pa.Schema]] = {
-    "ctgov": {**CTGOV_TABLES, "rereads": REREADS, "trial_classes": TRIAL_CLASSES},
-    "pubmed": {**PUBMED_TABLES, "publication_classes": PUBLICATION_CLASSES},
-}
 PARTITION_PREFIX = "run_id="
 SCHEMA_SUFFIX = "__schema"  # the empty typed relation each source view is unioned with
 
 
-# Every version of a record, narrow: what the per-record SQL needs from a record's whole history (status
-# history, removals, the changes baseline). A full build scans every partition; an incremental build
-# scans every partition too, but only for the keys its new runs touched (see warehouse_incremental).
-VERSIONS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "src_ctgov_trial_versions": (
-        "ctgov",
-        "trials",
-        "nct_id",
-        (
-            "nct_id",
-            "run_id",
-            "fetched_at",
-            "brief_title",
-            "overall_status",
-            "phase",
-            "enrollment",
-            "last_update_post_date",
-        ),
-    ),
-    "src_pubmed_publication_versions": (
-        "pubmed",
-        "publications",
-        "pmid",
-        ("pmid", "run_id", "fetched_at", "title"),
-    ),
-}
+def source_tables() -> dict[str, dict[str, pa.Schema]]:
+    """Source (the folder under data_dir/parquet/) -> table folder -> schema, from the registry."""
+    return {name: source.parquet_tables for name, source in registry.SOURCES.items()}
+
+
+def versions_relations() -> dict[str, tuple[str, str, str, tuple[str, ...]]]:
+    """Relation -> (source, record table, key, columns): every version of a record, narrow.
+
+    What the per-record SQL needs from a record's whole history (status history, removals, the changes
+    baseline). A full build scans every partition; an incremental build scans every partition too, but
+    only for the keys its new runs touched (see ``splice.create_touched_keys``).
+    """
+    return {
+        s.versions.relation: (s.name, s.record_table, s.key, s.versions.columns)
+        for s in registry.SOURCES.values()
+    }
+
+
 PARTITION_FILES_RELATION = "src_partition_files"
 PARTITION_FILES_SCHEMA = pa.schema(
     [
@@ -118,12 +102,10 @@ def find_partitions(table_dir: Path) -> tuple[tuple[Path, ...], tuple[str, ...]]
     return files, tuple(d.name.removeprefix(PARTITION_PREFIX) for d in run_dirs)
 
 
-def partition_files(
-    parquet_dir: Path, sources: dict[str, dict[str, pa.Schema]] = SOURCES
-) -> list[PartitionFile]:
+def partition_files(parquet_dir: Path) -> list[PartitionFile]:
     """Every finished partition file of every source table, in source, table, run order."""
     found = []
-    for source, tables in sources.items():
+    for source, tables in source_tables().items():
         for table in tables:
             files, _ = find_partitions(parquet_dir / source / table)
             for path in files:
@@ -168,12 +150,11 @@ def register_sources(
     con: duckdb.DuckDBPyConnection,
     parquet_dir: Path,
     files: list[PartitionFile],
-    sources: dict[str, dict[str, pa.Schema]] = SOURCES,
 ) -> list[SourceTable]:
     """Register one relation per source table over ``files`` (checked against the table's schema);
     the relations live as long as the connection."""
     found = []
-    for source, tables in sources.items():
+    for source, tables in source_tables().items():
         for table, schema in tables.items():
             mine = [f for f in files if f.source == source and f.table == table]
             paths = tuple(parquet_dir / f.file for f in mine)
@@ -190,16 +171,16 @@ def register_versions(
     con: duckdb.DuckDBPyConnection,
     parquet_dir: Path,
     files: list[PartitionFile],
-    key_relations: dict[str, str] | None = None,
-    sources: dict[str, dict[str, pa.Schema]] = SOURCES,
+    touched: dict[str, str] | None = None,
 ) -> None:
-    """Register the VERSIONS relations over ``files`` (already checked); ``key_relations`` maps a key
-    column to a relation listing the only keys wanted (all keys when absent)."""
-    for name, (source, table, key, columns) in VERSIONS.items():
-        schema = sources[source][table]
+    """Register the versions relations over ``files`` (already checked); ``touched`` maps a source to a
+    relation listing the only keys wanted (all keys when absent)."""
+    tables = source_tables()
+    for name, (source, table, key, columns) in versions_relations().items():
+        schema = tables[source][table]
         narrow = pa.schema([schema.field(c) for c in columns])
         paths = tuple(parquet_dir / f.file for f in files if f.source == source and f.table == table)
-        keys = (key_relations or {}).get(key)
+        keys = (touched or {}).get(source)
         where = (
             f"{_quoted_identifier(key)} IN (SELECT {_quoted_identifier(key)} FROM {keys})" if keys else None
         )

@@ -18,7 +18,7 @@ import pyarrow as pa
 from pipeline.config import Settings
 from pipeline.raw.zone import RawZone
 from pipeline.runs.log import RunLog
-from pipeline.warehouse.relations import SOURCES
+from pipeline.sources.registry import SOURCES
 
 RAW_RUNS_RELATION = "src_raw_runs"
 RUN_LOG_RELATION = "src_run_log"

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 import duckdb
 
 from pipeline.errors import WarehouseError
+from pipeline.sources import registry
+from pipeline.sources.spec import Source
+from pipeline.warehouse.relations import relation_name
 
 SCRATCH = "scratch"  # the in-memory database the per-record SQL runs in during an incremental build
 TOUCHED_TRIALS = "stg_touched_trials"
@@ -63,16 +66,24 @@ RULES: dict[str, Rule] = {
 }
 
 
+def touched_relation(source: Source) -> str:
+    """``stg_touched_<record table>``: the keys of ``source`` an incremental build rebuilds."""
+    return f"stg_touched_{source.record_table}"
+
+
 def create_touched_keys(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The records the new runs hold (their src relations hold only the new runs), as key -> relation."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {TOUCHED_TRIALS} AS SELECT DISTINCT nct_id FROM src_ctgov_trials"
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {TOUCHED_PUBLICATIONS} AS "
-        "SELECT pmid FROM src_pubmed_publications UNION SELECT pmid FROM src_pubmed_deleted_pmids"
-    )
-    return {"nct_id": TOUCHED_TRIALS, "pmid": TOUCHED_PUBLICATIONS}
+    """The records the new runs hold or delete (their src relations hold only the new runs), as
+    source -> relation of keys."""
+    touched = {}
+    for source in registry.SOURCES.values():
+        key = source.key
+        union = " UNION ALL ".join(
+            f"SELECT {key} FROM {relation_name(source.name, t)}" for t in source.touched_tables
+        )
+        relation = touched_relation(source)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {relation} AS SELECT DISTINCT {key} FROM ({union})")
+        touched[source.name] = relation
+    return touched
 
 
 def splice(con: duckdb.DuckDBPyConnection, target: str, sources_with_new_runs: set[str]) -> dict[str, int]:

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.config import CtgovSettings, HttpSettings
 from pipeline.errors import FetchError
-from pipeline.sources.ctgov.fetch import CtgovClient
+from pipeline.sources.ctgov.client import CtgovClient
 from tests.servers.ctgov_server import CtgovRecordedServer, Fault
 from tests.servers.fake_clock import FakeClock
 
@@ -45,7 +45,7 @@ def retry_waits(clock: FakeClock) -> list[float]:
 
 
 def total_received(client: CtgovClient) -> int:
-    return sum(p.n_studies for p in client.iter_pages())
+    return sum(len(p.parsed.nct_ids) for p in client.iter_pages())
 
 
 def test_429_with_retry_after_is_honoured(server: CtgovRecordedServer) -> None:
@@ -79,7 +79,7 @@ def test_truncated_body_is_retried(server: CtgovRecordedServer) -> None:
     server.inject("truncated")
     clock = FakeClock()
     pages = list(make_client(server, clock).iter_pages())
-    assert sum(p.n_studies for p in pages) == len(server.studies)
+    assert sum(len(p.parsed.nct_ids) for p in pages) == len(server.studies)
     served = server.studies_requests()
     assert served[0].fault == "truncated"
     assert pages[0].body == served[1].body  # the stored page is the complete retry, not the cut one
@@ -89,7 +89,7 @@ def test_truncated_body_is_retried(server: CtgovRecordedServer) -> None:
 def test_malformed_page_is_retried(server: CtgovRecordedServer) -> None:
     server.inject("malformed", "not_a_page")
     pages = list(make_client(server, FakeClock()).iter_pages())
-    assert sum(p.n_studies for p in pages) == len(server.studies)
+    assert sum(len(p.parsed.nct_ids) for p in pages) == len(server.studies)
     assert [r.fault for r in server.studies_requests()][:3] == ["malformed", "not_a_page", None]
 
 
@@ -107,15 +107,15 @@ def test_fault_on_a_later_page_retries_that_page_with_the_same_token(server: Ctg
     rest = list(pages)
     served = server.studies_requests()
     assert served[1].status == 502
-    assert served[1].params["pageToken"] == served[2].params["pageToken"] == first.next_page_token
-    assert first.n_studies + sum(p.n_studies for p in rest) == len(server.studies)
+    assert served[1].params["pageToken"] == served[2].params["pageToken"] == first.parsed.next_page_token
+    assert len(first.parsed.nct_ids) + sum(len(p.parsed.nct_ids) for p in rest) == len(server.studies)
 
 
 def test_timeout_is_retried(server: CtgovRecordedServer) -> None:
     server.inject(Fault("slow", delay=0.8))
     clock = FakeClock()
     pages = list(make_client(server, clock, timeout=0.25).iter_pages())
-    assert sum(p.n_studies for p in pages) == len(server.studies)
+    assert sum(len(p.parsed.nct_ids) for p in pages) == len(server.studies)
     assert len(retry_waits(clock)) == 1
 
 
@@ -131,7 +131,7 @@ def test_changed_params_on_a_later_page_are_rejected_without_retry(server: Ctgov
     client = make_client(server, FakeClock())
     first = next(client.iter_pages())
     url = f"{server.base_url}/studies"
-    params = {**client.search_params(), "pageSize": 5, "pageToken": first.next_page_token}
+    params = {**client.search_params(), "pageSize": 5, "pageToken": first.parsed.next_page_token}
     with pytest.raises(FetchError, match=r"rejected with HTTP 400: the parameters of a next-page request"):
         client.http.get(url, params)
     assert server.studies_requests()[-1].status == 400

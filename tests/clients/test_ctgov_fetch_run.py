@@ -13,7 +13,8 @@ import pytest
 from pipeline.config import CtgovSettings, HttpSettings
 from pipeline.errors import FetchError
 from pipeline.raw.zone import RawRun, RawZone, new_run_id
-from pipeline.sources.ctgov.fetch import CtgovClient, fetch_run
+from pipeline.sources.ctgov.client import CtgovClient
+from pipeline.sources.ctgov.fetch import fetch_run
 from tests.servers.ctgov_server import CtgovRecordedServer
 from tests.servers.fake_clock import FakeClock
 

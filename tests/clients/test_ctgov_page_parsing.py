@@ -8,7 +8,8 @@ from pytest_httpserver import HTTPServer
 from pipeline.config import CtgovSettings, HttpSettings
 from pipeline.errors import FetchError
 from pipeline.http.retry import InvalidBody
-from pipeline.sources.ctgov.fetch import CtgovClient, parse_studies_page, parse_version
+from pipeline.sources.ctgov.client import CtgovClient
+from pipeline.sources.ctgov.pages import parse_studies_page, parse_version
 from tests.servers.fake_clock import FakeClock
 
 STUDY = b'{"protocolSection": {"identificationModule": {"nctId": "NCT00000001"}}}'

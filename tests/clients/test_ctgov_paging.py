@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from pipeline.config import CtgovSettings, HttpSettings
 from pipeline.errors import FetchError
-from pipeline.sources.ctgov.fetch import CtgovClient
+from pipeline.sources.ctgov.client import CtgovClient
 from tests.servers.ctgov_server import CtgovRecordedServer, load_fixture_studies
 from tests.servers.fake_clock import FakeClock
 
@@ -46,13 +46,13 @@ def test_pages_through_everything_including_an_empty_middle_page(
 ) -> None:
     pages = list(make_client(server.base_url).iter_pages())
     # 47 studies, 10 a page, plus the empty third page
-    assert [p.n_studies for p in pages] == [10, 10, 0, 10, 10, 7]
-    assert [p.total_count for p in pages] == [len(studies), None, None, None, None, None]
-    assert all(p.next_page_token for p in pages[:-1])
-    assert pages[-1].next_page_token is None
-    received = [i for p in pages for i in p.nct_ids]
+    assert [len(p.parsed.nct_ids) for p in pages] == [10, 10, 0, 10, 10, 7]
+    assert [p.parsed.total_count for p in pages] == [len(studies), None, None, None, None, None]
+    assert all(p.parsed.next_page_token for p in pages[:-1])
+    assert pages[-1].parsed.next_page_token is None
+    received = [i for p in pages for i in p.parsed.nct_ids]
     assert received == [nct(s) for s in studies]
-    assert all(p.http_status == 200 for p in pages)
+    assert all(p.status == 200 for p in pages)
 
 
 def test_every_page_repeats_the_first_pages_params(server: CtgovRecordedServer) -> None:
@@ -71,7 +71,7 @@ def test_every_page_repeats_the_first_pages_params(server: CtgovRecordedServer) 
     assert first["format"] == "json"
     for request, previous in zip(served[1:], pages, strict=False):
         assert {k: v for k, v in request.params.items() if k != "pageToken"} == first
-        assert request.params["pageToken"] == previous.next_page_token
+        assert request.params["pageToken"] == previous.parsed.next_page_token
 
 
 def test_page_bodies_are_the_bytes_served(server: CtgovRecordedServer) -> None:
@@ -95,8 +95,8 @@ def test_incremental_filter_only_returns_recently_updated_studies(
             {"filter.advanced": f"AREA[LastUpdatePostDate]RANGE[{since},MAX]"}
         )
     )
-    assert pages[0].total_count == len(expected)
-    assert [i for p in pages for i in p.nct_ids] == expected
+    assert pages[0].parsed.total_count == len(expected)
+    assert [i for p in pages for i in p.parsed.nct_ids] == expected
 
 
 def test_extra_params_may_not_override_paging_params(server: CtgovRecordedServer) -> None:
@@ -136,13 +136,13 @@ def test_real_first_and_next_pages_parse(fixtures_dir: Path, httpserver: HTTPSer
     client = make_client(httpserver.url_for("/api/v2"), page_size=5)
     p1, p2 = itertools.islice(client.iter_pages(), 2)
 
-    assert p1.total_count == 21
-    assert p1.next_page_token == first_token
-    assert p1.nct_ids == ("NCT02710084", "NCT05105685", "NCT01525901", "NCT03493607", "NCT07119606")
+    assert p1.parsed.total_count == 21
+    assert p1.parsed.next_page_token == first_token
+    assert p1.parsed.nct_ids == ("NCT02710084", "NCT05105685", "NCT01525901", "NCT03493607", "NCT07119606")
     assert p1.body == first
-    assert p2.total_count is None
-    assert p2.nct_ids == ("NCT05187377", "NCT03836300", "NCT07014020", "NCT05025241", "NCT07281079")
-    assert p2.next_page_token == "ZVt07cGHkvI2wRk2CJf6_LLq14bEL8swd7KrgP4bmjeauvk_IQ"
+    assert p2.parsed.total_count is None
+    assert p2.parsed.nct_ids == ("NCT05187377", "NCT03836300", "NCT07014020", "NCT05025241", "NCT07281079")
+    assert p2.parsed.next_page_token == "ZVt07cGHkvI2wRk2CJf6_LLq14bEL8swd7KrgP4bmjeauvk_IQ"
     assert p2.body == second
     assert p2.params["pageToken"] == first_token
     assert len(httpserver.log) == 2

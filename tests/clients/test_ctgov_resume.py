@@ -30,7 +30,8 @@ from pipeline.errors import FetchError
 from pipeline.parquet.writer import partition_dir
 from pipeline.raw.zone import PAGES_LOG, RawRun, RawZone
 from pipeline.runs.recovery import incomplete_raw_runs, resume_candidate
-from pipeline.sources.ctgov.fetch import CtgovClient, fetch_run
+from pipeline.sources.ctgov.client import CtgovClient
+from pipeline.sources.ctgov.fetch import fetch_run
 from pipeline.sources.ctgov.normalise.run import normalise_run
 from pipeline.sources.ctgov.normalise.schemas import TABLES
 from tests.servers.ctgov_server import CtgovRecordedServer, ServedRequest
@@ -487,14 +488,14 @@ def test_pages_that_no_longer_fit_restart_from_page_one(
 def test_the_fetch_step_resumes_the_cut_off_run(
     server: CtgovRecordedServer, tmp_path: Path, folder_settings: Settings
 ) -> None:
-    """``steps.fetch_ctgov`` finds the cut-off run itself (real clock: no backoff, fast rate)."""
+    """``steps.fetch`` finds the cut-off run itself (real clock: no backoff, fast rate)."""
     http = HttpSettings(requests_per_second=1000.0, max_attempts=3, backoff_initial_seconds=0.0)
     ctgov = CtgovSettings(base_url=server.base_url, page_size=10, http=http)
     folder_settings = folder_settings.model_copy(update={"sources": SourcesSettings(ctgov=ctgov)})
     with pytest.raises(FetchError, match="HTTP 503"):
-        steps.fetch_ctgov(folder_settings, CUT_OFF, on_page=outage_after(server, 30))
+        steps.fetch(folder_settings, "ctgov", CUT_OFF, on_progress=outage_after(server, 30))
     since = len(server.requests)
-    manifest = steps.fetch_ctgov(folder_settings, RESUMED)
+    manifest = steps.fetch(folder_settings, "ctgov", RESUMED)
     assert manifest["resumed_from"] == {"run_id": CUT_OFF, "n_pages_kept": 3}
     assert len(studies_requests(server, since)) == 2
     assert manifest["n_records"] == manifest["total_count"] == len(server.studies)

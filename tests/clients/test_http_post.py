@@ -55,7 +55,8 @@ def test_post_sends_a_form_body_and_nothing_in_the_url(httpserver: HTTPServer) -
     assert {k: v[0] for k, v in parse_qs(request.get_data(as_text=True)).items()} == FORM
     assert result.parsed == {"ok": 1} and result.status == 200 and result.attempts == 1
     assert result.url == url
-    assert result.params == FORM  # as sent: the caller redacts before storing
+    # What the raw zone stores: the key dropped, the e-mail redacted, the rest as sent.
+    assert result.params == {"db": "pubmed", "term": FORM["term"], "email": "***"}
 
 
 def test_post_url_query_secrets_are_redacted_in_the_result(httpserver: HTTPServer) -> None:

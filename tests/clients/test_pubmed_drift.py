@@ -31,11 +31,13 @@ from pipeline.errors import FetchError
 from pipeline.parquet.writer import partition_dir
 from pipeline.raw.zone import RawZone
 from pipeline.runs.log import RunLog
-from pipeline.runs.pull_plan import SourcePlan
+from pipeline.runs.source_plan import SourcePlan
 from pipeline.runs.status import source_summary
-from pipeline.sources.pubmed.fetch import PubmedClient, fetch_run
+from pipeline.sources.pubmed.client import PubmedClient
+from pipeline.sources.pubmed.fetch import fetch_run
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
+from pipeline.sources.pubmed.source import incremental_term
 from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client, stored_pmids
 
 MAX_ATTEMPTS = 3
@@ -235,7 +237,7 @@ def test_a_resumed_run_takes_the_main_query_over_and_reads_the_drift_slice_afres
 def test_the_fetch_step_passes_the_plans_drift_ids_and_logs_the_counts(
     server: PubmedRecordedServer, ids: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``steps.fetch_pubmed`` re-reads the planned slice; the run log (``evidence status``) shows it."""
+    """``steps.fetch`` re-reads the planned slice; the run log (``evidence status``) shows it."""
     monkeypatch.setenv("NCBI_API_KEY", "test-key")  # 10 requests/s: the step's client has a real clock
     http = HttpSettings(requests_per_second=10.0, max_attempts=MAX_ATTEMPTS, backoff_initial_seconds=0.0)
     settings = Settings(
@@ -246,10 +248,10 @@ def test_the_fetch_step_passes_the_plans_drift_ids_and_logs_the_counts(
         ),
     )
     plan = SourcePlan("pubmed", "incremental", "test", "2026-11-20", "2026-11-19", tuple(ids[40:45]))
-    server.set_term_pmids(plan.pubmed_term("migraine"), ids[:10])
+    server.set_term_pmids(incremental_term("migraine", plan), ids[:10])
     RunLog(settings.storage.data_dir).start(RUN, "incremental", {"pubmed": plan.as_record()})
 
-    manifest = steps.fetch_pubmed(settings, RUN, plan=plan.as_record())
+    manifest = steps.fetch(settings, "pubmed", RUN, plan=plan.as_record())
 
     assert by_pmid(server) == [",".join(ids[40:45])]
     assert manifest["n_records"] == 10 and manifest["drift"]["n_records"] == 5

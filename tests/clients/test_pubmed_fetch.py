@@ -12,7 +12,8 @@ import pytest
 
 from pipeline.errors import FetchError, RawZoneError
 from pipeline.raw.zone import RawRun, RawZone
-from pipeline.sources.pubmed.fetch import PubmedClient, api_key_from_env, fetch_run
+from pipeline.sources.pubmed.client import PubmedClient, api_key_from_env
+from pipeline.sources.pubmed.fetch import fetch_run
 from tests.servers.fake_clock import FakeClock
 from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client, stored_pmids
 

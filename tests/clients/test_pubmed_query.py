@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.config import PubmedSettings, Settings, SourcesSettings, TreatmentClass
-from pipeline.sources.pubmed.fetch import default_query, query_for
+from pipeline.sources.pubmed.query import default_query, query_for
 
 
 def _settings(query: str | None = None) -> Settings:

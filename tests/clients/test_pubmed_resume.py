@@ -32,12 +32,14 @@ from pipeline.config import (
 from pipeline.errors import FetchError
 from pipeline.parquet.writer import partition_dir
 from pipeline.raw.zone import PAGES_LOG, RawRun, RawZone
-from pipeline.runs.pull_plan import watermark_after
 from pipeline.runs.recovery import incomplete_raw_runs, resume_candidate
-from pipeline.sources.pubmed.fetch import RESUME_WITHIN, PubmedClient, fetch_run
+from pipeline.sources.pubmed.client import PubmedClient
+from pipeline.sources.pubmed.fetch import fetch_run
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
 from pipeline.sources.pubmed.responses import parse_esearch
+from pipeline.sources.pubmed.resume import RESUME_WITHIN
+from pipeline.sources.pubmed.source import watermark_after
 from tests.servers.pubmed_server import (
     Fault,
     FixtureArticle,
@@ -433,8 +435,8 @@ def test_only_a_recent_search_is_taken_over(
     assert manifest["data_timestamp"] == searched_at
     # The next watermark is the day of the search the answer reflects, not the day the run started.
     search_day = searched_at[:10]
-    assert watermark_after(folder_settings, "pubmed", RESUMED, "2099-01-01T00:00:00.000Z") == search_day
-    assert watermark_after(folder_settings, "pubmed", RESUMED, manifest["started_at"]) == min(
+    assert watermark_after(folder_settings, RESUMED, "2099-01-01T00:00:00.000Z") == search_day
+    assert watermark_after(folder_settings, RESUMED, manifest["started_at"]) == min(
         search_day, manifest["started_at"][:10]
     )
 
@@ -477,15 +479,15 @@ def test_a_search_without_its_pmids_takes_nothing_over(
 def test_the_fetch_step_resumes_the_cut_off_run(
     server: PubmedRecordedServer, folder_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``steps.fetch_pubmed`` finds the cut-off run itself (real clock: a key allows 10 requests/s)."""
+    """``steps.fetch`` finds the cut-off run itself (real clock: a key allows 10 requests/s)."""
     monkeypatch.setenv("NCBI_API_KEY", "test-key")
     http = HttpSettings(requests_per_second=10.0, max_attempts=MAX_ATTEMPTS, backoff_initial_seconds=0.0)
     pubmed = PubmedSettings(base_url=server.base_url, email=EMAIL, batch_size=20, query="migraine", http=http)
     folder_settings = folder_settings.model_copy(update={"sources": SourcesSettings(pubmed=pubmed)})
     with pytest.raises(FetchError, match="HTTP 503"):
-        steps.fetch_pubmed(folder_settings, CUT_OFF, on_progress=outage_after(server, 20))
+        steps.fetch(folder_settings, "pubmed", CUT_OFF, on_progress=outage_after(server, 20))
     server.reset()
-    manifest = steps.fetch_pubmed(folder_settings, RESUMED)
+    manifest = steps.fetch(folder_settings, "pubmed", RESUMED)
     assert manifest["resumed_from"] == {"run_id": CUT_OFF, "n_responses_kept": 2}
     assert server.requests_to("esearch") == [] and len(server.requests_to("efetch")) == 2
     assert manifest["n_records"] == manifest["total_count"] == N_ARTICLES

@@ -17,7 +17,8 @@ import pytest
 
 from pipeline.errors import FetchError
 from pipeline.raw.zone import RawRun, RawZone
-from pipeline.sources.pubmed.fetch import PubmedClient, fetch_run
+from pipeline.sources.pubmed.client import PubmedClient
+from pipeline.sources.pubmed.fetch import fetch_run
 from pipeline.sources.pubmed.responses import parse_esearch
 from tests.servers.pubmed_server import (
     Fault,

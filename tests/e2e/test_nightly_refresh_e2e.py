@@ -167,7 +167,7 @@ if {crash_at!r} == "before-manifest":
 with refresh_lock(settings.storage.data_dir, "crash test"):
     plans = steps.plan_run(settings, run_id, "ctgov", False)
     steps.recover(settings, run_id, "ctgov")
-    steps.fetch_ctgov(settings, run_id, plan=plans["ctgov"])
+    steps.fetch(settings, "ctgov", run_id, plan=plans["ctgov"])
     steps.normalise(settings, "ctgov", run_id)
     print(run_id, flush=True)
     os._exit(9)

@@ -13,9 +13,12 @@ import pyarrow as pa
 from pipeline.config import Settings
 from pipeline.parquet.writer import write_partition
 from pipeline.runs.log import RunLog
-from pipeline.runs.pull_plan import SourcePlan, plan_sources
+from pipeline.runs.pull_plan import plan_sources
 from pipeline.runs.report import to_markdown
+from pipeline.runs.source_plan import SourcePlan
 from pipeline.sources.ctgov.normalise.schemas import REREADS
+from pipeline.sources.ctgov.source import incremental_params
+from pipeline.sources.pubmed.source import incremental_term
 
 TODAY = date(2026, 11, 21)
 
@@ -79,7 +82,7 @@ def test_incremental_pull_reaches_back_one_day_and_rereads_the_oldest(tmp_path: 
     warehouse_with_trials(settings, 30)
     plan = plan_sources(settings, ("ctgov",), full=False, today=TODAY)["ctgov"]
     assert plan.mode == "incremental" and plan.since == "2026-11-18"
-    assert plan.ctgov_params() == {"filter.advanced": "AREA[LastUpdatePostDate]RANGE[2026-11-18,MAX]"}
+    assert incremental_params(plan) == {"filter.advanced": "AREA[LastUpdatePostDate]RANGE[2026-11-18,MAX]"}
     assert plan.drift_ids == ("NCT00000000", "NCT00000001", "NCT00000002"), "ceil(30 / 10) oldest-read"
     assert SourcePlan.from_record(plan.as_record()) == plan
 
@@ -152,10 +155,10 @@ def test_each_source_plans_its_own_slice(tmp_path: Path) -> None:
 
 def test_pubmed_incremental_term_asks_for_entered_or_revised_records(tmp_path: Path) -> None:
     plan = SourcePlan("pubmed", "incremental", "test", "2026-11-20", "2026-11-19")
-    assert plan.pubmed_term("migraine[MeSH Terms]") == (
+    assert incremental_term("migraine[MeSH Terms]", plan) == (
         '(migraine[MeSH Terms]) AND ("2026/11/19"[EDAT] : "3000"[EDAT] OR "2026/11/19"[MDAT] : "3000"[MDAT])'
     )
-    assert SourcePlan("pubmed", "full", "test").pubmed_term("q") == "q"
+    assert incremental_term("q", SourcePlan("pubmed", "full", "test")) == "q"
 
 
 def test_report_markdown_lists_classes_and_changes() -> None:

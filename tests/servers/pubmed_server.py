@@ -30,7 +30,7 @@ from werkzeug import Request, Response
 
 from pipeline.config import HttpSettings, PubmedSettings
 from pipeline.raw.zone import RawRun
-from pipeline.sources.pubmed.fetch import PubmedClient
+from pipeline.sources.pubmed.client import PubmedClient
 from tests.servers.fake_clock import FakeClock
 
 # Measured at NCBI: "'retstart' cannot be larger than 9998. For PubMed, ESearch can only retrieve the

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from pipeline.sources.registry import SOURCES
+from pipeline.sources.spec import Versions
 from pipeline.warehouse import plan as warehouse_plan
 from pipeline.warehouse.plan import (
     BuildPlan,
@@ -21,7 +24,7 @@ from pipeline.warehouse.plan import (
     plan_build,
     read_previous_build,
 )
-from pipeline.warehouse.relations import SOURCES, VERSIONS, PartitionFile
+from pipeline.warehouse.relations import PartitionFile
 from pipeline.warehouse.sql_files import SqlFile, packaged_sql_files
 
 R1 = "20260101T030000Z-aaaa"
@@ -61,7 +64,8 @@ def plan(
     """Plan with every new run an incremental pull unless ``modes`` says otherwise."""
     runs = {(f.source, f.run_id) for f in files}
     all_modes = {run: "incremental" for run in runs} | {("ctgov", R1): "full", ("pubmed", R1): "full"}
-    return plan_build(previous, files, print_now, all_modes | (modes or {}), list(succeeded), force_full)
+    succeeded_runs = {"ctgov": list(succeeded)}
+    return plan_build(previous, files, print_now, all_modes | (modes or {}), succeeded_runs, force_full)
 
 
 def assert_full(result: BuildPlan, reason: str, fingerprint_now: str = PRINT) -> None:
@@ -181,7 +185,7 @@ def test_a_new_full_pull_means_full(source: str) -> None:
 
 def test_a_new_run_without_a_complete_raw_manifest_counts_as_a_full_pull() -> None:
     files = OLD + run_files(R3, "ctgov")
-    result = plan_build(PREVIOUS, files, PRINT, {("ctgov", R1): "full"}, [R1, R2])
+    result = plan_build(PREVIOUS, files, PRINT, {("ctgov", R1): "full"}, {"ctgov": [R1, R2]})
     assert_full(result, f"ctgov run {R3} is a full pull: its absences may remove any record")
 
 
@@ -268,19 +272,22 @@ def test_fingerprint_changes_with_a_class_row(change: dict[str, Any]) -> None:
 
 def test_fingerprint_changes_with_a_parquet_schema(monkeypatch: pytest.MonkeyPatch) -> None:
     before = fingerprint(SQL, CLASS_ROWS)
-    wider = SOURCES["ctgov"]["trials"].append(pa.field("new_column", pa.string()))
-    monkeypatch.setitem(SOURCES["ctgov"], "trials", wider)
+    ctgov, pubmed = SOURCES["ctgov"], SOURCES["pubmed"]
+    wider = ctgov.tables["trials"].append(pa.field("new_column", pa.string()))
+    monkeypatch.setitem(SOURCES, "ctgov", replace(ctgov, tables={**ctgov.tables, "trials": wider}))
     assert fingerprint(SQL, CLASS_ROWS) != before
     monkeypatch.undo()
     assert fingerprint(SQL, CLASS_ROWS) == before
-    monkeypatch.setitem(SOURCES["pubmed"], "publication_extra", pa.schema([pa.field("pmid", pa.string())]))
+    extra = {**pubmed.tables, "publication_extra": pa.schema([pa.field("pmid", pa.string())])}
+    monkeypatch.setitem(SOURCES, "pubmed", replace(pubmed, tables=extra))
     assert fingerprint(SQL, CLASS_ROWS) != before
 
 
 def test_fingerprint_changes_with_the_versions_relations(monkeypatch: pytest.MonkeyPatch) -> None:
     before = fingerprint(SQL, CLASS_ROWS)
-    source, table, key, columns = VERSIONS["src_pubmed_publication_versions"]
-    monkeypatch.setitem(VERSIONS, "src_pubmed_publication_versions", (source, table, key, (*columns, "year")))
+    pubmed = SOURCES["pubmed"]
+    wider = Versions(pubmed.versions.relation, (*pubmed.versions.columns, "year"))
+    monkeypatch.setitem(SOURCES, "pubmed", replace(pubmed, versions=wider))
     assert fingerprint(SQL, CLASS_ROWS) != before
 
 

@@ -1,0 +1,92 @@
+"""What the pipeline knows about one source, declared once: the registry holds one ``Source`` each.
+
+Generic code (steps, recovery, pull planning, the warehouse, the flow, the CLI) loops over the registry
+and reads these fields instead of naming sources. ``docs/ADDING-A-SOURCE.md`` explains each field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from pipeline.config import Settings
+from pipeline.raw.zone import RawRun
+from pipeline.runs.source_plan import SourcePlan
+
+OnProgress = Callable[[int, int | None], None]
+# (settings, raw run to fill, plan, cut-off run it may resume, progress callback) -> the run's manifest.
+# The manifest carries n_records, total_count, data_timestamp and drift {n_ids_requested, n_records}.
+Fetch = Callable[[Settings, RawRun, SourcePlan, RawRun | None, OnProgress | None], dict[str, Any]]
+# (complete raw run, <parquet_dir>/<source>) -> a summary (its repr is logged); writes every table.
+Normalise = Callable[[RawRun, Path], Any]
+# (settings, run id, the run's started_at) -> the watermark the next incremental pull starts from.
+WatermarkRule = Callable[[Settings, str, str], str]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """How the shared classifier is applied: which normalised tables feed it, which table it writes."""
+
+    table: str
+    schema: pa.Schema
+    inputs: tuple[str, ...]
+    rows: Callable[..., pa.Table]  # (*the input tables in ``inputs`` order, classifier) -> ``schema`` rows
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The narrow relation of every version of every record the per-record SQL reads (status history,
+    removals, changes): a few record-table columns, scanned for the touched keys only when incremental."""
+
+    relation: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source: where its data lives, how it is fetched, normalised, classified and kept fresh."""
+
+    name: str  # folder under raw/ and parquet/, relation prefix src_<name>_, the --source value
+    label: str  # for people: "ClinicalTrials.gov"
+    key: str  # the column identifying one record
+    record_table: str  # one row per record version
+    tables: Mapping[str, pa.Schema]  # every table the normaliser writes, by name
+    fetch: Fetch
+    normalise: Normalise
+    classification: Classification
+    versions: Versions
+    watermark_after: WatermarkRule
+    drift_unit: str  # what the drift slice re-reads, for logs: "trials"
+    tombstone_tables: tuple[str, ...] = ()  # tables listing keys the source deleted (column ``key``)
+    reread_table: str | None = None  # re-reads that stored no new version: (key, fetched_at) rows
+    changes_baseline: tuple[str, ...] = ()  # tables whose runs the changes table compares with
+
+    def __post_init__(self) -> None:
+        named = (
+            self.record_table,
+            *self.tombstone_tables,
+            *self.classification.inputs,
+            *self.changes_baseline,
+        )
+        wanted = [*named, *([self.reread_table] if self.reread_table else [])]
+        unknown = [t for t in wanted if t not in self.tables and t != self.classification.table]
+        if unknown:
+            raise ValueError(f"source {self.name}: {', '.join(unknown)} not among its tables")
+        record_columns = set(self.tables[self.record_table].names)
+        missing = [c for c in (self.key, "fetched_at", *self.versions.columns) if c not in record_columns]
+        if missing:
+            raise ValueError(f"source {self.name}: {self.record_table} lacks {', '.join(missing)}")
+
+    @property
+    def parquet_tables(self) -> dict[str, pa.Schema]:
+        """Every table under parquet/<name>/: the normaliser's and the classifier's."""
+        return {**self.tables, self.classification.table: self.classification.schema}
+
+    @property
+    def touched_tables(self) -> tuple[str, ...]:
+        """Tables whose ``key`` values are the records a new run touches (updated or deleted)."""
+        return (self.record_table, *self.tombstone_tables)
