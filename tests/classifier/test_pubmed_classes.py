@@ -1,4 +1,4 @@
-"""classify_pubmed_tables and the classify_pubmed step: PubMed tables of one run in, PUBLICATION_CLASSES out.
+"""classify_pubmed_tables and the classify step: PubMed tables of one run in, PUBLICATION_CLASSES out.
 
 Titles and keywords are those of the recorded records in shared/fixtures/pubmed/migraine. Those records
 have no abstract or MeSH list transcribed, so the MeSH row uses a real MeSH descriptor (D019274) and the
@@ -21,7 +21,7 @@ from pipeline.errors import ClassifyError, RawZoneError
 from pipeline.sources.pubmed.classify import classify_pubmed_tables
 from pipeline.sources.pubmed.normalise.class_schema import PUBLICATION_CLASSES
 from pipeline.sources.pubmed.normalise.schemas import PUBLICATION_KEYWORDS, PUBLICATION_MESH, PUBLICATIONS
-from pipeline.steps import classify_pubmed
+from pipeline.steps import classify
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_ID = "20261102T100000Z-ab12"
@@ -182,7 +182,7 @@ def test_step_writes_the_runs_partition_and_counts_pmids(settings: Settings, tmp
         folder = root / table / f"run_id={RUN_ID}"
         folder.mkdir(parents=True)
         pq.write_table(data, folder / "part-00000.parquet")
-    counts = classify_pubmed(local, RUN_ID)
+    counts = classify(local, "pubmed", RUN_ID)
     assert set(counts) == set(settings.treatment_classes)
     assert (counts["cgrp"], counts["cgrp_antibody"], counts["botulinum_toxin"], counts["ketamine"]) == (
         2,
@@ -200,4 +200,4 @@ def test_step_refuses_a_run_not_normalised(settings: Settings, tmp_path: Path) -
         update={"storage": settings.storage.model_copy(update={"data_dir": tmp_path})}
     )
     with pytest.raises(RawZoneError, match=r"has no normalised publications table"):
-        classify_pubmed(local, RUN_ID)
+        classify(local, "pubmed", RUN_ID)

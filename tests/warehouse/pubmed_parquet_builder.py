@@ -20,7 +20,7 @@ from ctgov_parquet_builder import FETCHED_1, RUN_1, Rows, make_settings, trial, 
 
 from pipeline.config import Settings
 from pipeline.sources.pubmed.normalise.schemas import TABLES
-from pipeline.steps import classify_pubmed
+from pipeline.steps import classify
 from pipeline.warehouse.build import build_warehouse
 
 PUBMED_RUN_1 = "20260101T040000Z-cccc"
@@ -272,7 +272,7 @@ def write_pubmed_run(settings: Settings, run_id: str, fetched_at: datetime, tabl
     """One normalised PubMed run, then the real classify step on it; returns its PMIDs per class."""
     for table, rows in tables.items():
         write_pubmed_partition(settings.parquet_dir, table, run_id, rows, fetched_at)
-    return classify_pubmed(settings, run_id)
+    return classify(settings, "pubmed", run_id)
 
 
 def write_both_sources(settings: Settings) -> None:

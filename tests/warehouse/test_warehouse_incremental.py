@@ -57,7 +57,6 @@ from pipeline.raw.zone import RawZone
 from pipeline.runs.log import RunLog
 from pipeline.sources.ctgov.normalise.schemas import REREADS
 from pipeline.sources.pubmed.normalise.schemas import TABLES as PUBMED_SCHEMAS
-from pipeline.steps import classify_pubmed
 from pipeline.warehouse import build as warehouse
 from pipeline.warehouse.build import BuildSummary, build_warehouse
 from pipeline.warehouse.plan import BuildPlan
@@ -111,7 +110,7 @@ def write_refresh(settings: Settings, run: Run) -> None:
         for table in PUBMED_SCHEMAS:
             rows = run.pubmed.get(table, [])
             write_pubmed_partition(settings.parquet_dir, table, run.run_id, rows, run.fetched_at)
-        classify_pubmed(settings, run.run_id)
+        steps.classify(settings, "pubmed", run.run_id)
         sources["pubmed"] = {"mode": run.mode}
     for source in sources:
         raw = RawZone(settings.raw_dir).start_run(source, run.run_id)
