@@ -15,6 +15,21 @@ SOURCES: dict[str, Source] = {source.name: source for source in (CTGOV, PUBMED)}
 ALL = "all"
 
 
+def check_distinct_keys(sources: dict[str, Source]) -> None:
+    """An incremental build finds a record's rows by its key column alone (``patch by nct_id``), so no two
+    sources may share one."""
+    owners: dict[str, str] = {}
+    for source in sources.values():
+        if source.key in owners:
+            raise ValueError(
+                f"sources {owners[source.key]} and {source.name} both key records by {source.key}"
+            )
+        owners[source.key] = source.name
+
+
+check_distinct_keys(SOURCES)
+
+
 def get(name: str) -> Source:
     try:
         return SOURCES[name]

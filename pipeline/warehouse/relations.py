@@ -171,16 +171,16 @@ def register_versions(
     con: duckdb.DuckDBPyConnection,
     parquet_dir: Path,
     files: list[PartitionFile],
-    touched: dict[str, str] | None = None,
+    key_relations: dict[str, str] | None = None,
 ) -> None:
-    """Register the versions relations over ``files`` (already checked); ``touched`` maps a source to a
-    relation listing the only keys wanted (all keys when absent)."""
+    """Register the versions relations over ``files`` (already checked); ``key_relations`` maps a key
+    column to a relation listing the only keys wanted (all keys when absent)."""
     tables = source_tables()
     for name, (source, table, key, columns) in versions_relations().items():
         schema = tables[source][table]
         narrow = pa.schema([schema.field(c) for c in columns])
         paths = tuple(parquet_dir / f.file for f in files if f.source == source and f.table == table)
-        keys = (touched or {}).get(source)
+        keys = (key_relations or {}).get(key)
         where = (
             f"{_quoted_identifier(key)} IN (SELECT {_quoted_identifier(key)} FROM {keys})" if keys else None
         )

@@ -17,8 +17,15 @@ from pipeline.sources.spec import Source
 from pipeline.warehouse.relations import relation_name
 
 SCRATCH = "scratch"  # the in-memory database the per-record SQL runs in during an incremental build
-TOUCHED_TRIALS = "stg_touched_trials"
-TOUCHED_PUBLICATIONS = "stg_touched_publications"
+
+
+def touched_relation(source: Source) -> str:
+    """``stg_touched_<source>``: the keys of ``source``'s records an incremental build rebuilds."""
+    return f"stg_touched_{source.name}"
+
+
+TOUCHED_TRIALS = touched_relation(registry.get("ctgov"))
+TOUCHED_PUBLICATIONS = touched_relation(registry.get("pubmed"))
 
 
 @dataclass(frozen=True)
@@ -66,14 +73,9 @@ RULES: dict[str, Rule] = {
 }
 
 
-def touched_relation(source: Source) -> str:
-    """``stg_touched_<record table>``: the keys of ``source`` an incremental build rebuilds."""
-    return f"stg_touched_{source.record_table}"
-
-
 def create_touched_keys(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The records the new runs hold or delete (their src relations hold only the new runs), as
-    source -> relation of keys."""
+    """The records the new runs hold or delete (their src relations hold only the new runs), as key
+    column -> relation listing them (the registry keeps key columns distinct across sources)."""
     touched = {}
     for source in registry.SOURCES.values():
         key = source.key
@@ -82,7 +84,7 @@ def create_touched_keys(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         )
         relation = touched_relation(source)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {relation} AS SELECT DISTINCT {key} FROM ({union})")
-        touched[source.name] = relation
+        touched[key] = relation
     return touched
 
 
