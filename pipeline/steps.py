@@ -24,7 +24,7 @@ from pipeline.runs.recovery import incomplete_raw_runs, resume_candidate, stale_
 from pipeline.runs.report import collect_report
 from pipeline.runs.source_plan import SourcePlan
 from pipeline.sources import registry
-from pipeline.sources.spec import OnProgress
+from pipeline.sources.spec import FetchJob, OnProgress
 from pipeline.warehouse.build import build_warehouse
 from pipeline.warehouse.export_csv import export_evidence_trials
 
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 # -- plan and recover -------------------------------------------------------------------------------
 
 
-def recover(settings: Settings, run_id: str, source: str = "all") -> dict[str, Any]:
+def recover(settings: Settings, run_id: str, source: str = registry.ALL) -> dict[str, Any]:
     """Before fetching: fail runs a crash left ``running``, and finish the Parquet of complete raw runs.
 
     Call only while holding the refresh lock. Returns plain values (for logs and the run record).
@@ -63,7 +63,9 @@ def recover(settings: Settings, run_id: str, source: str = "all") -> dict[str, A
     }
 
 
-def plan_run(settings: Settings, run_id: str, source: str = "all", full: bool = False) -> dict[str, Any]:
+def plan_run(
+    settings: Settings, run_id: str, source: str = registry.ALL, full: bool = False
+) -> dict[str, Any]:
     """Decide full or incremental per source and open the run record (status ``running``)."""
     plans = plan_sources(settings, registry.selected(source), full)
     mode = "full" if all(p.mode == "full" for p in plans.values()) else "incremental"
@@ -98,7 +100,7 @@ def fetch(
     source_plan = SourcePlan.from_record(plan) if plan else SourcePlan(spec.name, "full", "no plan given")
     raw_run = RawZone(settings.raw_dir).start_run(spec.name, run_id)
     resume_from = resume_candidate(settings, spec.name, exclude=run_id)
-    manifest = spec.fetch(settings, raw_run, source_plan, resume_from, on_progress)
+    manifest = spec.fetch(FetchJob(settings, raw_run, source_plan, resume_from, on_progress))
     _log_fetch(settings, run_id, spec.name, manifest)
     return manifest
 

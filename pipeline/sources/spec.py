@@ -18,9 +18,22 @@ from pipeline.raw.zone import RawRun
 from pipeline.runs.source_plan import SourcePlan
 
 OnProgress = Callable[[int, int | None], None]
-# (settings, raw run to fill, plan, cut-off run it may resume, progress callback) -> the run's manifest.
-# The manifest carries n_records, total_count, data_timestamp and drift {n_ids_requested, n_records}.
-Fetch = Callable[[Settings, RawRun, SourcePlan, RawRun | None, OnProgress | None], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FetchJob:
+    """What the generic fetch step hands a source's fetch entry."""
+
+    settings: Settings
+    raw_run: RawRun  # the run to fill (raw/<source>/<run_id>/)
+    plan: SourcePlan  # full or incremental, since when, which drift ids
+    resume_from: RawRun | None = None  # a cut-off run of the source the fetch may continue
+    on_progress: OnProgress | None = None  # (records so far, total or None)
+
+
+# A job in, the run's manifest out: it carries n_records, total_count, data_timestamp, mode and drift
+# {n_ids_requested, n_records} (see docs/ADDING-A-SOURCE.md).
+Fetch = Callable[[FetchJob], dict[str, Any]]
 # (complete raw run, <parquet_dir>/<source>) -> a summary (its repr is logged); writes every table.
 Normalise = Callable[[RawRun, Path], Any]
 # (settings, run id, the run's started_at) -> the watermark the next incremental pull starts from.

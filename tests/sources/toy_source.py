@@ -23,8 +23,7 @@ from pipeline.http.client import HttpClient
 from pipeline.http.retry import InvalidBody
 from pipeline.parquet.writer import write_partition
 from pipeline.raw.zone import RawRun, utc_now_iso
-from pipeline.runs.source_plan import SourcePlan
-from pipeline.sources.spec import Classification, Fetch, OnProgress, Source, Versions
+from pipeline.sources.spec import Classification, Fetch, FetchJob, Source, Versions
 from pipeline.util.dates import utc_day
 
 NAME = "toyctr"
@@ -66,15 +65,10 @@ def parse_page(body: bytes) -> dict[str, Any]:
 
 
 def make_fetch(base_url: str) -> Fetch:
-    def fetch(
-        settings: Settings,
-        raw_run: RawRun,
-        plan: SourcePlan,
-        resume_from: RawRun | None,
-        on_progress: OnProgress | None,
-    ) -> dict[str, Any]:
+    def fetch(job: FetchJob) -> dict[str, Any]:
         """Every page into the raw zone; complete only when the trials received equal ``total``."""
-        http = HttpClient(HttpSettings(requests_per_second=100, max_attempts=2), settings.user_agent)
+        raw_run, plan, on_progress = job.raw_run, job.plan, job.on_progress
+        http = HttpClient(HttpSettings(requests_per_second=100, max_attempts=2), job.settings.user_agent)
         started_at = utc_now_iso()
         raw_run.reset_pages()
         raw_run.write_started(started_at, {"base_url": base_url, "mode": plan.mode})

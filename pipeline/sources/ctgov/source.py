@@ -10,7 +10,6 @@ import pyarrow.parquet as pq
 
 from pipeline.config import Settings
 from pipeline.parquet.writer import partition_dir
-from pipeline.raw.zone import RawRun
 from pipeline.runs.log import RunLog
 from pipeline.runs.source_plan import SourcePlan
 from pipeline.sources.ctgov.classify import classify_ctgov_tables
@@ -19,31 +18,26 @@ from pipeline.sources.ctgov.fetch import fetch_run
 from pipeline.sources.ctgov.normalise.rereads import REREADS_TABLE
 from pipeline.sources.ctgov.normalise.run import normalise_run
 from pipeline.sources.ctgov.normalise.schemas import REREADS, TABLES, TRIAL_CLASSES
-from pipeline.sources.spec import Classification, OnProgress, Source, Versions
+from pipeline.sources.spec import Classification, FetchJob, Source, Versions
 from pipeline.util.dates import utc_day
 
 NAME = "ctgov"
 
 
-def fetch(
-    settings: Settings,
-    raw_run: RawRun,
-    plan: SourcePlan,
-    resume_from: RawRun | None,
-    on_progress: OnProgress | None,
-) -> dict[str, Any]:
+def fetch(job: FetchJob) -> dict[str, Any]:
     """The configured condition's studies (all, or changed since the watermark plus the drift slice)."""
+    settings = job.settings
     client = CtgovClient(settings.sources.ctgov, user_agent=settings.user_agent)
     try:
         return fetch_run(
             client,
-            raw_run,
-            extra_params=incremental_params(plan),
-            on_page=on_progress,
-            mode=plan.mode,
-            drift_ids=plan.drift_ids,
+            job.raw_run,
+            extra_params=incremental_params(job.plan),
+            on_page=job.on_progress,
+            mode=job.plan.mode,
+            drift_ids=job.plan.drift_ids,
             drift_ids_per_request=settings.incremental.drift_ids_per_request,
-            resume_from=resume_from,
+            resume_from=job.resume_from,
         )
     finally:
         client.close()

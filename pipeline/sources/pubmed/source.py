@@ -6,7 +6,7 @@ from typing import Any
 
 from pipeline.config import Settings
 from pipeline.errors import RawZoneError
-from pipeline.raw.zone import RawRun, RawZone
+from pipeline.raw.zone import RawZone
 from pipeline.runs.source_plan import SourcePlan
 from pipeline.sources.pubmed.classify import classify_pubmed_tables
 from pipeline.sources.pubmed.client import PubmedClient, api_key_from_env
@@ -15,31 +15,26 @@ from pipeline.sources.pubmed.normalise.class_schema import PUBLICATION_CLASSES
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
 from pipeline.sources.pubmed.query import query_for
-from pipeline.sources.spec import Classification, OnProgress, Source, Versions
+from pipeline.sources.spec import Classification, FetchJob, Source, Versions
 from pipeline.util.dates import utc_day
 
 NAME = "pubmed"
 
 
-def fetch(
-    settings: Settings,
-    raw_run: RawRun,
-    plan: SourcePlan,
-    resume_from: RawRun | None,
-    on_progress: OnProgress | None,
-) -> dict[str, Any]:
+def fetch(job: FetchJob) -> dict[str, Any]:
     """The records matching the configured (or class-derived) query, all of them or those entered or
     revised since the watermark, plus the drift slice (oldest-read PMIDs)."""
+    settings = job.settings
     client = PubmedClient(settings.sources.pubmed, user_agent=settings.user_agent, api_key=api_key_from_env())
     try:
         return fetch_run(
             client,
-            raw_run,
-            incremental_term(query_for(settings), plan),
-            on_progress=on_progress,
-            mode=plan.mode,
-            resume_from=resume_from,
-            drift_ids=plan.drift_ids,
+            job.raw_run,
+            incremental_term(query_for(settings), job.plan),
+            on_progress=job.on_progress,
+            mode=job.plan.mode,
+            resume_from=job.resume_from,
+            drift_ids=job.plan.drift_ids,
         )
     finally:
         client.close()
