@@ -335,13 +335,13 @@ def test_records_are_freed_as_the_body_streams(monkeypatch: pytest.MonkeyPatch) 
     from pipeline.sources.pubmed.normalise import efetch as pubmed_efetch
 
     records_in_tree: list[int] = []
-    original = pubmed_efetch.journal_article
+    original = pubmed_efetch.add_journal_article
 
-    def spy(elem: object) -> object:
+    def spy(elem: object, columns: object) -> object:
         records_in_tree.append(len(elem.getparent()))  # type: ignore[attr-defined]
-        return original(elem)
+        return original(elem, columns)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pubmed_efetch, "journal_article", spy)
+    monkeypatch.setattr(pubmed_efetch, "add_journal_article", spy)
     inner = f"<ArticleTitle>T</ArticleTitle><Abstract><AbstractText>{'word ' * 400}</AbstractText></Abstract>"
     n = 400  # about 800 KB: many times the parser's read-ahead
     batch = parse(body(*(article(str(90000200 + i), inner) for i in range(n))))

@@ -10,14 +10,17 @@ from pipeline.sources.ctgov.normalise.phase import canonical_phase
 from pipeline.sources.ctgov.normalise.rows import EMPTY, PageRows, str_list
 from pipeline.sources.ctgov.normalise.status import status_group
 
-# (statusModule key, column prefix), in TRIALS column order.
-DATE_STRUCTS = (
-    ("startDateStruct", "start_date"),
-    ("primaryCompletionDateStruct", "primary_completion_date"),
-    ("completionDateStruct", "completion_date"),
-    ("studyFirstPostDateStruct", "first_post_date"),
-    ("resultsFirstPostDateStruct", "results_first_post_date"),
-    ("lastUpdatePostDateStruct", "last_update_post_date"),
+# statusModule key -> the trial columns of that date, in TRIALS column order.
+DATE_STRUCTS = tuple(
+    (key, prefix, f"{prefix}_raw", f"{prefix}_precision", f"{prefix}_type")
+    for key, prefix in (
+        ("startDateStruct", "start_date"),
+        ("primaryCompletionDateStruct", "primary_completion_date"),
+        ("completionDateStruct", "completion_date"),
+        ("studyFirstPostDateStruct", "first_post_date"),
+        ("resultsFirstPostDateStruct", "results_first_post_date"),
+        ("lastUpdatePostDateStruct", "last_update_post_date"),
+    )
 )
 OUTCOME_KINDS = (
     ("primary", "primaryOutcomes"),
@@ -28,66 +31,62 @@ OUTCOME_KINDS = (
 
 def add_protocol_lists(protocol: dict[str, Any], nct_id: str, rows: PageRows, unknown: list[str]) -> None:
     """Conditions, interventions, arms, design outcomes and references of one study."""
+    tables = rows.tables
     conditions = str_list((protocol.get("conditionsModule") or EMPTY).get("conditions"), "conditions")
+    column = tables["conditions"]
     for idx, condition in enumerate(conditions or ()):
         if condition is not None:
-            rows.conditions.append((nct_id, idx, condition))
+            column["nct_id"].append(nct_id)
+            column["condition_idx"].append(idx)
+            column["condition"].append(condition)
 
     arms_module = protocol.get("armsInterventionsModule") or EMPTY
+    column = tables["interventions"]
     for idx, item in enumerate(arms_module.get("interventions") or ()):
-        rows.interventions.append(
-            (
-                nct_id,
-                idx,
-                check("interventions.type", item.get("type"), unknown),
-                item.get("name"),
-                item.get("description"),
-                str_list(item.get("otherNames"), "interventions.otherNames"),
-                str_list(item.get("armGroupLabels"), "interventions.armGroupLabels"),
-            )
-        )
+        column["nct_id"].append(nct_id)
+        column["intervention_idx"].append(idx)
+        column["intervention_type"].append(check("interventions.type", item.get("type"), unknown))
+        column["name"].append(item.get("name"))
+        column["description"].append(item.get("description"))
+        column["other_names"].append(str_list(item.get("otherNames"), "interventions.otherNames"))
+        labels = str_list(item.get("armGroupLabels"), "interventions.armGroupLabels")
+        column["arm_group_labels"].append(labels)
+    column = tables["arms"]
     for idx, arm in enumerate(arms_module.get("armGroups") or ()):
-        rows.arms.append(
-            (
-                nct_id,
-                idx,
-                arm.get("label"),
-                check("armGroups.type", arm.get("type"), unknown),
-                arm.get("description"),
-                str_list(arm.get("interventionNames"), "armGroups.interventionNames"),
-            )
-        )
+        column["nct_id"].append(nct_id)
+        column["arm_idx"].append(idx)
+        column["label"].append(arm.get("label"))
+        column["arm_type"].append(check("armGroups.type", arm.get("type"), unknown))
+        column["description"].append(arm.get("description"))
+        names = str_list(arm.get("interventionNames"), "armGroups.interventionNames")
+        column["intervention_names"].append(names)
 
     outcomes_module = protocol.get("outcomesModule") or EMPTY
+    column = tables["design_outcomes"]
     for kind, key in OUTCOME_KINDS:
         for idx, outcome in enumerate(outcomes_module.get(key) or ()):
-            rows.design_outcomes.append(
-                (
-                    nct_id,
-                    kind,
-                    idx,
-                    outcome.get("measure"),
-                    outcome.get("description"),
-                    outcome.get("timeFrame"),
-                )
-            )
+            column["nct_id"].append(nct_id)
+            column["outcome_kind"].append(kind)
+            column["outcome_idx"].append(idx)
+            column["measure"].append(outcome.get("measure"))
+            column["description"].append(outcome.get("description"))
+            column["time_frame"].append(outcome.get("timeFrame"))
 
-    references = (protocol.get("referencesModule") or EMPTY).get("references") or ()
-    for idx, ref in enumerate(references):
+    column = tables["references"]
+    for idx, ref in enumerate((protocol.get("referencesModule") or EMPTY).get("references") or ()):
         pmid = ref.get("pmid")
-        rows.references.append(
-            (
-                nct_id,
-                idx,
-                str(pmid) if isinstance(pmid, int) else pmid,
-                check("references.type", ref.get("type"), unknown),
-                ref.get("citation"),
-            )
-        )
+        column["nct_id"].append(nct_id)
+        column["reference_idx"].append(idx)
+        column["pmid"].append(str(pmid) if isinstance(pmid, int) else pmid)
+        column["reference_type"].append(check("references.type", ref.get("type"), unknown))
+        column["citation"].append(ref.get("citation"))
 
 
-def trial_row(study: dict[str, Any], nct_id: str, rows: PageRows, unknown: list[str]) -> tuple[Any, ...]:
-    """The TRIALS row; built last so ``unknown`` already holds what the study's lists reported."""
+def add_trial(study: dict[str, Any], nct_id: str, digest: str, rows: PageRows, unknown: list[str]) -> None:
+    """The TRIALS row; added last so ``unknown`` already holds what the study's lists reported.
+
+    The order of the ``check`` calls is the order of the reported tokens in ``unknown_values``.
+    """
     protocol = study["protocolSection"]
     ident = protocol.get("identificationModule") or EMPTY
     status = protocol.get("statusModule") or EMPTY
@@ -95,6 +94,7 @@ def trial_row(study: dict[str, Any], nct_id: str, rows: PageRows, unknown: list[
     info = design.get("designInfo") or EMPTY
     enrollment_info = design.get("enrollmentInfo") or EMPTY
     sponsor = (protocol.get("sponsorCollaboratorsModule") or EMPTY).get("leadSponsor") or EMPTY
+    trial = rows.tables["trials"]
 
     overall_status = status.get("overallStatus")
     group, bad_status = status_group(overall_status)
@@ -105,45 +105,46 @@ def trial_row(study: dict[str, Any], nct_id: str, rows: PageRows, unknown: list[
     if bad_phase:
         unknown.append(bad_phase)
 
-    dates: list[Any] = []
-    for key, prefix in DATE_STRUCTS:
+    for key, column, raw_column, precision_column, type_column in DATE_STRUCTS:
         struct = status.get(key) or EMPTY
         raw = struct.get("date")
         parsed, precision = parse_partial_date(raw)
         if raw is not None and parsed is None:
-            rows.unparseable_dates[f"{prefix}={raw}"] += 1
-        dates += (raw, parsed, precision, check("dateStruct.type", struct.get("type"), unknown))
+            rows.unparseable_dates[f"{column}={raw}"] += 1
+        trial[raw_column].append(raw)
+        trial[column].append(parsed)
+        trial[precision_column].append(precision)
+        trial[type_column].append(check("dateStruct.type", struct.get("type"), unknown))
 
     has_results = study.get("hasResults")
     if not isinstance(has_results, bool):
         has_results = "resultsSection" in study
 
-    return (
-        nct_id,
-        ident.get("briefTitle"),
-        ident.get("officialTitle"),
-        ident.get("acronym"),
-        (ident.get("orgStudyIdInfo") or EMPTY).get("id"),
-        overall_status,
-        group,
-        status.get("whyStopped"),
-        check("studyType", design.get("studyType"), unknown),
-        phases,
-        phase,
-        check("allocation", info.get("allocation"), unknown),
-        check("interventionModel", info.get("interventionModel"), unknown),
-        check("primaryPurpose", info.get("primaryPurpose"), unknown),
-        check("masking", (info.get("maskingInfo") or EMPTY).get("masking"), unknown),
-        _enrollment(enrollment_info.get("count"), unknown),
-        check("enrollmentInfo.type", enrollment_info.get("type"), unknown),
-        *dates,
-        sponsor.get("name"),
-        check("leadSponsor.class", sponsor.get("class"), unknown),
-        (protocol.get("descriptionModule") or EMPTY).get("briefSummary"),
-        str_list((protocol.get("conditionsModule") or EMPTY).get("keywords"), "keywords"),
-        has_results,
-        unknown,
-    )
+    trial["nct_id"].append(nct_id)
+    trial["brief_title"].append(ident.get("briefTitle"))
+    trial["official_title"].append(ident.get("officialTitle"))
+    trial["acronym"].append(ident.get("acronym"))
+    trial["org_study_id"].append((ident.get("orgStudyIdInfo") or EMPTY).get("id"))
+    trial["overall_status"].append(overall_status)
+    trial["status_group"].append(group)
+    trial["why_stopped"].append(status.get("whyStopped"))
+    trial["study_type"].append(check("studyType", design.get("studyType"), unknown))
+    trial["phases_raw"].append(phases)
+    trial["phase"].append(phase)
+    trial["allocation"].append(check("allocation", info.get("allocation"), unknown))
+    trial["intervention_model"].append(check("interventionModel", info.get("interventionModel"), unknown))
+    trial["primary_purpose"].append(check("primaryPurpose", info.get("primaryPurpose"), unknown))
+    trial["masking"].append(check("masking", (info.get("maskingInfo") or EMPTY).get("masking"), unknown))
+    trial["enrollment"].append(_enrollment(enrollment_info.get("count"), unknown))
+    trial["enrollment_type"].append(check("enrollmentInfo.type", enrollment_info.get("type"), unknown))
+    trial["lead_sponsor"].append(sponsor.get("name"))
+    trial["lead_sponsor_class"].append(check("leadSponsor.class", sponsor.get("class"), unknown))
+    trial["brief_summary"].append((protocol.get("descriptionModule") or EMPTY).get("briefSummary"))
+    keywords = (protocol.get("conditionsModule") or EMPTY).get("keywords")
+    trial["keywords"].append(str_list(keywords, "keywords"))
+    trial["has_results"].append(has_results)
+    trial["unknown_values"].append(unknown)
+    trial["content_sha256"].append(digest)
 
 
 def _enrollment(count: Any, unknown: list[str]) -> int | None:

@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.parquet.columns import TableColumns
 from pipeline.parquet.provenance import Provenance
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.sources.ctgov.normalise.schemas import REREADS
@@ -65,17 +66,10 @@ def stored_hashes(raw_run: RawRun, parquet_root: Path) -> dict[str, str]:
 
 def rereads_table(skipped: list[tuple[str, str]], provenance: Provenance) -> pa.Table:
     """One page's skipped re-reads as rows of the ``rereads`` table."""
-    n = len(skipped)
-    return pa.Table.from_arrays(
-        [
-            pa.array([nct_id for nct_id, _ in skipped], pa.string()),
-            pa.array([digest for _, digest in skipped], pa.string()),
-            pa.repeat(pa.scalar(provenance.run_id, pa.string()), n),
-            pa.repeat(pa.scalar(provenance.fetched_at, REREADS.field("fetched_at").type), n),
-            pa.repeat(pa.scalar(provenance.data_timestamp, pa.string()), n),
-        ],
-        schema=REREADS,
-    )
+    columns = TableColumns(REREADS_TABLE, REREADS)
+    columns["nct_id"].extend(nct_id for nct_id, _ in skipped)
+    columns["content_sha256"].extend(digest for _, digest in skipped)
+    return columns.to_table(provenance, REREADS_TABLE)
 
 
 def _earlier_trial_files(parquet_root: Path, run_id: str) -> dict[str, Path]:

@@ -1,7 +1,7 @@
-"""Rows of one page, held as plain tuples per table until they become Arrow columns.
+"""Rows of one page, held per table as one list per column until they become Arrow columns.
 
-Tuples in schema column order (provenance excluded) are the cheapest thing CPython can build per
-row; the page is transposed into columns once, which is what makes normalisation fast.
+Every value is appended under its schema column name (``pipeline.parquet.columns``): a misspelt name
+fails at its first use, a forgotten one when the page's tables are built.
 """
 
 from __future__ import annotations
@@ -10,12 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.sources.ctgov.normalise.schemas import PROVENANCE, TABLES
-
-PROVENANCE_NAMES = frozenset(f.name for f in PROVENANCE)
-
-# Per table, the columns a row tuple carries, in order.
-ROW_FIELDS = {name: [f for f in schema if f.name not in PROVENANCE_NAMES] for name, schema in TABLES.items()}
+from pipeline.parquet.columns import TableColumns, empty_columns
+from pipeline.sources.ctgov.normalise.schemas import TABLES
 
 EMPTY: dict[str, Any] = {}  # shared stand-in for a missing module; never mutated
 
@@ -26,21 +22,9 @@ class MalformedStudy(ValueError):
 
 @dataclass
 class PageRows:
-    trials: list[tuple[Any, ...]] = field(default_factory=list)
-    conditions: list[tuple[Any, ...]] = field(default_factory=list)
-    interventions: list[tuple[Any, ...]] = field(default_factory=list)
-    arms: list[tuple[Any, ...]] = field(default_factory=list)
-    design_outcomes: list[tuple[Any, ...]] = field(default_factory=list)
-    result_outcomes: list[tuple[Any, ...]] = field(default_factory=list)
-    result_groups: list[tuple[Any, ...]] = field(default_factory=list)
-    result_measurements: list[tuple[Any, ...]] = field(default_factory=list)
-    result_analyses: list[tuple[Any, ...]] = field(default_factory=list)
-    references: list[tuple[Any, ...]] = field(default_factory=list)
+    tables: dict[str, TableColumns] = field(default_factory=lambda: empty_columns(TABLES))
     unknown_values: Counter[str] = field(default_factory=Counter)
     unparseable_dates: Counter[str] = field(default_factory=Counter)
-
-    def by_table(self) -> dict[str, list[tuple[Any, ...]]]:
-        return {name: getattr(self, name) for name in TABLES}
 
 
 def str_list(value: Any, what: str) -> list[Any] | None:

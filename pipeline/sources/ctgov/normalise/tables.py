@@ -1,9 +1,9 @@
 """A raw ClinicalTrials.gov response body -> one Arrow table per Parquet table (pure, no I/O).
 
 Accepts a ``/studies`` page (``{"studies": [...]}``) and a single-study document (``/studies/{id}``,
-an object with ``protocolSection``). Rows are built as tuples and converted to Arrow once per page
-with the exact schemas of ``ctgov_schemas``; a study the code cannot read fails the page with a
-message naming it, rather than being skipped.
+an object with ``protocolSection``). Rows are built column by column, by column name, and converted
+to Arrow once per page with the exact schemas of ``schemas.TABLES``; a study the code cannot read fails
+the page with a message naming it, rather than being skipped.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ import pyarrow as pa
 
 from pipeline.errors import NormaliseError
 from pipeline.parquet.provenance import Provenance
-from pipeline.sources.ctgov.normalise.protocol import add_protocol_lists, trial_row
+from pipeline.sources.ctgov.normalise.protocol import add_protocol_lists, add_trial
 from pipeline.sources.ctgov.normalise.results import add_result_rows
-from pipeline.sources.ctgov.normalise.rows import ROW_FIELDS, MalformedStudy, PageRows
-from pipeline.sources.ctgov.normalise.schemas import TABLES, TS
+from pipeline.sources.ctgov.normalise.rows import MalformedStudy, PageRows
 from pipeline.util.gc_pause import gc_paused
 
 
@@ -64,8 +63,9 @@ def build_page_tables(
                     continue
             _add_study(study, position, rows, source, digest)
         del studies
-        tables = {name: _to_table(name, part, provenance, source) for name, part in rows.by_table().items()}
-    return PageTables(tables, len(rows.trials), rows.unknown_values, rows.unparseable_dates, skipped)
+        tables = {name: columns.to_table(provenance, source) for name, columns in rows.tables.items()}
+    n_studies = tables["trials"].num_rows
+    return PageTables(tables, n_studies, rows.unknown_values, rows.unparseable_dates, skipped)
 
 
 def content_sha256(study: Any) -> str:
@@ -110,26 +110,8 @@ def _add_study(study: Any, position: int, rows: PageRows, source: str, digest: s
         results = study.get("resultsSection")
         if results:
             add_result_rows(results, nct_id, rows, unknown)
-        rows.trials.append((*trial_row(study, nct_id, rows, unknown), digest))
+        add_trial(study, nct_id, digest, rows, unknown)
     except (MalformedStudy, AttributeError, TypeError) as exc:
         raise NormaliseError(f"{where} ({nct_id}) is malformed: {exc}") from None
     if unknown:
         rows.unknown_values.update(unknown)
-
-
-def _to_table(name: str, rows: list[tuple[Any, ...]], provenance: Provenance, source: str) -> pa.Table:
-    fields = ROW_FIELDS[name]
-    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * len(fields)
-    arrays = []
-    for spec, column in zip(fields, columns, strict=True):
-        try:
-            arrays.append(pa.array(column, type=spec.type))
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise NormaliseError(
-                f"{source}: {name}.{spec.name} holds a value of the wrong type ({exc})"
-            ) from None
-    n = len(rows)
-    arrays.append(pa.repeat(pa.scalar(provenance.run_id, pa.string()), n))
-    arrays.append(pa.repeat(pa.scalar(provenance.fetched_at, TS), n))
-    arrays.append(pa.repeat(pa.scalar(provenance.data_timestamp, pa.string()), n))
-    return pa.Table.from_arrays(arrays, schema=TABLES[name])

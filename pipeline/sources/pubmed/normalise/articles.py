@@ -1,4 +1,4 @@
-"""One PubMed record (a <PubmedArticle> or <PubmedBookArticle> element) to plain rows.
+"""One PubMed record (a <PubmedArticle> or <PubmedBookArticle> element) to rows, added by column name.
 
 Elements are looked up among their parent's children, never validated against the DTD: any element
 may be missing and then gives a null (or an empty list), and elements we do not know are ignored, so one
@@ -10,11 +10,11 @@ CompleteYN="Y".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from lxml import etree
 
+from pipeline.parquet.columns import TableColumns
 from pipeline.sources.pubmed.normalise.dates import PartialDate, parse_pub_date, parse_ymd
 from pipeline.sources.pubmed.normalise.registry_ids import (
     CLINICALTRIALS_GOV,
@@ -41,16 +41,8 @@ REVIEW_TYPES = frozenset({"Review", "Systematic Review", "Meta-Analysis"})
 _HIDDEN_LABEL = "UNLABELLED"
 
 
-@dataclass(slots=True)
-class PubmedRecord:
-    """Rows of one record for each table, without provenance (added once per batch)."""
-
-    publication: dict[str, object]
-    mesh: list[tuple[str, str, str | None, bool, str | None, str | None, bool | None]] = field(
-        default_factory=list
-    )
-    keywords: list[tuple[str, str, bool, str]] = field(default_factory=list)
-    registry_ids: list[tuple[str, str, str, str, bool]] = field(default_factory=list)
+# Table name -> its rows; keys and schemas as schemas.ARTICLE_TABLES.
+Columns = dict[str, TableColumns]
 
 
 def text_of(elem: etree._Element | None) -> str | None:
@@ -143,21 +135,20 @@ def _elocation_doi(parent: etree._Element | None) -> str | None:
     return None
 
 
-def _keywords(pmid: str, parent: etree._Element | None) -> list[tuple[str, str, bool, str]]:
-    rows = []
+def _add_keywords(pmid: str, parent: etree._Element | None, column: TableColumns) -> None:
     for keyword_list in _all(parent, "KeywordList"):
         owner = keyword_list.get("Owner") or "NLM"
         for keyword in _all(keyword_list, "Keyword"):
             text = text_of(keyword)
             if text is not None:
-                rows.append((pmid, text, keyword.get("MajorTopicYN") == "Y", owner))
-    return rows
+                column["pmid"].append(pmid)
+                column["keyword"].append(text)
+                column["major"].append(keyword.get("MajorTopicYN") == "Y")
+                column["owner"].append(owner)
 
 
-def _mesh(
-    pmid: str, mesh_list: etree._Element | None
-) -> list[tuple[str, str, str | None, bool, str | None, str | None, bool | None]]:
-    rows = []
+def _add_mesh(pmid: str, mesh_list: etree._Element | None, column: TableColumns) -> None:
+    """One row per descriptor and qualifier; a descriptor without qualifiers gets one row of its own."""
     for heading in _all(mesh_list, "MeshHeading"):
         descriptor, qualifiers = None, []
         for child in heading:
@@ -169,18 +160,28 @@ def _mesh(
         if descriptor is None or name is None:
             continue
         ui, major = descriptor.get("UI"), descriptor.get("MajorTopicYN") == "Y"
-        if not qualifiers:
-            rows.append((pmid, name, ui, major, None, None, None))
-        for qualifier in qualifiers:
-            qualifier_major = qualifier.get("MajorTopicYN") == "Y"
-            rows.append((pmid, name, ui, major, text_of(qualifier), qualifier.get("UI"), qualifier_major))
-    return rows
+        for qualifier in qualifiers or (None,):
+            column["pmid"].append(pmid)
+            column["descriptor"].append(name)
+            column["descriptor_ui"].append(ui)
+            column["descriptor_major"].append(major)
+            column["qualifier"].append(text_of(qualifier))
+            column["qualifier_ui"].append(None if qualifier is None else qualifier.get("UI"))
+            column["qualifier_major"].append(
+                None if qualifier is None else qualifier.get("MajorTopicYN") == "Y"
+            )
 
 
-def _registry_ids(
-    pmid: str, data_bank_list: etree._Element | None, title: str | None, abstract: str | None
-) -> list[tuple[str, str, str, str, bool]]:
-    rows: dict[tuple[str, str, str, str, bool], None] = {}
+def _add_registry_ids(
+    pmid: str,
+    data_bank_list: etree._Element | None,
+    title: str | None,
+    abstract: str | None,
+    column: TableColumns,
+) -> None:
+    """DataBank accessions, then NCT ids found in the title and abstract; each (registry, accession,
+    found_in) once."""
+    found: dict[tuple[str, str, str], bool] = {}
     for bank in _all(data_bank_list, "DataBank"):
         parts = _children(bank)
         registry = text_of(parts.get("DataBankName"))
@@ -188,14 +189,20 @@ def _registry_ids(
             continue
         for accession in _texts(_all(parts.get("AccessionNumberList"), "AccessionNumber")):
             accession = normalise_accession(registry, accession)
-            rows[(pmid, registry, accession, "databank", registry in TRIAL_REGISTRIES)] = None
+            found[(registry, accession, "databank")] = registry in TRIAL_REGISTRIES
     for found_in, text in (("title", title), ("abstract", abstract)):
         for nct_id in nct_ids_in_text(text):
-            rows[(pmid, CLINICALTRIALS_GOV, nct_id, found_in, True)] = None
-    return list(rows)
+            found[(CLINICALTRIALS_GOV, nct_id, found_in)] = True
+    for (registry, accession, found_in), is_trial_registry in found.items():
+        column["pmid"].append(pmid)
+        column["registry"].append(registry)
+        column["accession"].append(accession)
+        column["found_in"].append(found_in)
+        column["is_trial_registry"].append(is_trial_registry)
 
 
-def _publication(
+def _add_publication(
+    column: TableColumns,
     *,
     pmid: str,
     record_kind: str,
@@ -213,43 +220,41 @@ def _publication(
     publication_types: list[str],
     author_list: etree._Element | None,
     date_revised: date | None,
-) -> dict[str, object]:
+) -> None:
     first_author, author_count, complete = _authors(author_list)
     types = set(publication_types)
-    return {
-        "pmid": pmid,
-        "record_kind": record_kind,
-        "title": title,
-        "abstract": abstract,
-        "journal": journal,
-        "iso_abbreviation": iso_abbreviation,
-        "volume": volume,
-        "issue": issue,
-        "pages": pages,
-        "pub_date_raw": pub_date.raw,
-        "pub_date": pub_date.value,
-        "pub_date_precision": pub_date.precision,
-        "year": pub_date.year,
-        "doi": doi,
-        "pmcid": pmcid,
-        "languages": languages,
-        "publication_types": publication_types,
-        "first_author": first_author,
-        "author_count": author_count,
-        "author_list_complete": complete,
-        "is_rct_report": not types.isdisjoint(RCT_REPORT_TYPES),
-        "is_review": not types.isdisjoint(REVIEW_TYPES),
-        "date_revised": date_revised,
-    }
+    column["pmid"].append(pmid)
+    column["record_kind"].append(record_kind)
+    column["title"].append(title)
+    column["abstract"].append(abstract)
+    column["journal"].append(journal)
+    column["iso_abbreviation"].append(iso_abbreviation)
+    column["volume"].append(volume)
+    column["issue"].append(issue)
+    column["pages"].append(pages)
+    column["pub_date_raw"].append(pub_date.raw)
+    column["pub_date"].append(pub_date.value)
+    column["pub_date_precision"].append(pub_date.precision)
+    column["year"].append(pub_date.year)
+    column["doi"].append(doi)
+    column["pmcid"].append(pmcid)
+    column["languages"].append(languages)
+    column["publication_types"].append(publication_types)
+    column["first_author"].append(first_author)
+    column["author_count"].append(author_count)
+    column["author_list_complete"].append(complete)
+    column["is_rct_report"].append(not types.isdisjoint(RCT_REPORT_TYPES))
+    column["is_review"].append(not types.isdisjoint(REVIEW_TYPES))
+    column["date_revised"].append(date_revised)
 
 
-def journal_article(elem: etree._Element) -> PubmedRecord | None:
-    """A <PubmedArticle>; None when it has no PMID (nothing could key its rows)."""
+def add_journal_article(elem: etree._Element, columns: Columns) -> bool:
+    """A <PubmedArticle>; False (no rows) when it has no PMID, as nothing could key its rows."""
     record = _children(elem)
     citation = _children(record.get("MedlineCitation"))
     pmid = text_of(citation.get("PMID"))
     if pmid is None:
-        return None
+        return False
     article_elem = citation.get("Article")
     article = _children(article_elem)
     journal = _children(article.get("Journal"))
@@ -257,7 +262,8 @@ def journal_article(elem: etree._Element) -> PubmedRecord | None:
     pubmed_ids = _children(record.get("PubmedData")).get("ArticleIdList")
     title = text_of(article.get("ArticleTitle"))
     abstract = abstract_text(article.get("Abstract"))
-    publication = _publication(
+    _add_publication(
+        columns["publications"],
         pmid=pmid,
         record_kind="article",
         title=title,
@@ -275,22 +281,20 @@ def journal_article(elem: etree._Element) -> PubmedRecord | None:
         author_list=_author_list(article_elem),
         date_revised=parse_ymd(citation.get("DateRevised")),
     )
-    return PubmedRecord(
-        publication=publication,
-        mesh=_mesh(pmid, citation.get("MeshHeadingList")),
-        keywords=_keywords(pmid, record.get("MedlineCitation")),
-        registry_ids=_registry_ids(pmid, article.get("DataBankList"), title, abstract),
-    )
+    _add_mesh(pmid, citation.get("MeshHeadingList"), columns["publication_mesh"])
+    _add_keywords(pmid, record.get("MedlineCitation"), columns["publication_keywords"])
+    _add_registry_ids(pmid, article.get("DataBankList"), title, abstract, columns["publication_registry_ids"])
+    return True
 
 
-def book_article(elem: etree._Element) -> PubmedRecord | None:
+def add_book_article(elem: etree._Element, columns: Columns) -> bool:
     """A <PubmedBookArticle>: a whole book or a chapter (then `journal` holds the book's title)."""
     record = _children(elem)
     document_elem = record.get("BookDocument")
     document = _children(document_elem)
     pmid = text_of(document.get("PMID"))
     if pmid is None:
-        return None
+        return False
     book_elem = document.get("Book")
     book = _children(book_elem)
     book_title = text_of(book.get("BookTitle"))
@@ -298,7 +302,8 @@ def book_article(elem: etree._Element) -> PubmedRecord | None:
     title = chapter_title or book_title
     abstract = abstract_text(document.get("Abstract"))
     id_lists = [document.get("ArticleIdList"), _children(record.get("PubmedBookData")).get("ArticleIdList")]
-    publication = _publication(
+    _add_publication(
+        columns["publications"],
         pmid=pmid,
         record_kind="book_article",
         title=title,
@@ -316,8 +321,6 @@ def book_article(elem: etree._Element) -> PubmedRecord | None:
         author_list=_author_list(document_elem, book_elem),
         date_revised=parse_ymd(document.get("DateRevised")),
     )
-    return PubmedRecord(
-        publication=publication,
-        keywords=_keywords(pmid, document_elem),
-        registry_ids=_registry_ids(pmid, None, title, abstract),
-    )
+    _add_keywords(pmid, document_elem, columns["publication_keywords"])
+    _add_registry_ids(pmid, None, title, abstract, columns["publication_registry_ids"])
+    return True

@@ -15,20 +15,14 @@ import pyarrow as pa
 from lxml import etree
 
 from pipeline.errors import NormaliseError
+from pipeline.parquet.columns import TableColumns, empty_columns
 from pipeline.parquet.provenance import Provenance
-from pipeline.sources.pubmed.normalise.articles import PubmedRecord, book_article, journal_article, text_of
-from pipeline.sources.pubmed.normalise.schemas import (
-    DELETED_PMIDS,
-    PUBLICATION_KEYWORDS,
-    PUBLICATION_MESH,
-    PUBLICATION_REGISTRY_IDS,
-    PUBLICATIONS,
-)
+from pipeline.sources.pubmed.normalise.articles import Columns, add_book_article, add_journal_article, text_of
+from pipeline.sources.pubmed.normalise.schemas import ARTICLE_TABLES, DELETED_PMIDS
 from pipeline.util import untrusted_xml
 
 ROOT_TAG = "PubmedArticleSet"
 _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
-_PROVENANCE_NAMES = ("run_id", "fetched_at", "data_timestamp")
 
 
 @dataclass(frozen=True)
@@ -62,10 +56,10 @@ def _check_provenance(provenance: Provenance, source: str) -> None:
         )
 
 
-def _read_records(body: bytes, source: str) -> tuple[list[PubmedRecord], list[str], int]:
+def _read_records(body: bytes, source: str) -> tuple[Columns, list[str], int]:
     if not body.strip():
         raise NormaliseError(f"{source}: empty EFetch body")
-    records: list[PubmedRecord] = []
+    columns = empty_columns(ARTICLE_TABLES)
     deleted: list[str] = []
     skipped = 0
     context = untrusted_xml.iterparse_ends(body, _RECORD_TAGS)
@@ -74,11 +68,9 @@ def _read_records(body: bytes, source: str) -> tuple[list[PubmedRecord], list[st
             if elem.tag == "DeleteCitation":
                 deleted.extend(pmid for pmid in map(text_of, elem.iterfind("PMID")) if pmid is not None)
             else:
-                record = journal_article(elem) if elem.tag == "PubmedArticle" else book_article(elem)
-                if record is None:
+                add_record = add_journal_article if elem.tag == "PubmedArticle" else add_book_article
+                if not add_record(elem, columns):
                     skipped += 1
-                else:
-                    records.append(record)
             _free(elem)
         root = context.root
     except etree.XMLSyntaxError as error:
@@ -88,49 +80,18 @@ def _read_records(body: bytes, source: str) -> tuple[list[PubmedRecord], list[st
         detail = text_of(root.find("ERROR")) if root is not None else None
         message = f"{source}: not a PubMed EFetch response (root element <{tag}>, expected <{ROOT_TAG}>)"
         raise NormaliseError(f"{message}: {detail}" if detail else message)
-    return records, deleted, skipped
-
-
-def _provenance_columns(provenance: Provenance, n: int) -> dict[str, list[object]]:
-    return {
-        "run_id": [provenance.run_id] * n,
-        "fetched_at": [provenance.fetched_at] * n,
-        "data_timestamp": [provenance.data_timestamp] * n,
-    }
-
-
-def _table(schema: pa.Schema, rows: list[tuple], provenance: Provenance) -> pa.Table:
-    """Rows are tuples in the schema's field order, without the provenance columns."""
-    names = [name for name in schema.names if name not in _PROVENANCE_NAMES]
-    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in names]
-    data = dict(zip(names, columns, strict=True))
-    data.update(_provenance_columns(provenance, len(rows)))
-    return pa.Table.from_pydict(data, schema=schema)
-
-
-def _publications_table(records: list[PubmedRecord], provenance: Provenance) -> pa.Table:
-    names = [name for name in PUBLICATIONS.names if name not in _PROVENANCE_NAMES]
-    data: dict[str, list[object]] = {name: [r.publication[name] for r in records] for name in names}
-    data.update(_provenance_columns(provenance, len(records)))
-    return pa.Table.from_pydict(data, schema=PUBLICATIONS)
+    return columns, deleted, skipped
 
 
 def deleted_pmids_table(pmids: list[str], provenance: Provenance) -> pa.Table:
-    return _table(DELETED_PMIDS, [(pmid,) for pmid in pmids], provenance)
+    column = TableColumns("deleted_pmids", DELETED_PMIDS)
+    column["pmid"].extend(pmids)
+    return column.to_table(provenance, "deleted PMIDs")
 
 
 def parse_efetch(body: bytes, provenance: Provenance, source: str) -> PubmedBatch:
     """Tables of one EFetch response body; `source` names it (e.g. the raw file) in error messages."""
     _check_provenance(provenance, source)
-    records, deleted, skipped = _read_records(body, source)
-    tables = {
-        "publications": _publications_table(records, provenance),
-        "publication_mesh": _table(PUBLICATION_MESH, [row for r in records for row in r.mesh], provenance),
-        "publication_keywords": _table(
-            PUBLICATION_KEYWORDS, [row for r in records for row in r.keywords], provenance
-        ),
-        "publication_registry_ids": _table(
-            PUBLICATION_REGISTRY_IDS, [row for r in records for row in r.registry_ids], provenance
-        ),
-    }
+    columns, deleted, skipped = _read_records(body, source)
+    tables = {name: table.to_table(provenance, source) for name, table in columns.items()}
     return PubmedBatch(tables=tables, deleted_pmids=deleted, n_skipped=skipped)
