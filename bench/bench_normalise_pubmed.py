@@ -30,7 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from pipeline.parquet.provenance import Provenance  # noqa: E402
-from pipeline.sources.pubmed.normalise.partition import write_pubmed_partition  # noqa: E402
+from pipeline.sources.pubmed.normalise.run import write_pubmed_partition  # noqa: E402
 from tests.conftest import shared_fixtures_dir  # noqa: E402
 
 HEADER = (

@@ -1,4 +1,5 @@
-"""Writing a PubMed run's partition: layout, schemas, counts, and nothing left behind on failure."""
+"""Writing a PubMed run's partition through the shared PartitionWriter: layout, schemas, counts, and
+nothing left behind on failure."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 
 from pipeline.errors import NormaliseError
 from pipeline.parquet.provenance import Provenance
-from pipeline.sources.pubmed.normalise.partition import PART_FILE, partition_dir, write_pubmed_partition
+from pipeline.parquet.writer import PART_FILE, partition_dir
+from pipeline.sources.pubmed.normalise.run import write_pubmed_partition
 from pipeline.sources.pubmed.normalise.schemas import TABLES
 
 RUN_ID = "20261121T120000Z-ab12"
@@ -29,7 +31,8 @@ def _real_bodies(fixtures_dir: Path, *names: str) -> list[tuple[bytes, Provenanc
 
 
 def _leftovers(out_root: Path) -> list[Path]:
-    return [p for p in out_root.rglob("*") if p.name.startswith(("_tmp", "_replaced"))]
+    """The shared writer's in-progress and moved-aside partition folders."""
+    return [p for p in out_root.rglob("*") if ".tmp-" in p.name or ".old-" in p.name]
 
 
 def test_partition_layout_schemas_and_counts(fixtures_dir: Path, tmp_path: Path) -> None:
@@ -93,4 +96,5 @@ def test_a_body_from_another_run_is_refused(fixtures_dir: Path, tmp_path: Path) 
     body = _real_bodies(fixtures_dir, "biopython_pubmed1.xml")[0][0]
     with pytest.raises(NormaliseError, match="is not '20261121T120000Z-ab12'"):
         write_pubmed_partition([(body, other, "efetch-000001.xml.gz")], tmp_path, RUN_ID)
-    assert _leftovers(tmp_path) == [] and not (tmp_path / "publications").exists()
+    assert _leftovers(tmp_path) == []
+    assert not any(partition_dir(tmp_path, table, RUN_ID).exists() for table in TABLES)

@@ -14,10 +14,10 @@ from lxml import etree
 
 from pipeline.config import HttpSettings, PubmedSettings
 from pipeline.errors import FetchError, RawZoneError
+from pipeline.parquet.writer import PART_FILE, partition_dir
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.sources.pubmed.client import PubmedClient
 from pipeline.sources.pubmed.fetch import fetch_run
-from pipeline.sources.pubmed.normalise.partition import PART_FILE, partition_dir
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
 from tests.servers.fake_clock import FakeClock
