@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.errors import NormaliseError
-from pipeline.util.durable import fsync_path
+from pipeline.util.durable import ASIDE, fsync_path, replace_dir
 
 PART_FILE = "part-00000.parquet"
 COMPRESSION = "zstd"
@@ -111,7 +111,7 @@ class PartitionWriter:
                 writer.close()
                 fsync_path(self._tmp_dir(table) / PART_FILE)
             for table in self._writers:
-                _replace_dir(self._tmp_dir(table), partition_dir(self.out_root, table, self.run_id))
+                replace_dir(self._tmp_dir(table), partition_dir(self.out_root, table, self.run_id))
         except OSError as exc:
             self._abort()
             raise NormaliseError(f"cannot publish Parquet partition run_id={self.run_id}: {exc}") from None
@@ -128,24 +128,6 @@ class PartitionWriter:
         self._writers.clear()
 
 
-def _replace_dir(src: Path, dst: Path) -> None:
-    """Rename ``src`` to ``dst``; an existing ``dst`` is moved aside first and dropped afterwards."""
-    old = dst.with_name(f"{dst.name}.old-{os.getpid()}")
-    had_old = dst.exists()
-    if had_old:
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(dst, old)
-    try:
-        os.replace(src, dst)
-    except OSError:
-        if had_old:
-            os.replace(old, dst)
-        raise
-    fsync_path(dst.parent)
-    if had_old:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _remove_abandoned(final: Path) -> None:
     """Clean up after a process that died mid-write: drop its temporary folder, and put back a
     previous partition it had moved aside but not yet replaced."""
@@ -153,7 +135,7 @@ def _remove_abandoned(final: Path) -> None:
         kind, _, pid = stale.name[len(final.name) + 1 :].partition("-")
         if not pid.isdigit() or _alive(int(pid)):
             continue
-        if kind == "old" and not final.exists():
+        if kind == ASIDE and not final.exists():
             os.replace(stale, final)
         else:
             shutil.rmtree(stale, ignore_errors=True)

@@ -24,6 +24,7 @@ import orjson
 
 from pipeline.errors import RawZoneError
 from pipeline.http.client import HttpResult
+from pipeline.util.durable import replacing, write_atomically
 
 MANIFEST = "manifest.json"
 PAGES_LOG = "pages.jsonl"
@@ -95,13 +96,8 @@ class RawRun:
         """Store one response body gzipped, then log it; a retried page simply replaces its file."""
         file_name = f"{name}.gz"
         target = self.path / file_name
-        tmp = target.with_suffix(target.suffix + ".part")
         try:
-            with open(tmp, "wb") as fh:
-                fh.write(gzip.compress(body, compresslevel=5, mtime=0))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
+            write_atomically(target, gzip.compress(body, compresslevel=5, mtime=0))
             record = PageRecord(
                 file=file_name,
                 url=url,
@@ -124,14 +120,12 @@ class RawRun:
         """
         source = donor.path / record.file
         target = self.path / record.file
-        tmp = target.with_suffix(target.suffix + ".part")
         try:
-            tmp.unlink(missing_ok=True)
-            try:
-                os.link(source, tmp)
-            except OSError:
-                shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
+            with replacing(target) as tmp:
+                try:
+                    os.link(source, tmp)
+                except OSError:
+                    shutil.copyfile(source, tmp)
         except OSError as exc:
             raise RawZoneError(f"cannot take over raw page {source}: {exc.strerror}") from None
         return self._log_page(replace(record, adopted_from=record.adopted_from or donor.run_id))
@@ -323,12 +317,7 @@ class RawZone:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_atomically(path, data)
     except OSError as exc:
         raise RawZoneError(f"cannot write {path}: {exc.strerror}") from None

@@ -9,7 +9,6 @@ incremental pulls come only from ``succeeded`` records; the warehouse's ``runs``
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import orjson
 
 from pipeline.errors import PipelineError
 from pipeline.raw.zone import utc_now_iso
+from pipeline.util.durable import write_atomically
 
 RUNS_DIR = "runs"
 Status = Literal["running", "succeeded", "failed"]
@@ -133,13 +133,8 @@ class RunLog:
 
     def _write(self, record: RunRecord) -> None:
         path = self.path(record.run_id)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as fh:
-                fh.write(orjson.dumps(record.as_json(), option=orjson.OPT_INDENT_2))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
+            write_atomically(path, orjson.dumps(record.as_json(), option=orjson.OPT_INDENT_2))
         except OSError as exc:
             raise RunLogError(f"cannot write run record {path}: {exc.strerror}") from None

@@ -13,8 +13,6 @@ whole-warehouse SQL (30-99) and every data check run on the result, exactly as a
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -27,7 +25,7 @@ import pyarrow as pa
 from pipeline.config import Settings
 from pipeline.errors import WarehouseError
 from pipeline.sources import registry
-from pipeline.util.durable import fsync_path
+from pipeline.util.durable import fsync_path, publish, temporary_beside
 from pipeline.warehouse.checks import data_checks, documentation_checks, run_checks
 from pipeline.warehouse.plan import (
     BuildPlan,
@@ -96,9 +94,9 @@ def build_warehouse(settings: Settings, sql_dir: Path | None = None, full: str |
     with _temporary_database(target) as tmp:
         plan = _plan(target, tmp, files, runs, fingerprint(sql_files, classes), full)
         summary = _build_into(tmp, settings, sql_files, plan, files, runs, classes)
-        fsync_path(tmp)
+        fsync_path(tmp)  # the slow flush comes before the last check, so the swap follows it at once
         _refuse_pending_wal(target)
-        os.replace(tmp, target)
+        publish(tmp, target)
     return replace(summary, path=target)
 
 
@@ -238,7 +236,7 @@ def _refuse_pending_wal(target: Path) -> None:
 @contextmanager
 def _temporary_database(target: Path) -> Iterator[Path]:
     """A fresh path next to target (same file system, so the swap is atomic); removed unless swapped in."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.building")
+    tmp = temporary_beside(target, "building")
     try:
         yield tmp
     except WarehouseError:

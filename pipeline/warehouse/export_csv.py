@@ -23,9 +23,6 @@ the previous CSV.
 
 from __future__ import annotations
 
-import os
-import secrets
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,6 +32,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.errors import ExportError
+from pipeline.util.durable import replacing
 from pipeline.warehouse.query import read_only_connection
 from pipeline.warehouse.sql_files import first_line
 
@@ -152,19 +150,12 @@ def _neutralised_sql(text: str) -> str:
 
 
 def _write_atomically(out_path: Path, rows: pa.Table) -> None:
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    target = "'" + str(tmp).replace("'", "''") + "'"
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(":memory:") as writer:
+        with replacing(out_path) as tmp, duckdb.connect(":memory:") as writer:
             writer.register("export_rows", rows)
+            target = "'" + str(tmp).replace("'", "''") + "'"
             writer.execute(f"COPY export_rows TO {target} ({COPY_OPTIONS})")
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, out_path)
     except OSError as exc:
         raise ExportError(
             f"cannot write {out_path}: {exc.strerror or exc}; the previous CSV is kept"
@@ -173,6 +164,3 @@ def _write_atomically(out_path: Path, rows: pa.Table) -> None:
         raise ExportError(
             f"cannot write {out_path}: {first_line(str(exc))}; the previous CSV is kept"
         ) from None
-    finally:
-        with suppress(FileNotFoundError):
-            tmp.unlink()
