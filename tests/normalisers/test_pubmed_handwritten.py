@@ -337,9 +337,9 @@ def test_records_are_freed_as_the_body_streams(monkeypatch: pytest.MonkeyPatch) 
     records_in_tree: list[int] = []
     original = pubmed_efetch.add_journal_article
 
-    def spy(elem: object, columns: object) -> object:
+    def spy(elem: object, tables: object) -> object:
         records_in_tree.append(len(elem.getparent()))  # type: ignore[attr-defined]
-        return original(elem, columns)  # type: ignore[arg-type]
+        return original(elem, tables)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pubmed_efetch, "add_journal_article", spy)
     inner = f"<ArticleTitle>T</ArticleTitle><Abstract><AbstractText>{'word ' * 400}</AbstractText></Abstract>"

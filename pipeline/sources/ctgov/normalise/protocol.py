@@ -33,7 +33,7 @@ def add_protocol_lists(protocol: dict[str, Any], nct_id: str, rows: PageRows, un
     """Conditions, interventions, arms, design outcomes and references of one study."""
     tables = rows.tables
     conditions = str_list((protocol.get("conditionsModule") or EMPTY).get("conditions"), "conditions")
-    column = tables["conditions"]
+    column = tables["conditions"].columns
     for idx, condition in enumerate(conditions or ()):
         if condition is not None:
             column["nct_id"].append(nct_id)
@@ -41,7 +41,7 @@ def add_protocol_lists(protocol: dict[str, Any], nct_id: str, rows: PageRows, un
             column["condition"].append(condition)
 
     arms_module = protocol.get("armsInterventionsModule") or EMPTY
-    column = tables["interventions"]
+    column = tables["interventions"].columns
     for idx, item in enumerate(arms_module.get("interventions") or ()):
         column["nct_id"].append(nct_id)
         column["intervention_idx"].append(idx)
@@ -51,7 +51,7 @@ def add_protocol_lists(protocol: dict[str, Any], nct_id: str, rows: PageRows, un
         column["other_names"].append(str_list(item.get("otherNames"), "interventions.otherNames"))
         labels = str_list(item.get("armGroupLabels"), "interventions.armGroupLabels")
         column["arm_group_labels"].append(labels)
-    column = tables["arms"]
+    column = tables["arms"].columns
     for idx, arm in enumerate(arms_module.get("armGroups") or ()):
         column["nct_id"].append(nct_id)
         column["arm_idx"].append(idx)
@@ -62,7 +62,7 @@ def add_protocol_lists(protocol: dict[str, Any], nct_id: str, rows: PageRows, un
         column["intervention_names"].append(names)
 
     outcomes_module = protocol.get("outcomesModule") or EMPTY
-    column = tables["design_outcomes"]
+    column = tables["design_outcomes"].columns
     for kind, key in OUTCOME_KINDS:
         for idx, outcome in enumerate(outcomes_module.get(key) or ()):
             column["nct_id"].append(nct_id)
@@ -72,7 +72,7 @@ def add_protocol_lists(protocol: dict[str, Any], nct_id: str, rows: PageRows, un
             column["description"].append(outcome.get("description"))
             column["time_frame"].append(outcome.get("timeFrame"))
 
-    column = tables["references"]
+    column = tables["references"].columns
     for idx, ref in enumerate((protocol.get("referencesModule") or EMPTY).get("references") or ()):
         pmid = ref.get("pmid")
         column["nct_id"].append(nct_id)
@@ -94,7 +94,7 @@ def add_trial(study: dict[str, Any], nct_id: str, digest: str, rows: PageRows, u
     info = design.get("designInfo") or EMPTY
     enrollment_info = design.get("enrollmentInfo") or EMPTY
     sponsor = (protocol.get("sponsorCollaboratorsModule") or EMPTY).get("leadSponsor") or EMPTY
-    trial = rows.tables["trials"]
+    trial = rows.tables["trials"].columns
 
     overall_status = status.get("overallStatus")
     group, bad_status = status_group(overall_status)

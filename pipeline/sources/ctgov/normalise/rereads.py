@@ -67,8 +67,8 @@ def stored_hashes(raw_run: RawRun, parquet_root: Path) -> dict[str, str]:
 def rereads_table(skipped: list[tuple[str, str]], provenance: Provenance) -> pa.Table:
     """One page's skipped re-reads as rows of the ``rereads`` table."""
     columns = TableColumns(REREADS_TABLE, REREADS)
-    columns["nct_id"].extend(nct_id for nct_id, _ in skipped)
-    columns["content_sha256"].extend(digest for _, digest in skipped)
+    columns.columns["nct_id"].extend(nct_id for nct_id, _ in skipped)
+    columns.columns["content_sha256"].extend(digest for _, digest in skipped)
     return columns.to_table(provenance, REREADS_TABLE)
 
 

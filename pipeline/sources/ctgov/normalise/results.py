@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.parquet.columns import TableColumns
+from pipeline.parquet.columns import Columns
 from pipeline.sources.ctgov.normalise.enums import check
 from pipeline.sources.ctgov.normalise.numbers import parse_number, parse_p_value
 from pipeline.sources.ctgov.normalise.rows import EMPTY, PageRows, required_id, str_list
@@ -16,7 +16,7 @@ from pipeline.sources.ctgov.normalise.rows import EMPTY, PageRows, required_id, 
 
 def add_result_rows(results: dict[str, Any], nct_id: str, rows: PageRows, unknown: list[str]) -> None:
     measures = (results.get("outcomeMeasuresModule") or EMPTY).get("outcomeMeasures") or ()
-    column = rows.tables["result_outcomes"]
+    column = rows.tables["result_outcomes"].columns
     for idx, measure in enumerate(measures):
         column["nct_id"].append(nct_id)
         column["outcome_idx"].append(idx)
@@ -29,12 +29,12 @@ def add_result_rows(results: dict[str, Any], nct_id: str, rows: PageRows, unknow
         column["dispersion_type"].append(measure.get("dispersionType"))
         column["unit_of_measure"].append(measure.get("unitOfMeasure"))
         column["time_frame"].append(measure.get("timeFrame"))
-        _add_groups(measure, nct_id, idx, rows.tables["result_groups"])
-        _add_measurements(measure, nct_id, idx, rows.tables["result_measurements"])
-        _add_analyses(measure, nct_id, idx, rows.tables["result_analyses"], unknown)
+        _add_groups(measure, nct_id, idx, rows.tables["result_groups"].columns)
+        _add_measurements(measure, nct_id, idx, rows.tables["result_measurements"].columns)
+        _add_analyses(measure, nct_id, idx, rows.tables["result_analyses"].columns, unknown)
 
 
-def _add_groups(measure: dict[str, Any], nct_id: str, idx: int, column: TableColumns) -> None:
+def _add_groups(measure: dict[str, Any], nct_id: str, idx: int, column: Columns) -> None:
     """One row per group and denominator (a measure may count participants and, say, eyes).
 
     A group with no denominator still gets a row; a denominator for a group the measure does not
@@ -64,7 +64,7 @@ def _add_groups(measure: dict[str, Any], nct_id: str, idx: int, column: TableCol
             column["denom_value"].append(parse_number(raw))
 
 
-def _add_measurements(measure: dict[str, Any], nct_id: str, idx: int, column: TableColumns) -> None:
+def _add_measurements(measure: dict[str, Any], nct_id: str, idx: int, column: Columns) -> None:
     for klass in measure.get("classes") or ():
         class_title = klass.get("title")
         for category in klass.get("categories") or ():
@@ -89,7 +89,7 @@ def _add_measurements(measure: dict[str, Any], nct_id: str, idx: int, column: Ta
 
 
 def _add_analyses(
-    measure: dict[str, Any], nct_id: str, idx: int, column: TableColumns, unknown: list[str]
+    measure: dict[str, Any], nct_id: str, idx: int, column: Columns, unknown: list[str]
 ) -> None:
     for analysis_idx, a in enumerate(measure.get("analyses") or ()):
         p_value, param_value = a.get("pValue"), a.get("paramValue")

@@ -14,7 +14,7 @@ from datetime import date
 
 from lxml import etree
 
-from pipeline.parquet.columns import TableColumns
+from pipeline.parquet.columns import Columns, TableColumns
 from pipeline.sources.pubmed.normalise.dates import PartialDate, parse_pub_date, parse_ymd
 from pipeline.sources.pubmed.normalise.registry_ids import (
     CLINICALTRIALS_GOV,
@@ -42,7 +42,7 @@ _HIDDEN_LABEL = "UNLABELLED"
 
 
 # Table name -> its rows; keys and schemas as schemas.ARTICLE_TABLES.
-Columns = dict[str, TableColumns]
+Tables = dict[str, TableColumns]
 
 
 def text_of(elem: etree._Element | None) -> str | None:
@@ -135,7 +135,7 @@ def _elocation_doi(parent: etree._Element | None) -> str | None:
     return None
 
 
-def _add_keywords(pmid: str, parent: etree._Element | None, column: TableColumns) -> None:
+def _add_keywords(pmid: str, parent: etree._Element | None, column: Columns) -> None:
     for keyword_list in _all(parent, "KeywordList"):
         owner = keyword_list.get("Owner") or "NLM"
         for keyword in _all(keyword_list, "Keyword"):
@@ -147,7 +147,7 @@ def _add_keywords(pmid: str, parent: etree._Element | None, column: TableColumns
                 column["owner"].append(owner)
 
 
-def _add_mesh(pmid: str, mesh_list: etree._Element | None, column: TableColumns) -> None:
+def _add_mesh(pmid: str, mesh_list: etree._Element | None, column: Columns) -> None:
     """One row per descriptor and qualifier; a descriptor without qualifiers gets one row of its own."""
     for heading in _all(mesh_list, "MeshHeading"):
         descriptor, qualifiers = None, []
@@ -177,7 +177,7 @@ def _add_registry_ids(
     data_bank_list: etree._Element | None,
     title: str | None,
     abstract: str | None,
-    column: TableColumns,
+    column: Columns,
 ) -> None:
     """DataBank accessions, then NCT ids found in the title and abstract; each (registry, accession,
     found_in) once."""
@@ -202,7 +202,7 @@ def _add_registry_ids(
 
 
 def _add_publication(
-    column: TableColumns,
+    column: Columns,
     *,
     pmid: str,
     record_kind: str,
@@ -248,7 +248,7 @@ def _add_publication(
     column["date_revised"].append(date_revised)
 
 
-def add_journal_article(elem: etree._Element, columns: Columns) -> bool:
+def add_journal_article(elem: etree._Element, tables: Tables) -> bool:
     """A <PubmedArticle>; False (no rows) when it has no PMID, as nothing could key its rows."""
     record = _children(elem)
     citation = _children(record.get("MedlineCitation"))
@@ -263,7 +263,7 @@ def add_journal_article(elem: etree._Element, columns: Columns) -> bool:
     title = text_of(article.get("ArticleTitle"))
     abstract = abstract_text(article.get("Abstract"))
     _add_publication(
-        columns["publications"],
+        tables["publications"].columns,
         pmid=pmid,
         record_kind="article",
         title=title,
@@ -281,13 +281,15 @@ def add_journal_article(elem: etree._Element, columns: Columns) -> bool:
         author_list=_author_list(article_elem),
         date_revised=parse_ymd(citation.get("DateRevised")),
     )
-    _add_mesh(pmid, citation.get("MeshHeadingList"), columns["publication_mesh"])
-    _add_keywords(pmid, record.get("MedlineCitation"), columns["publication_keywords"])
-    _add_registry_ids(pmid, article.get("DataBankList"), title, abstract, columns["publication_registry_ids"])
+    _add_mesh(pmid, citation.get("MeshHeadingList"), tables["publication_mesh"].columns)
+    _add_keywords(pmid, record.get("MedlineCitation"), tables["publication_keywords"].columns)
+    _add_registry_ids(
+        pmid, article.get("DataBankList"), title, abstract, tables["publication_registry_ids"].columns
+    )
     return True
 
 
-def add_book_article(elem: etree._Element, columns: Columns) -> bool:
+def add_book_article(elem: etree._Element, tables: Tables) -> bool:
     """A <PubmedBookArticle>: a whole book or a chapter (then `journal` holds the book's title)."""
     record = _children(elem)
     document_elem = record.get("BookDocument")
@@ -303,7 +305,7 @@ def add_book_article(elem: etree._Element, columns: Columns) -> bool:
     abstract = abstract_text(document.get("Abstract"))
     id_lists = [document.get("ArticleIdList"), _children(record.get("PubmedBookData")).get("ArticleIdList")]
     _add_publication(
-        columns["publications"],
+        tables["publications"].columns,
         pmid=pmid,
         record_kind="book_article",
         title=title,
@@ -321,6 +323,6 @@ def add_book_article(elem: etree._Element, columns: Columns) -> bool:
         author_list=_author_list(document_elem, book_elem),
         date_revised=parse_ymd(document.get("DateRevised")),
     )
-    _add_keywords(pmid, document_elem, columns["publication_keywords"])
-    _add_registry_ids(pmid, None, title, abstract, columns["publication_registry_ids"])
+    _add_keywords(pmid, document_elem, tables["publication_keywords"].columns)
+    _add_registry_ids(pmid, None, title, abstract, tables["publication_registry_ids"].columns)
     return True

@@ -17,7 +17,7 @@ from lxml import etree
 from pipeline.errors import NormaliseError
 from pipeline.parquet.columns import TableColumns, empty_columns
 from pipeline.parquet.provenance import Provenance
-from pipeline.sources.pubmed.normalise.articles import Columns, add_book_article, add_journal_article, text_of
+from pipeline.sources.pubmed.normalise.articles import Tables, add_book_article, add_journal_article, text_of
 from pipeline.sources.pubmed.normalise.schemas import ARTICLE_TABLES, DELETED_PMIDS
 from pipeline.util import untrusted_xml
 
@@ -56,10 +56,10 @@ def _check_provenance(provenance: Provenance, source: str) -> None:
         )
 
 
-def _read_records(body: bytes, source: str) -> tuple[Columns, list[str], int]:
+def _read_records(body: bytes, source: str) -> tuple[Tables, list[str], int]:
     if not body.strip():
         raise NormaliseError(f"{source}: empty EFetch body")
-    columns = empty_columns(ARTICLE_TABLES)
+    tables = empty_columns(ARTICLE_TABLES)
     deleted: list[str] = []
     skipped = 0
     context = untrusted_xml.iterparse_ends(body, _RECORD_TAGS)
@@ -69,7 +69,7 @@ def _read_records(body: bytes, source: str) -> tuple[Columns, list[str], int]:
                 deleted.extend(pmid for pmid in map(text_of, elem.iterfind("PMID")) if pmid is not None)
             else:
                 add_record = add_journal_article if elem.tag == "PubmedArticle" else add_book_article
-                if not add_record(elem, columns):
+                if not add_record(elem, tables):
                     skipped += 1
             _free(elem)
         root = context.root
@@ -80,18 +80,18 @@ def _read_records(body: bytes, source: str) -> tuple[Columns, list[str], int]:
         detail = text_of(root.find("ERROR")) if root is not None else None
         message = f"{source}: not a PubMed EFetch response (root element <{tag}>, expected <{ROOT_TAG}>)"
         raise NormaliseError(f"{message}: {detail}" if detail else message)
-    return columns, deleted, skipped
+    return tables, deleted, skipped
 
 
 def deleted_pmids_table(pmids: list[str], provenance: Provenance) -> pa.Table:
-    column = TableColumns("deleted_pmids", DELETED_PMIDS)
-    column["pmid"].extend(pmids)
-    return column.to_table(provenance, "deleted PMIDs")
+    rows = TableColumns("deleted_pmids", DELETED_PMIDS)
+    rows.columns["pmid"].extend(pmids)
+    return rows.to_table(provenance, "deleted PMIDs")
 
 
 def parse_efetch(body: bytes, provenance: Provenance, source: str) -> PubmedBatch:
     """Tables of one EFetch response body; `source` names it (e.g. the raw file) in error messages."""
     _check_provenance(provenance, source)
-    columns, deleted, skipped = _read_records(body, source)
-    tables = {name: table.to_table(provenance, source) for name, table in columns.items()}
+    rows, deleted, skipped = _read_records(body, source)
+    tables = {name: columns.to_table(provenance, source) for name, columns in rows.items()}
     return PubmedBatch(tables=tables, deleted_pmids=deleted, n_skipped=skipped)
