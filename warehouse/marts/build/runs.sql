@@ -6,25 +6,7 @@
 -- here: it finishes after the build (CSV export, artifact); `evidence status` shows its final state.
 
 CREATE OR REPLACE TABLE runs AS
-SELECT
-    run_id,
-    source,
-    status,
-    run_mode,
-    mode,
-    reason,
-    started_at,
-    finished_at,
-    from_watermark,
-    since,
-    watermark,
-    n_records,
-    total_count,
-    n_drift_ids,
-    n_drift_records,
-    data_timestamp,
-    error
-FROM stg_run_log
+SELECT * FROM stg_run_log
 ORDER BY run_id, source;
 
 COMMENT ON TABLE runs IS 'The run log as of this build: one row per refresh x source, with mode, counts, watermarks and status (the run that built this file shows running).';

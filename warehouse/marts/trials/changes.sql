@@ -1,5 +1,5 @@
 -- grain: treatment class x changed trial (listed under each of its classes; NULL class for none)
--- key: treatment_class, nct_id
+-- key: none (a view over trial_changes, one row per class of each changed trial)
 -- incremental: rebuild (a view over trial_changes)
 --
 -- CREATE OR REPLACE VIEW drops a view's comments: the COMMENT ONs below apply them again every build.
