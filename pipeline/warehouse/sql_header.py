@@ -22,7 +22,9 @@ starts with::
 - ``rebuild``: runs after the splice and derives the relation again from the whole warehouse;
 - ``before splice``: a temporary relation (staging, intermediate) derived before the splice from what
   the build registered: in an incremental build, the new runs' partitions and the touched records'
-  versions.
+  versions, so only SQL derived before the splice (and ``append``) may read it;
+- ``complete``: a temporary relation derived before the splice from inputs that are whole in both build
+  modes (run log, raw runs, the list of partitions, config, build plan): any SQL may read it.
 
 A note in parentheses may follow any value. ``not null`` and ``allowed`` (``<column> in <list>``, where
 ``<list>`` names a value list of ``pipeline/warehouse/value_lists.py`` or spells one out as
@@ -49,13 +51,14 @@ RULES = (
     "append",
     "rebuild",
     "before splice",
+    "complete",
 )
 AFTER_SPLICE = ("append", "rebuild")
 
 
 @dataclass(frozen=True)
 class Incremental:
-    kind: str  # patch, replace, keep, append, rebuild or before splice
+    kind: str  # patch, replace, keep, append, rebuild, before splice or complete
     column: str | None = None  # patch by <column>
     source: str | None = None  # replace when <source> has new runs
 
@@ -154,7 +157,7 @@ def _incremental(sql_file: SqlFile, value: str) -> Incremental:
         return Incremental("patch", column=match.group(1))
     if match := re.fullmatch(r"replace when (\w+) has new runs", plain):
         return Incremental("replace", source=match.group(1))
-    if plain in ("keep", "append", "rebuild", "before splice"):
+    if plain in ("keep", "append", "rebuild", "before splice", "complete"):
         return Incremental(plain)
     raise _error(sql_file, f"unknown incremental rule '{plain}' (one of: {'; '.join(RULES)})")
 

@@ -26,14 +26,14 @@ import duckdb
 
 from pipeline.errors import WarehouseError
 from pipeline.warehouse.sql_files import SqlFile
-from pipeline.warehouse.sql_header import Header, parse_header
+from pipeline.warehouse.sql_header import Header, check_name, parse_header
 from pipeline.warehouse.value_lists import VALUE_LISTS
 
 LAYERS = ("staging", "intermediate", "marts")
 CHECKS = "checks"
 RULES_BY_LAYER = {
-    "staging": ("before splice",),
-    "intermediate": ("before splice", "rebuild"),
+    "staging": ("before splice", "complete"),
+    "intermediate": ("before splice", "complete", "rebuild"),
     "marts": ("patch", "replace", "keep", "append", "rebuild"),
 }
 
@@ -91,6 +91,8 @@ def load_warehouse_sql(files: list[SqlFile]) -> WarehouseSql:
     if not files:
         raise WarehouseError("no warehouse SQL files found")
     checks = tuple(f for f in files if f.path.parts[0] == CHECKS)
+    for check in checks:
+        check_name(check)  # a malformed check file fails before any SQL runs
     found = [_model(f) for f in files if f.path.parts[0] != CHECKS]
     by_relation: dict[str, Model] = {}
     for model in found:
@@ -104,16 +106,33 @@ def load_warehouse_sql(files: list[SqlFile]) -> WarehouseSql:
     ]
     for model in models:
         for read in sorted(model.reads):
-            if model.before_splice and not by_relation[read].before_splice:
-                raise WarehouseError(
-                    f"SQL {model.file.name} is derived before the splice but reads {read}, which is only "
-                    f"derived after it ({by_relation[read].file.name})"
-                )
+            _check_phases(model, by_relation[read])
     return WarehouseSql(
         tuple(_in_dependency_order([m for m in models if m.before_splice]))
         + tuple(_in_dependency_order([m for m in models if not m.before_splice])),
         checks,
     )
+
+
+def _check_phases(model: Model, read: Model) -> None:
+    """What ``model`` reads holds the rows it needs in an incremental build too."""
+    kind, read_kind = model.header.incremental.kind, read.header.incremental.kind
+    if model.before_splice and not read.before_splice:
+        raise WarehouseError(
+            f"SQL {model.file.name} is derived before the splice but reads {read.relation}, which is only "
+            f"derived after it ({read.file.name})"
+        )
+    if kind == "complete" and read_kind != "complete":
+        raise WarehouseError(
+            f"SQL {model.file.name} is complete in both build modes but reads {read.relation}, which is "
+            f"not ({read.file.name}: {read_kind})"
+        )
+    if kind == "rebuild" and read_kind == "before splice":
+        raise WarehouseError(
+            f"SQL {model.file.name} is derived after the splice but reads {read.relation}, which in an "
+            f"incremental build holds only the touched records ({read.file.name}: before splice); read "
+            "the marts instead, or derive it after the splice too (incremental: rebuild)"
+        )
 
 
 def identifiers(sql: str) -> set[str]:

@@ -66,6 +66,10 @@ def test_a_bad_header_is_a_one_line_error_naming_the_file(text: str, error: str)
     ("sql_file", "error"),
     [
         (model("t.sql", "SELECT 1;"), r"SQL t\.sql is in no layer folder \(staging/, intermediate/"),
+        (
+            SqlFile("checks/c.sql", "SELECT 1;"),
+            r"SQL checks/c\.sql: a check file starts with one '-- check: ",
+        ),
         (model("staging/stg_t.sql", "SELECT 1;", "rebuild"), r"'rebuild' does not apply to staging/"),
         (model("marts/t.sql", "SELECT 1;", "before splice"), r"'before splice' does not apply to marts/"),
         (
@@ -110,6 +114,30 @@ def test_sql_derived_before_the_splice_cannot_read_what_is_derived_after_it() ->
         match=r"marts/trials\.sql is derived before the splice but reads evidence, which is only derived af",
     ):
         load_warehouse_sql(files)
+
+
+@pytest.mark.parametrize(
+    ("reader", "error"),
+    [
+        (
+            model("marts/evidence.sql", "SELECT * FROM int_current;", "rebuild"),
+            r"marts/evidence\.sql is derived after the splice but reads int_current, which in an incremental "
+            r"build holds only the touched records",
+        ),
+        (
+            model("intermediate/int_all_runs.sql", "SELECT * FROM int_current;", "complete"),
+            r"int_all_runs\.sql is complete in both build modes but reads int_current, which is not",
+        ),
+    ],
+)
+def test_what_holds_only_the_touched_records_is_read_only_before_the_splice(
+    reader: SqlFile, error: str
+) -> None:
+    current = model("intermediate/int_current.sql", "SELECT 1;", "before splice")
+    with pytest.raises(WarehouseError, match=error):
+        load_warehouse_sql([current, reader])
+    appended = model("marts/runs_read.sql", "SELECT * FROM int_current;", "append")
+    assert [m.relation for m in load_warehouse_sql([current, appended]).after_splice] == ["runs_read"]
 
 
 def test_a_cycle_or_a_relation_made_twice_is_refused() -> None:

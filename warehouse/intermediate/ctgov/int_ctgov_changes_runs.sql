@@ -1,6 +1,6 @@
 -- grain: one row: the latest ClinicalTrials.gov run and the baseline its changes compare with
 -- key: none (one row)
--- incremental: before splice (from every run and the whole run log in both build modes)
+-- incremental: complete (from every run and the whole run log)
 --
 -- The baseline is the last successful refresh before the latest run (from the run log): comparing with
 -- the last published state rather than with the previous run means a re-run after a crash still lists

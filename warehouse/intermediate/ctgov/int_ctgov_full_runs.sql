@@ -1,6 +1,6 @@
 -- grain: full ClinicalTrials.gov pull that stored trials
 -- key: run_id
--- incremental: before splice (every run in both build modes)
+-- incremental: complete (from every run)
 
 CREATE TEMP VIEW int_ctgov_full_runs AS
 SELECT r.run_id, r.started_at

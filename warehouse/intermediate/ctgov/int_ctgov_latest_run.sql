@@ -1,6 +1,6 @@
 -- grain: one row: the newest ClinicalTrials.gov run that read any trial
 -- key: none (one row)
--- incremental: before splice (every run in both build modes)
+-- incremental: complete (from every run)
 --
 -- A run read a trial when it stored a version of it or re-read it unchanged (rereads).
 

@@ -1,6 +1,6 @@
 -- grain: full PubMed pull that returned or deleted PMIDs
 -- key: run_id
--- incremental: before splice (every run in both build modes)
+-- incremental: complete (from every run)
 
 CREATE TEMP VIEW int_pubmed_full_runs AS
 SELECT r.run_id

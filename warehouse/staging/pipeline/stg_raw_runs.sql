@@ -1,6 +1,6 @@
 -- grain: raw run: one row per complete raw run per source (its manifest)
 -- key: source, run_id
--- incremental: before splice (every complete raw run in both build modes)
+-- incremental: complete (every complete raw run)
 --
 -- mode says whether a run was a full pull (only a full pull's absences remove records); total_count is
 -- what the API announced (the reconciliation checks).

@@ -1,6 +1,6 @@
 -- grain: run x source: one row per refresh per source it planned (one with NULL source if none)
 -- key: run_id, source
--- incremental: before splice (the whole run log in both build modes)
+-- incremental: complete (the whole run log)
 
 CREATE TEMP VIEW stg_run_log AS
 SELECT
