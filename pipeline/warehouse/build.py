@@ -4,11 +4,11 @@ The new warehouse is built in a temporary file next to the old one, checked, clo
 moved over it with ``os.replace``. Readers that have the old file open keep their data; anything that
 goes wrong (bad Parquet, SQL error, failed check, crash) leaves the old file as it was.
 
-A full build derives every table from every partition. When ``warehouse_plan`` allows it, an
-incremental build starts from a copy of the previous warehouse instead: the per-record SQL (files
-10-29) runs in an in-memory scratch database over the new runs' partitions and the touched records'
-versions, its rows replace those records' rows in the copy (``warehouse_splice``), then the
-whole-warehouse SQL (30-99) and every data check run on the result, exactly as after a full build.
+A full build derives every table from every partition. When ``plan`` allows it, an incremental build
+starts from a copy of the previous warehouse instead: the SQL files whose header derives them before the
+splice run in an in-memory scratch database over the new runs' partitions and the touched records'
+versions, their rows replace those records' rows in the copy (``splice``), then the files derived after
+the splice and every data check run on the result, exactly as after a full build (``sql_layers``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pipeline.config import Settings
 from pipeline.errors import WarehouseError
 from pipeline.sources import registry
 from pipeline.util.durable import fsync_path, publish, temporary_beside
-from pipeline.warehouse.checks import data_checks, documentation_checks, run_checks
+from pipeline.warehouse.checks import run_checks, warehouse_checks
 from pipeline.warehouse.plan import (
     BuildPlan,
     PreviousBuild,
@@ -44,14 +44,9 @@ from pipeline.warehouse.relations import (
 )
 from pipeline.warehouse.runs import RunMetadata
 from pipeline.warehouse.splice import SCRATCH, create_touched_keys, splice
-from pipeline.warehouse.sql_files import (
-    SqlFile,
-    first_line,
-    is_per_record,
-    packaged_sql_files,
-    run_sql_files,
-    sql_files_in,
-)
+from pipeline.warehouse.sql_files import first_line, packaged_sql_files, run_sql_files, sql_files_in
+from pipeline.warehouse.sql_layers import WarehouseSql, check_relations, load_warehouse_sql
+from pipeline.warehouse.value_lists import register_value_lists
 
 CONFIG_CLASSES_RELATION = "src_config_treatment_classes"
 CONFIG_CLASSES_SCHEMA = pa.schema(
@@ -82,7 +77,7 @@ def build_warehouse(settings: Settings, sql_dir: Path | None = None, full: str |
     """Rebuild settings.warehouse.path, incrementally when that gives the same result; ``full`` forces a
     full build (the reason it gives is recorded); sql_dir replaces the packaged SQL (to try changes)."""
     target = settings.warehouse.path
-    sql_files = sql_files_in(sql_dir) if sql_dir is not None else packaged_sql_files()
+    sql = load_warehouse_sql(sql_files_in(sql_dir) if sql_dir is not None else packaged_sql_files())
     _refuse_pending_wal(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -92,8 +87,8 @@ def build_warehouse(settings: Settings, sql_dir: Path | None = None, full: str |
     runs = RunMetadata.read(settings)
     classes = _config_class_rows(settings)
     with _temporary_database(target) as tmp:
-        plan = _plan(target, tmp, files, runs, fingerprint(sql_files, classes), full)
-        summary = _build_into(tmp, settings, sql_files, plan, files, runs, classes)
+        plan = _plan(target, tmp, files, runs, fingerprint(sql.files, classes), full)
+        summary = _build_into(tmp, settings, sql, plan, files, runs, classes)
         fsync_path(tmp)  # the slow flush comes before the last check, so the swap follows it at once
         _refuse_pending_wal(target)
         publish(tmp, target)
@@ -119,7 +114,7 @@ def _plan(
 def _build_into(
     path: Path,
     settings: Settings,
-    sql_files: list[SqlFile],
+    sql: WarehouseSql,
     plan: BuildPlan,
     files: list[PartitionFile],
     runs: RunMetadata,
@@ -129,6 +124,7 @@ def _build_into(
     try:
         register_partition_files(con, files)
         runs.register(con)
+        register_value_lists(con)
         con.register(CONFIG_CLASSES_RELATION, pa.Table.from_pylist(classes, schema=CONFIG_CLASSES_SCHEMA))
         con.register(
             BUILD_PLAN_RELATION,
@@ -139,12 +135,14 @@ def _build_into(
         if plan.mode == "full":
             _require_classified_runs(register_sources(con, settings.parquet_dir, files))
             register_versions(con, settings.parquet_dir, files)
-            run_sql_files(con, sql_files)
+            run_sql_files(con, [m.file for m in sql.models])
+            check_relations(con, list(sql.models))
         else:
             _require_classified_runs(register_sources(con, settings.parquet_dir, list(plan.new_files)))
-            register_versions(con, settings.parquet_dir, files, create_touched_keys(con))
-            _update_in_place(con, sql_files, set(plan.new_runs))
-        checks = data_checks(list(settings.treatment_classes)) + documentation_checks()
+            touched = create_touched_keys(con)
+            register_versions(con, settings.parquet_dir, files, touched)
+            _update_in_place(con, sql, set(plan.new_runs), touched)
+        checks = warehouse_checks(sql)
         try:
             failures = run_checks(con, checks)
         except duckdb.Error as exc:
@@ -161,18 +159,22 @@ def _build_into(
     return replace(summary, mode=plan.mode, reason=plan.reason)
 
 
-def _update_in_place(con: duckdb.DuckDBPyConnection, sql_files: list[SqlFile], new_sources: set[str]) -> None:
-    """Per-record SQL into scratch, its rows into the copy, then the whole-warehouse SQL on the copy."""
+def _update_in_place(
+    con: duckdb.DuckDBPyConnection, sql: WarehouseSql, new_sources: set[str], touched: dict[str, str]
+) -> None:
+    """SQL derived before the splice into scratch, its rows into the copy, then the rest on the copy."""
     target = con.execute("SELECT current_database()").fetchone()[0]
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     con.execute(f"USE {SCRATCH}")
     try:
-        run_sql_files(con, [f for f in sql_files if is_per_record(f)])
+        run_sql_files(con, [m.file for m in sql.before_splice])
+        check_relations(con, sql.before_splice)
     finally:
         con.execute(f'USE "{target}"')
-    splice(con, target, new_sources)
+    splice(con, target, sql.per_record, touched, new_sources)
     con.execute(f"DETACH {SCRATCH}")
-    run_sql_files(con, [f for f in sql_files if not is_per_record(f)])
+    run_sql_files(con, [m.file for m in sql.after_splice])
+    check_relations(con, list(sql.models))
 
 
 def _config_class_rows(settings: Settings) -> list[dict[str, object]]:

@@ -1,11 +1,9 @@
-"""Runs the numbered SQL files of the ``warehouse`` package in name order, one statement at a time.
+"""Reads the warehouse SQL (package data of ``warehouse``, one folder per layer) and runs it file by file,
+one statement at a time.
 
 Statements run one by one so a failure names the file and line it came from, not just a DuckDB
-message about some statement somewhere in the build.
-
-The number says which layer a file belongs to: 10-29 derive per-record tables (keyed by trial,
-publication or run), which an incremental build derives only for the records its new runs touched;
-30-99 derive whole-warehouse tables from those, which every build recomputes.
+message about some statement somewhere in the build. Which file runs when, and how an incremental build
+treats it, is read from each file's header (``pipeline/warehouse/sql_layers.py``), not from its name.
 """
 
 from __future__ import annotations
@@ -13,7 +11,8 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePosixPath
 
 import duckdb
 
@@ -22,34 +21,38 @@ from pipeline.errors import WarehouseError
 
 @dataclass(frozen=True)
 class SqlFile:
-    name: str
+    name: str  # path below the SQL root, e.g. marts/trials/trials.sql
     text: str
+
+    @property
+    def path(self) -> PurePosixPath:
+        return PurePosixPath(self.name)
 
 
 def packaged_sql_files() -> list[SqlFile]:
     """The SQL shipped as package data of ``warehouse`` (works from a checkout and from a wheel)."""
-    root = resources.files("warehouse")
-    entries = [e for e in root.iterdir() if e.name.endswith(".sql")]
-    return [SqlFile(e.name, e.read_text(encoding="utf-8")) for e in sorted(entries, key=lambda e: e.name)]
+    found: list[SqlFile] = []
+
+    def walk(folder: Traversable, prefix: str) -> None:
+        for entry in folder.iterdir():
+            if entry.is_dir():
+                walk(entry, f"{prefix}{entry.name}/")
+            elif entry.name.endswith(".sql"):
+                found.append(SqlFile(prefix + entry.name, entry.read_text(encoding="utf-8")))
+
+    walk(resources.files("warehouse"), "")
+    return sorted(found, key=lambda f: f.name)
 
 
 def sql_files_in(folder: Path) -> list[SqlFile]:
-    """The SQL files of another folder, to try new SQL without reinstalling the package."""
+    """The SQL files below another folder, to try new SQL without reinstalling the package."""
     if not folder.is_dir():
         raise WarehouseError(f"SQL folder not found: {folder}")
-    return [SqlFile(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.sql"))]
-
-
-WHOLE_WAREHOUSE_FROM = 30
-
-
-def is_per_record(sql_file: SqlFile) -> bool:
-    prefix = sql_file.name.split("_", 1)[0]
-    if not prefix.isdigit():
-        raise WarehouseError(
-            f"SQL file {sql_file.name} must start with its number (e.g. 20_marts_trials.sql)"
-        )
-    return int(prefix) < WHOLE_WAREHOUSE_FROM
+    found = [
+        SqlFile(p.relative_to(folder).as_posix(), p.read_text(encoding="utf-8"))
+        for p in folder.rglob("*.sql")
+    ]
+    return sorted(found, key=lambda f: f.name)
 
 
 def first_line(message: str) -> str:
@@ -90,7 +93,5 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, sql_file: SqlFile) -> None:
 
 
 def run_sql_files(con: duckdb.DuckDBPyConnection, files: list[SqlFile]) -> None:
-    if not files:
-        raise WarehouseError("no warehouse SQL files found")
     for sql_file in files:
         run_sql_file(con, sql_file)

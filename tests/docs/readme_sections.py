@@ -18,13 +18,27 @@ import duckdb
 from pipeline.cli import build_parser
 from pipeline.config import Settings, load_config
 from pipeline.warehouse.build import build_warehouse
+from pipeline.warehouse.sql_files import packaged_sql_files
+from pipeline.warehouse.sql_header import header_fields
+from pipeline.warehouse.sql_layers import load_warehouse_sql
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 README = REPO_ROOT / "README.md"
 
 
+def made_by(name: str) -> str:
+    """Where a relation is made and what its file's header says about it."""
+    models = {m.relation: m for m in load_warehouse_sql(packaged_sql_files()).models}
+    fields = dict((f, v) for f, v in header_fields(models[name].file) if f in ("grain", "key", "incremental"))
+    return (
+        f"Made by `warehouse/{models[name].file.name}`. Grain: {fields['grain']}. Key: {fields['key']}. "
+        f"Incremental build: {fields['incremental']}."
+    )
+
+
 def tables_section() -> str:
-    """Every analyst-facing table and column with its COMMENT ON text, from a freshly built warehouse."""
+    """Every analyst-facing table and column with its COMMENT ON text, from a freshly built warehouse,
+    and where its SQL file is with what the file's header says (grain, key, incremental rule)."""
     repo = load_config(REPO_ROOT / "config.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.model_validate(
@@ -49,7 +63,8 @@ def tables_section() -> str:
                     "WHERE table_name = ? ORDER BY column_index",
                     [name],
                 ).fetchall()
-                lines += [f"### `{name}`", "", comment, "", "| column | type | meaning |", "|---|---|---|"]
+                lines += [f"### `{name}`", "", comment, "", made_by(name), ""]
+                lines += ["| column | type | meaning |", "|---|---|---|"]
                 lines += [f"| `{c}` | {t} | {(m or '').replace('|', '/')} |" for c, t, m in columns]
                 lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -8,12 +8,12 @@ from pathlib import Path
 import duckdb
 import pytest
 from ctgov_parquet_builder import FETCHED_2, RUN_2, gepant_trial, write_partition, write_run
+from sql_folder import copy_of_packaged_sql
 
 from pipeline.config import Settings
 from pipeline.errors import WarehouseError
 from pipeline.warehouse import build as warehouse
 from pipeline.warehouse.build import build_warehouse
-from pipeline.warehouse.sql_files import packaged_sql_files
 
 NEWER_RUN = "20260301T030000Z-cccc"
 
@@ -44,19 +44,16 @@ def test_failed_data_check_keeps_previous_warehouse(built: Settings) -> None:
 
 def test_broken_sql_keeps_previous_warehouse(built: Settings, tmp_path: Path) -> None:
     before = snapshot(built)
-    sql_dir = tmp_path / "sql"
-    sql_dir.mkdir()
-    for sql_file in packaged_sql_files():
-        (sql_dir / sql_file.name).write_text(sql_file.text, encoding="utf-8")
-    broken = (
-        "CREATE TABLE fine AS SELECT 1 AS x;\n\n-- a renamed table\nCREATE TABLE oops AS SELECT * FROM trial;"
-    )
-    (sql_dir / "40_broken.sql").write_text(broken, encoding="utf-8")
-    with pytest.raises(WarehouseError, match=r"SQL 40_broken\.sql line 4 failed: Catalog Error: .*trial"):
+    sql_dir = copy_of_packaged_sql(tmp_path)
+    header = "-- grain: one row\n-- key: none\n-- incremental: rebuild\n\n"
+    broken = header + "CREATE TABLE fine AS SELECT 1 AS x;\n\n-- a renamed table\n"
+    broken += "CREATE TABLE oops AS SELECT * FROM trial;"
+    (sql_dir / "marts" / "oops.sql").write_text(broken, encoding="utf-8")
+    with pytest.raises(WarehouseError, match=r"SQL marts/oops\.sql line 8 failed: Catalog Error: .*trial"):
         build_warehouse(built, sql_dir=sql_dir)
     assert snapshot(built) == before
-    (sql_dir / "40_broken.sql").write_text("CREATE TABLE oops AS SELEC 1;\n", encoding="utf-8")
-    with pytest.raises(WarehouseError, match=r"SQL 40_broken\.sql does not parse: Parser Error"):
+    (sql_dir / "marts" / "oops.sql").write_text(header + "CREATE TABLE oops AS SELEC 1;\n", encoding="utf-8")
+    with pytest.raises(WarehouseError, match=r"SQL marts/oops\.sql does not parse: Parser Error"):
         build_warehouse(built, sql_dir=sql_dir)
     assert snapshot(built) == before
 
@@ -76,11 +73,11 @@ def test_crash_during_build_keeps_previous_warehouse(
 
 
 def test_undocumented_column_fails_the_build(built: Settings, tmp_path: Path) -> None:
-    sql_dir = tmp_path / "sql"
-    sql_dir.mkdir()
-    for sql_file in packaged_sql_files():
-        (sql_dir / sql_file.name).write_text(sql_file.text, encoding="utf-8")
-    (sql_dir / "95_extra.sql").write_text("ALTER TABLE trials ADD COLUMN note VARCHAR;\n", encoding="utf-8")
+    sql_dir = copy_of_packaged_sql(tmp_path)
+    trials = sql_dir / "marts" / "trials" / "trials.sql"
+    trials.write_text(
+        trials.read_text(encoding="utf-8") + "ALTER TABLE trials ADD COLUMN note VARCHAR;\n", encoding="utf-8"
+    )
     with pytest.raises(WarehouseError, match=r"every column commented \(1 failing, e\.g\. trials\.note\)"):
         build_warehouse(built, sql_dir=sql_dir)
 

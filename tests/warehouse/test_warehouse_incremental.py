@@ -49,6 +49,7 @@ from pubmed_parquet_builder import (
     write_pubmed_partition,
 )
 from pubmed_parquet_builder import CLASSES as PUBMED_CLASSES
+from sql_folder import copy_of_packaged_sql
 
 from pipeline import steps
 from pipeline.config import Settings
@@ -60,7 +61,6 @@ from pipeline.sources.pubmed.normalise.schemas import TABLES as PUBMED_SCHEMAS
 from pipeline.warehouse import build as warehouse
 from pipeline.warehouse.build import BuildSummary, build_warehouse
 from pipeline.warehouse.plan import BuildPlan
-from pipeline.warehouse.sql_files import packaged_sql_files
 
 R1 = "20260101T030000Z-aaaa"
 R2 = "20260201T030000Z-bbbb"
@@ -341,14 +341,6 @@ def planned(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[BuildPlan]]:
     yield plans
 
 
-def sql_copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "sql"
-    folder.mkdir()
-    for sql_file in packaged_sql_files():
-        (folder / sql_file.name).write_text(sql_file.text, encoding="utf-8")
-    return folder
-
-
 # -- incremental == full --------------------------------------------------------------------------------
 
 
@@ -417,9 +409,9 @@ def test_a_ctgov_only_run_after_a_failed_build_updates_in_place(settings: Settin
 
 def test_changed_sql_forces_a_full_build(settings: Settings, tmp_path: Path) -> None:
     write_refresh(settings, run_2())
-    sql_dir = sql_copy(tmp_path)
-    comments = sql_dir / "90_comments.sql"
-    comments.write_text(comments.read_text(encoding="utf-8") + "\n-- one more line\n", encoding="utf-8")
+    sql_dir = copy_of_packaged_sql(tmp_path)
+    evidence = sql_dir / "marts" / "evidence" / "evidence.sql"
+    evidence.write_text(evidence.read_text(encoding="utf-8") + "\n-- one more line\n", encoding="utf-8")
     summary = build_warehouse(settings, sql_dir=sql_dir)
     assert (summary.mode, summary.reason) == ("full", FINGERPRINT_CHANGED)
     assert build_row(settings.warehouse.path) == (summary.mode, summary.reason)
@@ -543,25 +535,55 @@ def test_forced_full_build_gives_the_same_tables(settings_2: Settings) -> None:
 # -- failures keep the previous warehouse --------------------------------------------------------------
 
 
-def test_a_per_record_table_without_a_splice_rule_stops_the_build(
+EXTRA_TABLE = (
+    "CREATE TABLE trial_extras AS SELECT nct_id FROM trials;\n"
+    "COMMENT ON TABLE trial_extras IS 'A table the splice does not know';\n"
+    "COMMENT ON COLUMN trial_extras.nct_id IS 'Trial';\n"
+)
+
+
+def test_a_per_record_file_without_an_incremental_rule_stops_the_build(
     settings: Settings, tmp_path: Path, planned: list[BuildPlan]
 ) -> None:
-    sql_dir = sql_copy(tmp_path)
-    (sql_dir / "26_marts_trial_extras.sql").write_text(
-        "CREATE TABLE trial_extras AS SELECT nct_id FROM trials;\n"
-        "COMMENT ON TABLE trial_extras IS 'A table the splice does not know';\n"
-        "COMMENT ON COLUMN trial_extras.nct_id IS 'Trial';\n",
-        encoding="utf-8",
+    """The header says how the splice treats a table: without it no build starts, and the old file stays."""
+    sql_dir = copy_of_packaged_sql(tmp_path)
+    (sql_dir / "marts" / "trials" / "trial_extras.sql").write_text(
+        "-- grain: trial\n-- key: nct_id\n\n" + EXTRA_TABLE, encoding="utf-8"
     )
-    assert build_warehouse(settings, sql_dir=sql_dir).mode == "full"
     write_refresh(settings, run_2())
     before = snapshot(settings)
     with pytest.raises(
-        WarehouseError, match=r"trial_extras have no incremental rule in .*warehouse/splice\.py RULES"
+        WarehouseError,
+        match=r"^SQL marts/trials/trial_extras\.sql: header lacks incremental: \(.*patch by <column>",
     ):
         build_warehouse(settings, sql_dir=sql_dir)
-    assert planned[-1].mode == "incremental"
+    assert planned == []
     assert snapshot(settings) == before
+
+
+@pytest.mark.parametrize("mode", ["incremental", "full"])
+def test_a_per_record_table_without_a_file_of_its_own_stops_the_build(
+    settings: Settings, tmp_path: Path, planned: list[BuildPlan], monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """A second table made by a per-record file has no rule the splice could follow: the build stops in
+    scratch (incremental) or before the swap (full), and the old file stays."""
+    sql_dir = copy_of_packaged_sql(tmp_path)
+    trials = sql_dir / "marts" / "trials" / "trials.sql"
+    trials.write_text(trials.read_text(encoding="utf-8") + EXTRA_TABLE, encoding="utf-8")
+    if mode == "incremental":  # the SQL change alone would force a full build
+        monkeypatch.setattr(warehouse, "fingerprint", lambda *_: read_fingerprint(settings))
+    write_refresh(settings, run_2())
+    before = snapshot(settings)
+    with pytest.raises(
+        WarehouseError, match=r"^table\(s\) trial_extras have no SQL file of their own: .*warehouse/marts/"
+    ):
+        build_warehouse(settings, sql_dir=sql_dir)
+    assert planned[-1].mode == mode
+    assert snapshot(settings) == before
+
+
+def read_fingerprint(settings: Settings) -> str:
+    return query(settings, "SELECT fingerprint FROM warehouse_builds")[0][0]
 
 
 def test_a_failed_check_in_an_incremental_build_keeps_the_previous_warehouse(
