@@ -319,8 +319,8 @@ def _print_summary(result: dict[str, Any], settings: Settings, log_path: Path | 
         table.add_row(*(str(v) for v in row))
     out.print(table)
     out.print(f"Trials in warehouse: {built.n_trials}")
-    out.print(f"Warehouse: {built.path}")
-    out.print(f"CSV: {result['csv'].path}")
+    say(f"Warehouse: {built.path}")
+    say(f"CSV: {result['csv'].path}")
     if log_path is not None:
         say(f"Log: {log_path}")
 

@@ -10,7 +10,7 @@ CLI_QUERY = (
     "SELECT treatment_class, sum(n_trials) AS trials, max(n_publications) AS publications "
     "FROM evidence GROUP BY ALL ORDER BY trials DESC"
 )
-PANDAS_QUERY = "SELECT treatment_class, nct_id, phase, overall_status, title FROM evidence_trials"
+PANDAS_QUERY = "SELECT treatment_class, nct_id, phase, overall_status FROM evidence_trials ORDER BY 1, 2"
 
 
 def shown(path: Path) -> str:
