@@ -85,7 +85,9 @@ def command_logging(log_path: Path | None, *, verbose: bool, console: Console) -
     """Route logging for one command; yields the log file's path (None: no file)."""
     root = logging.getLogger()
     saved_level = root.level
-    prefect_console = [h for h in root.handlers if type(h).__name__ == "PrefectConsoleHandler"]
+    prefect_console = [
+        (n, h) for n, h in enumerate(root.handlers) if type(h).__name__ == "PrefectConsoleHandler"
+    ]
     chatty = {name: logging.getLogger(name).level for name in CHATTY_LOGGERS}
     installed: list[logging.Handler] = []
     if log_path is not None:
@@ -103,7 +105,7 @@ def command_logging(log_path: Path | None, *, verbose: bool, console: Console) -
         to_console = QuietConsole(console, log_path)
         to_console.setFormatter(logging.Formatter("%(message)s"))  # Prefect's test for "a user handler"
     installed.append(to_console)
-    for handler in prefect_console:
+    for _, handler in prefect_console:
         root.removeHandler(handler)
     for handler in installed:
         root.addHandler(handler)
@@ -118,8 +120,8 @@ def command_logging(log_path: Path | None, *, verbose: bool, console: Console) -
         for handler in installed:
             root.removeHandler(handler)
             handler.close()
-        for handler in prefect_console:
-            root.addHandler(handler)
+        for index, handler in prefect_console:  # back where it was, so handler order is unchanged
+            root.handlers.insert(min(index, len(root.handlers)), handler)
         root.setLevel(saved_level)
         for name, level in chatty.items():
             logging.getLogger(name).setLevel(level)

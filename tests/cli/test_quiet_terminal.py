@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -20,6 +23,14 @@ from pipeline.sources.ctgov.normalise.run import normalise_run
 TASK_RUN = {"task_run_name": "fetch-ctgov-3eb"}
 
 
+@contextmanager
+def logged_outside_a_flow_run() -> Iterator[None]:
+    """Once prefect is imported, loggers with its API handler warn when used outside a run (as here)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Logger '.*' attempted to send logs to the API")
+        yield
+
+
 def terminal() -> tuple[Console, io.StringIO]:
     buffer = io.StringIO()
     return Console(file=buffer, width=60, force_terminal=False), buffer
@@ -28,7 +39,7 @@ def terminal() -> tuple[Console, io.StringIO]:
 def test_info_goes_to_the_file_and_warnings_to_the_terminal(tmp_path: Path) -> None:
     console, shown = terminal()
     log = tmp_path / "logs" / "run.log"
-    with command_logging(log, verbose=False, console=console):
+    with logged_outside_a_flow_run(), command_logging(log, verbose=False, console=console):
         logging.getLogger("prefect.task_runs").info("Fetching studies", extra=TASK_RUN)
         logging.getLogger("pipeline.http.retry").info("a request line")
         logging.getLogger("pipeline.http.retry").warning(
@@ -47,7 +58,7 @@ def test_info_goes_to_the_file_and_warnings_to_the_terminal(tmp_path: Path) -> N
 
 def test_prefect_errors_stay_in_the_file_the_cli_reports_the_failure(tmp_path: Path) -> None:
     console, shown = terminal()
-    with command_logging(tmp_path / "run.log", verbose=False, console=console):
+    with logged_outside_a_flow_run(), command_logging(tmp_path / "run.log", verbose=False, console=console):
         logging.getLogger("prefect.flow_runs").error("Finished in state Failed('...')")
         logging.getLogger("prefect.task_runs").warning("Marked interrupted run(s) failed: r1")
         logging.getLogger("pipeline.steps").error("something of ours")
@@ -75,7 +86,7 @@ def test_a_storm_of_one_kind_of_warning_is_capped_with_a_pointer_to_the_file(tmp
 
 def test_verbose_shows_info_on_the_terminal_too(tmp_path: Path) -> None:
     console, shown = terminal()
-    with command_logging(tmp_path / "run.log", verbose=True, console=console):
+    with logged_outside_a_flow_run(), command_logging(tmp_path / "run.log", verbose=True, console=console):
         logging.getLogger("prefect.task_runs").info("Fetching studies", extra=TASK_RUN)
     assert "INFO    | prefect.task_runs [fetch-ctgov-3eb] - Fetching studies" in shown.getvalue()
 
@@ -111,7 +122,7 @@ def test_an_unknown_enum_value_is_a_one_line_warning(tmp_path: Path) -> None:
     )
     run.finish({"total_count": len(studies), "n_records": len(studies)})
     console, shown = terminal()
-    with command_logging(None, verbose=False, console=console):
+    with logged_outside_a_flow_run(), command_logging(None, verbose=False, console=console):
         normalise_run(run, tmp_path / "parquet")
     assert shown.getvalue().splitlines() == [
         "warning: ClinicalTrials.gov run 20260102T030405Z-a1b2: values outside the known enums, kept as "
