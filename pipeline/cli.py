@@ -159,9 +159,8 @@ def _flow_command(args: argparse.Namespace, log_path: Path) -> Iterator[None]:
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.http.preflight import check_sources
     from pipeline.raw.zone import new_run_id
-    from pipeline.steps import selected_sources
 
-    check_sources(settings, selected_sources(args.source))  # no network: one line, before Prefect starts
+    check_sources(settings, registry.selected(args.source))  # no network: one line, before Prefect starts
     run_id = new_run_id()
     log_path = _log_path(settings, run_id)
     with _flow_command(args, log_path):

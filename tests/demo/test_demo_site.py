@@ -12,8 +12,9 @@ from pipeline.demo import site
 from pipeline.demo.site import MARKER, base_settings, demo_site
 from pipeline.errors import ConfigError
 from pipeline.raw.zone import RawZone
-from pipeline.sources.ctgov.fetch import CtgovClient, fetch_run
-from pipeline.sources.pubmed.fetch import PubmedClient
+from pipeline.sources.ctgov.client import CtgovClient
+from pipeline.sources.ctgov.fetch import fetch_run
+from pipeline.sources.pubmed.client import PubmedClient
 from tests.conftest import REPO_ROOT
 
 
