@@ -204,6 +204,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
             result = refresh(config_path=str(site.config_path), full=True, interactive=True, run_id=run_id)
     _print_summary(result, site.settings, log_path)
+    # Once `evidence report` exists, its HTML file joins here: say(f"Report: {<write the report>}")
     for line in next_steps(site.config_path, result["warehouse"].path):
         say(line)
     return EXIT_OK
