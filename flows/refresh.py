@@ -17,6 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows import tasks
 from pipeline.config import load_config
 from pipeline.console import quiet_tracebacks
+from pipeline.http.reachability import SourceUnreachable, for_interactive_run
 from pipeline.raw.zone import new_run_id
 from pipeline.runs.lock import refresh_lock
 from pipeline.sources.registry import ALL, selected
@@ -27,14 +28,28 @@ quiet_tracebacks.install()
 
 
 @flow(name="refresh", task_runner=ThreadPoolTaskRunner(max_workers=4))
-def refresh(config_path: str | None = None, source: str = ALL, full: bool = False) -> dict[str, Any]:
+def refresh(
+    config_path: str | None = None,
+    source: str = ALL,
+    full: bool = False,
+    interactive: bool = False,
+    run_id: str | None = None,
+) -> dict[str, Any]:
     """Pull the selected sources (one registry name, or ``all``; in full, or what changed since the last
-    good run) into a new raw run, then rebuild the warehouse and the CSV."""
+    good run) into a new raw run, then rebuild the warehouse and the CSV.
+
+    ``interactive``: someone is waiting at a terminal, so a host that cannot be reached fails its source
+    at once (no HTTP or task retries); scheduled runs leave it False and keep retrying.
+    """
     settings = load_config(config_path)
-    run_id = new_run_id()
+    if interactive:
+        settings = for_interactive_run(settings)
+    run_id = run_id or new_run_id()
     retry = settings.orchestration
     fetch = tasks.fetch.with_options(
-        retries=retry.fetch_retries, retry_delay_seconds=retry.fetch_retry_delay_seconds
+        retries=retry.fetch_retries,
+        retry_delay_seconds=retry.fetch_retry_delay_seconds,
+        retry_condition_fn=retry_unless_unreachable,
     )
     with refresh_lock(settings.storage.data_dir, f"refresh {run_id}"):
         plans = tasks.plan_run(settings, run_id, source, full)
@@ -70,6 +85,11 @@ def refresh(config_path: str | None = None, source: str = ALL, full: bool = Fals
         "csv": exported,
         "changes": report["changes"],
     }
+
+
+def retry_unless_unreachable(task: Any, task_run: Any, state: Any) -> bool:
+    """A host found unreachable on an interactive run was already reported: retrying cannot help."""
+    return not isinstance(state.data, SourceUnreachable)
 
 
 REBUILD_REASON = "evidence rebuild: every raw run replayed"

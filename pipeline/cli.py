@@ -10,7 +10,8 @@ import argparse
 import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,13 @@ from rich.table import Table
 
 from pipeline.config import CONFIG_ENV_VAR, Settings, load_config
 from pipeline.console import quiet_tracebacks
+from pipeline.console.command_log import command_logging
 from pipeline.errors import PipelineError
 from pipeline.sources import registry
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_DEMO_FOLDER = Path("evidence-demo")
+LOGS_FOLDER = "logs"  # under storage.data_dir: one log file per refresh, rebuild or demo
 
 out = Console()
 err = Console(stderr=True)
@@ -41,9 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"config file (default: ${CONFIG_ENV_VAR}, else ./config.yaml)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    runs = argparse.ArgumentParser(add_help=False)
+    runs.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show Prefect's and the HTTP layer's log lines here too (always in data/logs/)",
+    )
 
     refresh = sub.add_parser(
         "refresh",
+        parents=[runs],
         help="fetch from the APIs, then normalise, classify, build the warehouse and export the CSV",
     )
     refresh.add_argument(
@@ -59,7 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
         "trials the registry no longer returns)",
     )
 
-    sub.add_parser("rebuild", help="re-normalise the raw zone and rebuild warehouse and CSV, offline")
+    sub.add_parser(
+        "rebuild", parents=[runs], help="re-normalise the raw zone and rebuild warehouse and CSV, offline"
+    )
+
+    demo = sub.add_parser(
+        "demo",
+        parents=[runs],
+        help="no network needed: run the whole pipeline on real records shipped with it, served locally",
+    )
+    demo.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        type=Path,
+        default=DEFAULT_DEMO_FOLDER,
+        help=f"the demo's own folder: config, raw zone, warehouse, CSV (default: ./{DEFAULT_DEMO_FOLDER})",
+    )
 
     export = sub.add_parser("export", help="write the evidence_trials table to CSV")
     export.add_argument(
@@ -89,10 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = load_config(args.config)
+        if args.command == "demo":
+            from pipeline.demo.site import base_settings
+
+            settings = base_settings(args.config)
+        else:
+            settings = load_config(args.config)
         return COMMANDS[args.command](args, settings)
     except PipelineError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True, markup=True)
+        for note in getattr(exc, "__notes__", ()):
+            err.print(note, highlight=False, soft_wrap=True, markup=False)
         return EXIT_ERROR
     except KeyboardInterrupt:
         err.print("interrupted: the previous warehouse and CSV are unchanged")
@@ -103,27 +136,77 @@ def _config_arg(args: argparse.Namespace) -> str | None:
     return str(Path(args.config).resolve()) if args.config else None
 
 
-def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
-    quiet_tracebacks.quiet_prefect()
-    from flows.refresh import refresh
-    from pipeline.console import progress
+def _log_path(settings: Settings, name: str) -> Path:
+    return settings.storage.data_dir / LOGS_FOLDER / f"{name}.log"
 
-    with progress.display(err):
-        result = refresh(config_path=_config_arg(args), source=args.source, full=args.full)
-    _print_summary(result, settings)
+
+@contextmanager
+def _flow_command(args: argparse.Namespace, log_path: Path) -> Iterator[None]:
+    """Logs to ``log_path`` (the terminal gets warnings only, unless --verbose) and progress bars, for a
+    command that runs a Prefect flow; a failure's message gains the log's path."""
+    try:
+        with command_logging(log_path, verbose=args.verbose, console=err):
+            quiet_tracebacks.quiet_prefect()
+            from pipeline.console import progress
+
+            with progress.display(err):
+                yield
+    except PipelineError as exc:
+        exc.add_note(f"log: {log_path}")
+        raise
+
+
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.http.preflight import check_sources
+    from pipeline.raw.zone import new_run_id
+
+    check_sources(settings, registry.selected(args.source))  # no network: one line, before Prefect starts
+    run_id = new_run_id()
+    log_path = _log_path(settings, run_id)
+    with _flow_command(args, log_path):
+        from flows.refresh import refresh
+
+        result = refresh(
+            config_path=_config_arg(args), source=args.source, full=args.full, interactive=True, run_id=run_id
+        )
+    _print_summary(result, settings, log_path)
     return EXIT_OK
 
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
-    quiet_tracebacks.quiet_prefect()
-    from flows.refresh import rebuild
-    from pipeline.console import progress
+    from pipeline.raw.zone import new_run_id
 
-    with progress.display(err):
+    log_path = _log_path(settings, f"rebuild-{new_run_id()}")
+    with _flow_command(args, log_path):
+        from flows.refresh import rebuild
+
         result = rebuild(config_path=_config_arg(args))
     for source, run_ids in result["runs_replayed"].items():
         out.print(f"Replayed {len(run_ids)} {source} raw run(s): {', '.join(run_ids) or '-'}")
-    _print_summary(result, settings)
+    _print_summary(result, settings, log_path)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.demo.guide import next_steps
+    from pipeline.demo.site import demo_site
+    from pipeline.raw.zone import new_run_id
+
+    with demo_site(args.data_dir, settings) as site:
+        say(
+            f"Demo: {site.n_trials} trials and {site.n_articles} PubMed articles shipped with the pipeline, "
+            f"served on 127.0.0.1; everything goes to {site.folder}"
+        )
+        run_id = new_run_id()
+        log_path = _log_path(site.settings, run_id)
+        with _flow_command(args, log_path):
+            from flows.refresh import refresh
+
+            result = refresh(config_path=str(site.config_path), full=True, interactive=True, run_id=run_id)
+    _print_summary(result, site.settings, log_path)
+    # Once `evidence report` exists, its HTML file joins here: say(f"Report: {<write the report>}")
+    for line in next_steps(site.config_path, result["warehouse"].path):
+        say(line)
     return EXIT_OK
 
 
@@ -213,7 +296,7 @@ FROM evidence GROUP BY treatment_class ORDER BY treatment_class
 """
 
 
-def _print_summary(result: dict[str, Any], settings: Settings) -> None:
+def _print_summary(result: dict[str, Any], settings: Settings, log_path: Path | None = None) -> None:
     built = result["warehouse"]
     for source, n in result.get("fetched", {}).items():
         mode = result.get("modes", {}).get(source)
@@ -236,8 +319,10 @@ def _print_summary(result: dict[str, Any], settings: Settings) -> None:
         table.add_row(*(str(v) for v in row))
     out.print(table)
     out.print(f"Trials in warehouse: {built.n_trials}")
-    out.print(f"Warehouse: {built.path}")
-    out.print(f"CSV: {result['csv'].path}")
+    say(f"Warehouse: {built.path}")
+    say(f"CSV: {result['csv'].path}")
+    if log_path is not None:
+        say(f"Log: {log_path}")
 
 
 COMMANDS = {
@@ -247,6 +332,7 @@ COMMANDS = {
     "status": cmd_status,
     "serve": cmd_serve,
     "query": cmd_query,
+    "demo": cmd_demo,
 }
 
 if __name__ == "__main__":

@@ -47,6 +47,10 @@ class HttpSettings(Strict):
     max_attempts: Annotated[int, Field(ge=1, le=20)] = 6
     backoff_initial_seconds: Annotated[float, Field(ge=0)] = 1.0
     backoff_max_seconds: Annotated[float, Field(ge=0)] = 120.0
+    # A host that cannot be reached on the first request (no DNS, refused, TLS, proxy) stops the
+    # source at once instead of being retried; the CLI sets it for the runs it starts (see
+    # pipeline/http/reachability.py); scheduled runs keep retrying.
+    fail_fast: bool = False
 
 
 class StorageSettings(Strict):

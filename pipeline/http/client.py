@@ -20,6 +20,7 @@ from tenacity import RetryCallState
 from pipeline.config import HttpSettings
 from pipeline.errors import FetchError
 from pipeline.http.rate_limit import RateLimiter
+from pipeline.http.reachability import raise_if_unreachable
 from pipeline.http.redact import (
     install_log_redaction,
     redact_params,
@@ -105,6 +106,7 @@ class HttpClient:
             self.session.headers["User-Agent"] = user_agent
         self._sleep = sleep
         self.limiter = RateLimiter(settings.requests_per_second, clock=clock, sleep=sleep)
+        self._answered = False  # fail_fast applies until the host has answered once
 
     def close(self) -> None:
         self.session.close()
@@ -186,10 +188,13 @@ class HttpClient:
             response = self._send(method, url, fields)
             body = response.content  # reads the whole body: a cut connection raises here
         except TRANSIENT_NETWORK_ERRORS as exc:
+            if self.settings.fail_fast and not self._answered:
+                raise_if_unreachable(exc, url, self.settings.timeout_seconds)
             raise TransientFault(f"{type(exc).__name__}: {one_line(str(exc), secrets=secrets)}") from None
         except requests.RequestException as exc:
             detail = one_line(str(exc), secrets=secrets)
             raise FetchError(f"{method} {shown} failed: {type(exc).__name__}: {detail}") from None
+        self._answered = True
         fetched_at = datetime.now(UTC)
         status = response.status_code
         if status == 429 or status >= 500:

@@ -1,25 +1,5 @@
-"""A ClinicalTrials.gov API v2 stand-in that pages real study records like the live API.
-
-Built on pytest-httpserver. Given a list of study dicts (real records, see ``load_fixture_studies``)
-it serves ``/api/v2/studies`` and ``/api/v2/version`` with the live API's paging rules, as far as they
-are documented or reported (see STACK-NOTES.md, "APIs"):
-
-- ``pageSize`` from the request (default 10, values above 1000 cut to 1000), opaque ``pageToken``s;
-- ``totalCount`` on the first page only, and only with ``countTotal=true``;
-- ``nextPageToken`` absent on the last page; optionally an empty page in the middle
-  (``empty_page_at``) or a token minted on a full last page that leads to an empty page
-  (``token_on_full_last_page``);
-- a later page whose parameters differ from its first page's is answered 400, as is an unknown token;
-- ``filter.advanced=AREA[LastUpdatePostDate]RANGE[YYYY-MM-DD,MAX]`` (or ``MIN``/a date at either
-  end) filters on ``statusModule.lastUpdatePostDateStruct.date``; other expressions are answered 400;
-- ``filter.ids`` (NCT ids separated by commas or pipes) keeps only those studies, combined with the
-  other filters (AND), as the live API does;
-- ``query.cond`` is recorded but not applied unless ``match_condition=True`` (then a plain substring
-  match over conditions, keywords and titles, far cruder than the live API's search): the study list
-  *is* the recorded result of the query.
-
-What is not real: the page tokens, the 400 texts and the ``/version`` values (``data_timestamp`` and
-``api_version`` are constructor arguments).
+"""The tests' ClinicalTrials.gov API v2 server: the package's stand-in (``pipeline.demo.ctgov_api``,
+paging, filters, tokens) plus injected faults and a log of every request served.
 
 Faults for the next requests are injected with ``server.inject(Fault("429", retry_after=1), ...)``:
 ``"429"`` or any 5xx code (optional ``retry_after`` in seconds or an HTTP-date), ``"truncated"`` (the
@@ -27,7 +7,7 @@ connection closes before the announced Content-Length arrives), ``"malformed"`` 
 the page cut in half), ``"not_a_page"`` (a 200 JSON object without ``studies``) and ``"slow"``
 (``delay`` seconds before the normal answer). Every request served is recorded in ``server.requests``.
 
-Standalone, for demos (serves the real fixture studies until Ctrl-C)::
+Standalone (serves the real fixture studies until Ctrl-C; ``evidence demo`` needs no fixtures)::
 
     python -m tests.servers.ctgov_server --port 8765 [--fixtures DIR] [--empty-page-at N]
 
@@ -37,12 +17,10 @@ then point ``sources.ctgov.base_url`` at ``http://localhost:8765/api/v2``.
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import logging
 import os
 import re
-import secrets
 import threading
 import time
 from collections import deque
@@ -51,20 +29,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-API_PREFIX = "/api/v2"
-DEFAULT_PAGE_SIZE = 10
-MAX_PAGE_SIZE = 1000
-DEFAULT_DATA_TIMESTAMP = "2026-08-11T09:00:00"
-DEFAULT_API_VERSION = "2.0.5"
+from pipeline.demo.ctgov_api import (
+    API_PREFIX,
+    DEFAULT_API_VERSION,
+    DEFAULT_DATA_TIMESTAMP,
+    BadRequest,
+    CtgovApi,
+    load_studies,
+)
+from pipeline.demo.http_server import LocalServer
+
 STATUS_FAULTS = re.compile(r"^(429|5\d\d)$")
 FAULT_KINDS = ("truncated", "malformed", "not_a_page", "slow")
-LAST_UPDATE_RANGE = re.compile(
-    r"^AREA\[LastUpdatePostDate\]RANGE\[\s*(MIN|\d{4}-\d{2}-\d{2})\s*,\s*(MAX|\d{4}-\d{2}-\d{2})\s*\]$"
-)
 FIXTURES_ENV_VAR = "EVIDENCE_FIXTURES"
 
 
@@ -92,66 +70,14 @@ class ServedRequest:
     body: bytes
 
 
-@dataclass(frozen=True)
-class _Cursor:
-    """What an opaque page token stands for."""
-
-    signature: tuple[tuple[str, str], ...]
-    offset: int
-    page_no: int
-    empty: bool
-
-
-class BadRequest(Exception):
-    pass
-
-
 def load_fixture_studies(
     fixtures_dir: Path, sets: Sequence[str] = ("migraine", "studies")
 ) -> list[dict[str, Any]]:
     """Real single-study records from ``<fixtures_dir>/ctgov/<set>/NCT*.json``, sorted by NCT id."""
-    by_id: dict[str, dict[str, Any]] = {}
-    for name in sets:
-        folder = fixtures_dir / "ctgov" / name
-        files = sorted(folder.glob("NCT*.json"))
-        if not files:
-            raise FileNotFoundError(f"no NCT*.json study records in {folder}")
-        for path in files:
-            study = orjson.loads(path.read_bytes())
-            nct_id = _nct_id(study)
-            if nct_id is None:
-                raise ValueError(f"{path} is not a v2 study record (no nctId)")
-            by_id.setdefault(nct_id, study)
-    return [by_id[k] for k in sorted(by_id)]
+    return load_studies(fixtures_dir / "ctgov" / name for name in sets)
 
 
-def _nct_id(study: Any) -> str | None:
-    try:
-        return study["protocolSection"]["identificationModule"]["nctId"]
-    except (KeyError, TypeError):
-        return None
-
-
-def _last_update(study: dict[str, Any]) -> str | None:
-    status = study.get("protocolSection", {}).get("statusModule", {})
-    return status.get("lastUpdatePostDateStruct", {}).get("date")
-
-
-def _matches_condition(study: dict[str, Any], cond: str) -> bool:
-    proto = study.get("protocolSection", {})
-    ident = proto.get("identificationModule", {})
-    conds = proto.get("conditionsModule", {})
-    haystack = [
-        ident.get("briefTitle", ""),
-        ident.get("officialTitle", ""),
-        *conds.get("conditions", []),
-        *conds.get("keywords", []),
-    ]
-    needle = cond.lower()
-    return any(needle in str(text).lower() for text in haystack)
-
-
-class CtgovRecordedServer:
+class CtgovRecordedServer(CtgovApi):
     """Serves real study records with the v2 paging rules; use as a context manager."""
 
     def __init__(
@@ -166,24 +92,18 @@ class CtgovRecordedServer:
         host: str = "localhost",
         port: int = 0,
     ) -> None:
-        self.studies = list(studies)
-        self.data_timestamp = data_timestamp
-        self.api_version = api_version
-        self.empty_page_at = empty_page_at
-        self.token_on_full_last_page = token_on_full_last_page
-        self.match_condition = match_condition
+        super().__init__(
+            studies,
+            data_timestamp=data_timestamp,
+            api_version=api_version,
+            empty_page_at=empty_page_at,
+            token_on_full_last_page=token_on_full_last_page,
+            match_condition=match_condition,
+        )
         self.requests: list[ServedRequest] = []
         self._faults: dict[str, deque[Fault]] = {"studies": deque(), "version": deque()}
-        self._cursors: dict[str, _Cursor] = {}
-        self._lock = threading.Lock()
         # threaded: a "slow" request must not hold up the client's retry behind it
-        self.httpserver = HTTPServer(host=host, port=port, threaded=True)
-        self.httpserver.expect_request(f"{API_PREFIX}/studies", method="GET").respond_with_handler(
-            self._studies
-        )
-        self.httpserver.expect_request(f"{API_PREFIX}/version", method="GET").respond_with_handler(
-            self._version
-        )
+        self.httpserver = LocalServer(self, host=host, port=port)
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -192,8 +112,7 @@ class CtgovRecordedServer:
         return self
 
     def stop(self) -> None:
-        if self.httpserver.is_running():
-            self.httpserver.stop()
+        self.httpserver.stop()
 
     def __enter__(self) -> CtgovRecordedServer:
         return self.start()
@@ -213,20 +132,12 @@ class CtgovRecordedServer:
             for fault in faults:
                 self._faults[endpoint].append(Fault(fault) if isinstance(fault, str) else fault)
 
-    def expire_page_tokens(self) -> None:
-        """Forget every token handed out, as the live API does after a while: the next request with
-        one is answered 400, like a resumed run's saved token the API no longer knows."""
-        with self._lock:
-            self._cursors.clear()
-
     def reset(self, studies: Iterable[dict[str, Any]], data_timestamp: str = DEFAULT_DATA_TIMESTAMP) -> None:
         """Serve ``studies`` afresh, with no faults, tokens or request log: lets one running server
-        (stopping one costs 0.5 s) serve a whole test module."""
+        (starting and stopping one per test adds up) serve a whole test module."""
+        super().reset(studies, data_timestamp)
         with self._lock:
-            self.studies = list(studies)
-            self.data_timestamp = data_timestamp
             self.requests.clear()
-            self._cursors.clear()
             for queue in self._faults.values():
                 queue.clear()
 
@@ -238,18 +149,16 @@ class CtgovRecordedServer:
         with self._lock:
             return sum(len(q) for q in self._faults.values())
 
-    # -- handlers -------------------------------------------------------------------------------------
+    # -- handlers: the package's answers, with faults and a request log -------------------------------
 
-    def _version(self, request: Request) -> Response:
+    def version_endpoint(self, request: Request) -> Response:
         fault = self._next_fault("version")
-        body = orjson.dumps({"apiVersion": self.api_version, "dataTimestamp": self.data_timestamp})
-        return self._respond(request, body, fault, n_studies=None)
+        return self._respond(request, self.version_body(), fault, n_studies=None)
 
-    def _studies(self, request: Request) -> Response:
+    def studies_endpoint(self, request: Request) -> Response:
         fault = self._next_fault("studies")
         try:
-            with self._lock:
-                body, n_studies = self._page(request)
+            body, n_studies = self.page(request.args)
         except BadRequest as exc:
             return self._record(request, Response(str(exc), status=400, mimetype="text/plain"), None, None)
         return self._respond(request, body, fault, n_studies=n_studies)
@@ -296,93 +205,6 @@ class CtgovRecordedServer:
         with self._lock:
             queue = self._faults[endpoint]
             return queue.popleft() if queue else None
-
-    # -- paging ---------------------------------------------------------------------------------------
-
-    def _page(self, request: Request) -> tuple[bytes, int]:
-        args = request.args
-        signature = tuple(sorted((k, v) for k, v in args.items(multi=True) if k != "pageToken"))
-        token = args.get("pageToken")
-        if token is None:
-            cursor = _Cursor(signature=signature, offset=0, page_no=1, empty=False)
-        else:
-            found = self._cursors.get(token)
-            if found is None:
-                raise BadRequest(f"invalid pageToken: {token}")
-            if found.signature != signature:
-                raise BadRequest("the parameters of a next-page request must match the first page's request")
-            cursor = found
-        if args.get("format", "json") != "json":
-            raise BadRequest("this recorded server serves format=json only")
-        size = self._page_size(args.get("pageSize"))
-        matching = self._matching(args)
-        page: dict[str, Any] = {}
-        chunk = [] if cursor.empty else matching[cursor.offset : cursor.offset + size]
-        page["studies"] = chunk
-        if cursor.page_no == 1 and args.get("countTotal", "false").lower() == "true":
-            page["totalCount"] = len(matching)
-        next_offset = cursor.offset + len(chunk)
-        has_more = next_offset < len(matching) or (
-            self.token_on_full_last_page and not cursor.empty and len(chunk) == size
-        )
-        if has_more:
-            next_page_no = cursor.page_no + 1
-            empty = self.empty_page_at == next_page_no or next_offset >= len(matching)
-            page["nextPageToken"] = self._mint(_Cursor(signature, next_offset, next_page_no, empty))
-        return orjson.dumps(page), len(chunk)
-
-    def _page_size(self, raw: str | None) -> int:
-        if raw is None:
-            return DEFAULT_PAGE_SIZE
-        try:
-            size = int(raw)
-        except ValueError:
-            raise BadRequest(f"pageSize must be an integer, got {raw!r}") from None
-        if size < 1:
-            raise BadRequest(f"pageSize must be positive, got {size}")
-        return min(size, MAX_PAGE_SIZE)
-
-    def _matching(self, args: Any) -> list[dict[str, Any]]:
-        studies = self.studies
-        cond = args.get("query.cond")
-        if self.match_condition and cond:
-            studies = [s for s in studies if _matches_condition(s, cond)]
-        ids = args.get("filter.ids")
-        if ids is not None:
-            wanted = {i.strip().upper() for i in re.split(r"[,|]", ids) if i.strip()}
-            if studies is self.studies:  # by index, like the registry: a scan of 50k would bill the client
-                index = self._position_index()
-                studies = [self.studies[p] for p in sorted(index[i] for i in wanted if i in index)]
-            else:
-                studies = [s for s in studies if _nct_id(s) in wanted]
-        advanced = args.get("filter.advanced")
-        if advanced:
-            m = LAST_UPDATE_RANGE.match(advanced.strip())
-            if m is None:
-                raise BadRequest(f"this recorded server does not support filter.advanced={advanced}")
-            low, high = m.group(1), m.group(2)
-            studies = [
-                s
-                for s in studies
-                if (d := _last_update(s)) is not None
-                and (low == "MIN" or d >= low)
-                and (high == "MAX" or d <= high)
-            ]
-        return studies
-
-    def _position_index(self) -> dict[str, int]:
-        """nct_id -> position in ``studies``; rebuilt when the list is replaced or grows or shrinks
-        (tests swap in edited copies)."""
-        indexed = getattr(self, "_indexed", None)
-        if indexed is not self.studies or len(self._index) != len(self.studies):
-            self._index = {_nct_id(s): n for n, s in enumerate(self.studies)}
-            self._indexed = self.studies  # held, so the identity test cannot match a new list
-        return self._index
-
-    def _mint(self, cursor: _Cursor) -> str:
-        token = base64.urlsafe_b64encode(secrets.token_bytes(24)).decode().rstrip("=")
-        self._cursors[token] = cursor
-        return token
 
 
 def _default_fixtures_dir() -> Path:

@@ -1,11 +1,9 @@
-"""A recorded-response NCBI E-utilities server (ESearch + EFetch for db=pubmed) for tests and demos.
+"""The tests' NCBI E-utilities server: the package's stand-in (``pipeline.demo.pubmed_api``: ESearch
+with history and entry-date windows, EFetch, the 9,999-id ceiling) plus injected faults (HTTP 429/503,
+NCBI's recorded rate-limit body, errors inside HTTP 200, cut-off bodies) and a log of every request.
 
-Real clients fail on the things NCBI really does: the 9,999-id retrieval ceiling per query, history
-(WebEnv/query_key) paging, errors sent inside HTTP 200, rate-limit bodies, cut-off XML. This server
-reproduces those over real HTTP, serving only real recorded ``<PubmedArticle>`` elements, byte for
-byte, so a client tested here is exercised end to end (URL building, parsing, retries, raw zone).
-
-Standalone demo: ``python -m tests.servers.pubmed_server --port 8766 [--fixtures DIR]``.
+Standalone: ``python -m tests.servers.pubmed_server --port 8766 [--fixtures DIR]`` (``evidence demo``
+needs no fixtures).
 """
 
 from __future__ import annotations
@@ -13,77 +11,38 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
-import secrets
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import orjson
 import pytest
 from lxml import etree
-from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pipeline.config import HttpSettings, PubmedSettings
+from pipeline.demo.http_server import LocalServer
+from pipeline.demo.pubmed_api import (
+    EUTILS_PATH,
+    NCBI_MAX_IDS,
+    ErrorReply,
+    PubmedApi,
+    efetch_error,
+    esearch_error,
+    is_json,
+    request_params,
+    result_response,
+)
+from pipeline.demo.pubmed_records import FALLBACK_ENTREZ_DATE, load_articles
+from pipeline.demo.pubmed_records import RecordedArticle as FixtureArticle
 from pipeline.raw.zone import RawRun
 from pipeline.sources.pubmed.client import PubmedClient
 from tests.servers.fake_clock import FakeClock
 
-# Measured at NCBI: "'retstart' cannot be larger than 9998. For PubMed, ESearch can only retrieve the
-# first 9,999 records matching the query." (the documented figure is 10,000).
-NCBI_MAX_IDS = 9_999
 DEFAULT_SETS = ("migraine", "efetch")
-FALLBACK_ENTREZ_DATE = date(2000, 1, 1)
-EUTILS_PATH = "/entrez/eutils"
 RATE_LIMIT_FIXTURE_GLOB = "pubmed/esearch-json/biomcp_25d28*.json"
-
-ARTICLE_PATTERN = re.compile(
-    rb"<(PubmedArticle|PubmedBookArticle)(?:\s[^>]*)?>.*?</\1>",
-    re.DOTALL,
-)
-MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
-    )
-}
-
-ESEARCH_HEAD = (
-    b'<?xml version="1.0" encoding="UTF-8" ?>\n'
-    b'<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
-    b'"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
-)
-EFETCH_HEAD = (
-    b'<?xml version="1.0" ?>\n'
-    b'<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
-    b'"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
-)
-EFETCH_ERROR_HEAD = (
-    b'<?xml version="1.0" encoding="UTF-8" ?>\n'
-    b'<!DOCTYPE eEfetchResult PUBLIC "-//NLM//DTD efetch 20131226//EN" '
-    b'"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20131226/efetch.dtd">\n'
-)
-RETSTART_CEILING_MESSAGE = (
-    "Search Backend failed: Exception: 'retstart' cannot be larger than {last}. For PubMed, ESearch can "
-    "only retrieve the first {cap:,} records matching the query."
-)
-
-
-# -- recorded articles --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FixtureArticle:
-    """One recorded ``<PubmedArticle>`` element, its bytes untouched, plus what a search filters on."""
-
-    pmid: str
-    entrez_date: date
-    xml: bytes
-    source_file: str
 
 
 def load_fixture_articles(
@@ -93,56 +52,7 @@ def load_fixture_articles(
     default_date: date = FALLBACK_ENTREZ_DATE,
 ) -> list[FixtureArticle]:
     """Every article element of ``pubmed/<set>/*.xml``, in file order, one entry per PMID."""
-    articles: dict[str, FixtureArticle] = {}
-    for set_name in sets:
-        folder = fixtures_dir / "pubmed" / set_name
-        files = sorted(folder.glob("*.xml"))
-        if not files:
-            raise FileNotFoundError(f"no recorded PubMed XML under {folder}")
-        for path in files:
-            for xml in split_articles(path.read_bytes()):
-                element = etree.fromstring(xml)
-                pmid = (
-                    element.findtext("MedlineCitation/PMID") or element.findtext("BookDocument/PMID") or ""
-                ).strip()
-                if not pmid:
-                    raise ValueError(f"{path}: an article without a PMID")
-                articles.setdefault(
-                    pmid, FixtureArticle(pmid, entrez_date_of(element, default_date), xml, path.name)
-                )
-    return list(articles.values())
-
-
-def split_articles(document: bytes) -> list[bytes]:
-    """Article elements cut out of the document by byte range, so their bytes stay as recorded."""
-    return [match.group(0) for match in ARTICLE_PATTERN.finditer(document)]
-
-
-def entrez_date_of(article: etree._Element, default: date) -> date:
-    """The date PubMed filters ``edat`` on; records transcribed without History fall back to PubDate."""
-    for node in article.iterfind(".//PubmedData/History/PubMedPubDate[@PubStatus='entrez']"):
-        found = _ymd(node)
-        if found:
-            return found
-    for node in article.iterfind(".//Article/Journal/JournalIssue/PubDate"):
-        found = _ymd(node)
-        if found:
-            return found
-    return default
-
-
-def _ymd(node: etree._Element) -> date | None:
-    year = (node.findtext("Year") or "").strip()
-    if not year.isdigit():
-        return None
-    month_text = (node.findtext("Month") or "1").strip()
-    month = int(month_text) if month_text.isdigit() else MONTHS.get(month_text[:3].lower(), 1)
-    day_text = (node.findtext("Day") or "1").strip()
-    day = int(day_text) if day_text.isdigit() else 1
-    try:
-        return date(int(year), month, day)
-    except ValueError:
-        return date(int(year), month, 1)
+    return load_articles((fixtures_dir / "pubmed" / name for name in sets), default_date=default_date)
 
 
 def rate_limit_body(fixtures_dir: Path) -> bytes:
@@ -190,33 +100,11 @@ class RecordedRequest:
     query_string: str = ""  # what the URL itself carried (a POST should carry nothing)
 
 
-@dataclass
-class _History:
-    pmids: list[str]
-
-
-@dataclass
-class PubmedServerState:
-    """Everything the handlers read and tests tune; guarded by one lock (the server may be threaded)."""
-
-    articles: list[FixtureArticle]
-    rate_limit_json: bytes
-    max_ids: int = NCBI_MAX_IDS
-    term_pmids: dict[str, list[str]] = field(default_factory=dict)
-    deleted_pmids: list[str] = field(default_factory=list)
-    missing_pmids: set[str] = field(default_factory=set)
-    faults: deque[Fault] = field(default_factory=deque)
-    requests: list[RecordedRequest] = field(default_factory=list)
-    histories: dict[str, _History] = field(default_factory=dict)
-    expired_webenvs: dict[str, int] = field(default_factory=dict)  # WebEnv -> HTTP status of its error
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 # -- the server ---------------------------------------------------------------------------------------
 
 
-class PubmedRecordedServer:
-    """E-utilities ``esearch.fcgi`` and ``efetch.fcgi`` over the given recorded articles.
+class PubmedRecordedServer(PubmedApi):
+    """E-utilities ``esearch.fcgi`` and ``efetch.fcgi`` over the given recorded articles, with faults.
 
     Any ``term`` matches every loaded article unless ``term_pmids`` maps that exact term to a PMID list.
     Results are ordered newest entrez date first, like PubMed's default. ``missing_pmids`` are counted by
@@ -236,21 +124,12 @@ class PubmedRecordedServer:
         port: int = 0,
     ) -> None:
         loaded = list(articles) if articles is not None else load_fixture_articles(fixtures_dir, sets)
-        loaded.sort(key=lambda a: (a.entrez_date, int(a.pmid)), reverse=True)
-        self.state = PubmedServerState(
-            articles=loaded,
-            rate_limit_json=rate_limit_body(fixtures_dir),
-            max_ids=max_ids,
-            term_pmids={k: list(v) for k, v in (term_pmids or {}).items()},
-            deleted_pmids=list(deleted_pmids),
-        )
-        self._by_pmid = {a.pmid: a for a in loaded}
-        self._initial_max_ids = max_ids
-        self._initial_term_pmids = dict(self.state.term_pmids)
+        super().__init__(loaded, max_ids=max_ids, term_pmids=term_pmids, deleted_pmids=deleted_pmids)
+        self.rate_limit_json = rate_limit_body(fixtures_dir)
+        self.faults: deque[Fault] = deque()
+        self._requests: list[RecordedRequest] = []
         # threaded: a slow response must not hold up the client's retry queued behind it
-        self.httpserver = HTTPServer(host=host, port=port, threaded=True)
-        self.httpserver.expect_request(f"{EUTILS_PATH}/esearch.fcgi").respond_with_handler(self._esearch)
-        self.httpserver.expect_request(f"{EUTILS_PATH}/efetch.fcgi").respond_with_handler(self._efetch)
+        self.httpserver = LocalServer(self, host=host, port=port)
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -259,8 +138,7 @@ class PubmedRecordedServer:
         return self
 
     def stop(self) -> None:
-        if self.httpserver.is_running():
-            self.httpserver.stop()
+        self.httpserver.stop()
 
     def __enter__(self) -> PubmedRecordedServer:
         return self.start()
@@ -276,68 +154,62 @@ class PubmedRecordedServer:
         return self.httpserver.url_for(EUTILS_PATH)
 
     @property
-    def articles(self) -> list[FixtureArticle]:
-        return list(self.state.articles)
-
-    @property
     def requests(self) -> list[RecordedRequest]:
-        with self.state.lock:
-            return list(self.state.requests)
+        with self.lock:
+            return list(self._requests)
 
     def requests_to(self, endpoint: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.endpoint == endpoint]
 
     def inject(self, *faults: Fault) -> None:
         """Queue faults; each is served once, in order, to the next request it applies to."""
-        with self.state.lock:
-            self.state.faults.extend(faults)
+        with self.lock:
+            self.faults.extend(faults)
 
     def pending_faults(self) -> int:
-        with self.state.lock:
-            return len(self.state.faults)
+        with self.lock:
+            return len(self.faults)
 
     def reset(self) -> None:
         """Back to the configuration it was built with; lets one running server serve many tests."""
-        with self.state.lock:
-            self.state.faults.clear()
-            self.state.requests.clear()
-            self.state.histories.clear()
-            self.state.expired_webenvs.clear()
-            self.state.missing_pmids = set()
-            self.state.max_ids = self._initial_max_ids
-            self.state.term_pmids = dict(self._initial_term_pmids)
+        super().reset()
+        with self.lock:
+            self.faults.clear()
+            self._requests.clear()
 
-    def set_max_ids(self, max_ids: int) -> None:
-        with self.state.lock:
-            self.state.max_ids = max_ids
+    # -- handlers: the package's answers, with faults and a request log ------------------------------
 
-    def set_missing(self, pmids: Iterable[str]) -> None:
-        with self.state.lock:
-            self.state.missing_pmids = set(pmids)
+    def esearch_endpoint(self, request: Request) -> Response:
+        params = self._record(request, "esearch")
+        as_json = is_json(params)
+        fault = self._next_fault("esearch")
+        if fault is not None and fault.kind != "truncated":
+            return self._serve_fault(fault, "esearch", as_json)
+        try:
+            body = self.esearch(params)
+        except ErrorReply as error:
+            return error.response
+        if fault is not None:  # truncated
+            return result_response(body[: len(body) // 2], as_json)
+        return result_response(body, as_json)
 
-    def expire_webenv(self, webenv: str | None = None, *, status: int = 200) -> list[str]:
-        """Let history sessions expire, as NCBI's do after some hours: ``webenv``, or every one so far.
-
-        EFetch through an expired WebEnv then answers with NCBI's "Cannot retrieve history data" error
-        body, inside HTTP ``status`` (200, as NCBI sends most errors, or e.g. 400). Returns the WebEnvs.
-        """
-        with self.state.lock:
-            chosen = [webenv] if webenv is not None else list(self.state.histories)
-            for name in chosen:
-                self.state.expired_webenvs[name] = status
-        return chosen
-
-    def set_term_pmids(self, term: str, pmids: Iterable[str]) -> None:
-        """What ``term`` finds from now on (e.g. all but a withdrawn record)."""
-        with self.state.lock:
-            self.state.term_pmids[term] = list(pmids)
-
-    # -- handlers ------------------------------------------------------------------------------------
+    def efetch_endpoint(self, request: Request) -> Response:
+        params = self._record(request, "efetch")
+        fault = self._next_fault("efetch")
+        if fault is not None and fault.kind != "truncated":
+            return self._serve_fault(fault, "efetch", as_json=False)
+        try:
+            body = self.efetch(params)
+        except ErrorReply as error:
+            return error.response
+        if fault is not None:  # truncated: a connection that died mid-body, as a 200
+            return result_response(body[: int(len(body) * 0.6)], as_json=False)
+        return result_response(body, as_json=False)
 
     def _record(self, request: Request, endpoint: str) -> dict[str, str]:
-        params = {**request.args.to_dict(flat=True), **request.form.to_dict(flat=True)}
-        with self.state.lock:
-            self.state.requests.append(
+        params = request_params(request)
+        with self.lock:
+            self._requests.append(
                 RecordedRequest(
                     endpoint,
                     request.path,
@@ -350,120 +222,12 @@ class PubmedRecordedServer:
         return params
 
     def _next_fault(self, endpoint: str) -> Fault | None:
-        with self.state.lock:
-            for fault in self.state.faults:
+        with self.lock:
+            for fault in self.faults:
                 if fault.endpoint in (None, endpoint):
-                    self.state.faults.remove(fault)
+                    self.faults.remove(fault)
                     return fault
         return None
-
-    def _esearch(self, request: Request) -> Response:
-        params = self._record(request, "esearch")
-        as_json = params.get("retmode", "xml").lower() == "json"
-        fault = self._next_fault("esearch")
-        if fault is not None and fault.kind != "truncated":
-            return self._serve_fault(fault, "esearch", as_json)
-        if params.get("db", "pubmed") != "pubmed":
-            return self._esearch_error(f"Database is not supported: {params.get('db')}", as_json)
-        if "term" not in params and "WebEnv" not in params:
-            return self._esearch_error("Empty term and query_key - nothing todo", as_json)
-        try:
-            window = _date_window(params)
-        except ValueError as exc:
-            return self._esearch_error(str(exc), as_json)
-        pmids = self._search(params.get("term", ""), window)
-        retstart = _int(params.get("retstart"), 0)
-        retmax = _int(params.get("retmax"), 20)
-        with self.state.lock:
-            cap = self.state.max_ids
-        if retstart > cap - 1:
-            return self._esearch_error(RETSTART_CEILING_MESSAGE.format(last=cap - 1, cap=cap), as_json)
-        page = pmids[retstart : min(retstart + retmax, cap)]
-        webenv = query_key = None
-        if params.get("usehistory", "").lower() == "y":
-            webenv, query_key = f"MCID_{secrets.token_hex(12)}", "1"
-            with self.state.lock:
-                self.state.histories[webenv] = _History(pmids)
-        body = (_esearch_json if as_json else _esearch_xml)(
-            len(pmids), len(page), retstart, page, webenv, query_key
-        )
-        if fault is not None:  # truncated
-            return _response(body[: len(body) // 2], as_json)
-        return _response(body, as_json)
-
-    def _efetch(self, request: Request) -> Response:
-        params = self._record(request, "efetch")
-        fault = self._next_fault("efetch")
-        if fault is not None and fault.kind != "truncated":
-            return self._serve_fault(fault, "efetch", as_json=False)
-        if params.get("db", "pubmed") != "pubmed":
-            return _efetch_error(f"Database is not supported: {params.get('db')}", status=400)
-        if params.get("retmode", "xml").lower() != "xml":
-            return _efetch_error("the recorded-response server serves retmode=xml only", status=400)
-        selected = self._select_for_fetch(params)
-        if isinstance(selected, Response):
-            return selected
-        body = self._article_set(selected, last_batch=self._is_last_batch(params))
-        if fault is not None:  # truncated: a connection that died mid-body, as a 200
-            return _response(body[: int(len(body) * 0.6)], as_json=False)
-        return _response(body, as_json=False)
-
-    def _select_for_fetch(self, params: dict[str, str]) -> list[str] | Response:
-        with self.state.lock:
-            cap = self.state.max_ids
-            missing = set(self.state.missing_pmids)
-        if "WebEnv" in params:
-            with self.state.lock:
-                history = self.state.histories.get(params["WebEnv"])
-                expired_status = self.state.expired_webenvs.get(params["WebEnv"])
-            message = (
-                f"Cannot retrieve history data. query_key: {params.get('query_key')}, "
-                f"WebEnv: {params['WebEnv']}"
-            )
-            if expired_status is not None:
-                return _efetch_error(message, status=expired_status)
-            if history is None or params.get("query_key", "1") != "1":
-                return _efetch_error(message, status=400)
-            retstart = _int(params.get("retstart"), 0)
-            retmax = _int(params.get("retmax"), 20)
-            if retstart > cap - 1:
-                return _efetch_error(RETSTART_CEILING_MESSAGE.format(last=cap - 1, cap=cap), status=400)
-            chosen = history.pmids[retstart : min(retstart + retmax, cap)]
-        else:
-            ids = [i.strip() for i in params.get("id", "").split(",") if i.strip()]
-            chosen = [i for i in ids if i in self._by_pmid]
-            if not chosen:
-                return _efetch_error("ID list is empty! Possibly it has no correct IDs.", status=200)
-        return [p for p in chosen if p not in missing]
-
-    def _is_last_batch(self, params: dict[str, str]) -> bool:
-        if "WebEnv" not in params:
-            return True
-        with self.state.lock:
-            history = self.state.histories.get(params["WebEnv"])
-        total = len(history.pmids) if history else 0
-        return _int(params.get("retstart"), 0) + _int(params.get("retmax"), 20) >= total
-
-    def _search(self, term: str, window: tuple[date, date] | None) -> list[str]:
-        with self.state.lock:
-            allowed = self.state.term_pmids.get(term)
-        chosen = [a for a in self.state.articles if allowed is None or a.pmid in allowed]
-        if window is not None:
-            low, high = window
-            chosen = [a for a in chosen if low <= a.entrez_date <= high]
-        return [a.pmid for a in chosen]
-
-    def _article_set(self, pmids: Sequence[str], *, last_batch: bool) -> bytes:
-        parts = [EFETCH_HEAD, b"<PubmedArticleSet>\n"]
-        parts.extend(self._by_pmid[p].xml + b"\n" for p in pmids)
-        if last_batch:
-            with self.state.lock:
-                deleted = list(self.state.deleted_pmids)
-            if deleted:
-                pmid_elements = b"".join(b'<PMID Version="1">%s</PMID>' % p.encode() for p in deleted)
-                parts.append(b"<DeleteCitation>" + pmid_elements + b"</DeleteCitation>\n")
-        parts.append(b"</PubmedArticleSet>\n")
-        return b"".join(parts)
 
     def _serve_fault(self, fault: Fault, endpoint: str, as_json: bool) -> Response:
         if fault.kind == "http_429":
@@ -476,110 +240,12 @@ class PubmedRecordedServer:
         if fault.kind == "rate_limit_json":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
             return Response(
-                self.state.rate_limit_json,
-                status=fault.status,
-                headers=headers,
-                content_type="application/json",
+                self.rate_limit_json, status=fault.status, headers=headers, content_type="application/json"
             )
         # error_in_200
         if endpoint == "esearch":
-            return self._esearch_error(fault.message, as_json)
-        return _efetch_error(fault.message, status=200)
-
-    @staticmethod
-    def _esearch_error(message: str, as_json: bool) -> Response:
-        if as_json:
-            body = orjson.dumps(
-                {"header": {"type": "esearch", "version": "0.3"}, "esearchresult": {"ERROR": message}}
-            )
-        else:
-            body = (
-                ESEARCH_HEAD + b"<eSearchResult><ERROR>" + _xml_text(message) + b"</ERROR></eSearchResult>\n"
-            )
-        return _response(body, as_json)
-
-
-# -- response bodies ----------------------------------------------------------------------------------
-
-
-def _esearch_xml(
-    count: int, retmax: int, retstart: int, ids: Sequence[str], webenv: str | None, query_key: str | None
-) -> bytes:
-    history = b""
-    if webenv is not None and query_key is not None:
-        history = b"<QueryKey>%s</QueryKey><WebEnv>%s</WebEnv>" % (query_key.encode(), webenv.encode())
-    id_list = (
-        b"<IdList>\n" + b"".join(b"<Id>%s</Id>\n" % i.encode() for i in ids) + b"</IdList>"
-        if ids
-        else b"<IdList/>"
-    )
-    return (
-        ESEARCH_HEAD
-        + b"<eSearchResult><Count>%d</Count><RetMax>%d</RetMax><RetStart>%d</RetStart>"
-        % (count, retmax, retstart)
-        + history
-        + id_list
-        + b"<TranslationSet/><QueryTranslation></QueryTranslation></eSearchResult>\n"
-    )
-
-
-def _esearch_json(
-    count: int, retmax: int, retstart: int, ids: Sequence[str], webenv: str | None, query_key: str | None
-) -> bytes:
-    result: dict[str, object] = {"count": str(count), "retmax": str(retmax), "retstart": str(retstart)}
-    if webenv is not None:
-        result |= {"querykey": query_key, "webenv": webenv}
-    result |= {"idlist": list(ids), "translationset": [], "querytranslation": ""}
-    return orjson.dumps({"header": {"type": "esearch", "version": "0.3"}, "esearchresult": result})
-
-
-def _efetch_error(message: str, *, status: int) -> Response:
-    body = (
-        EFETCH_ERROR_HEAD + b"<eFetchResult>\n\t<ERROR>" + _xml_text(message) + b"</ERROR>\n</eFetchResult>\n"
-    )
-    return Response(body, status=status, content_type="text/xml; charset=UTF-8")
-
-
-def _response(body: bytes, as_json: bool) -> Response:
-    content_type = "application/json; charset=UTF-8" if as_json else "text/xml; charset=UTF-8"
-    return Response(body, status=200, content_type=content_type)
-
-
-def _xml_text(text: str) -> bytes:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
-
-
-def _date_window(params: Mapping[str, str]) -> tuple[date, date] | None:
-    """NCBI applies mindate/maxdate only as a pair; only the entrez date (edat) is recorded here."""
-    if not params.get("mindate") or not params.get("maxdate"):
-        return None
-    datetype = params.get("datetype", "pdat")
-    if datetype != "edat":
-        raise ValueError(f"recorded-response server filters datetype=edat only, not {datetype!r}")
-    return _parse_date(params["mindate"], end=False), _parse_date(params["maxdate"], end=True)
-
-
-def _parse_date(text: str, *, end: bool) -> date:
-    """``YYYY``, ``YYYY/MM`` or ``YYYY/MM/DD``; a partial maxdate covers its whole year or month."""
-    parts = [int(p) for p in text.strip().split("/")]
-    if not 1 <= len(parts) <= 3:
-        raise ValueError(f"Invalid date: {text}")
-    year, month, day = [*parts, 0, 0][:3]
-    month = month or (12 if end else 1)
-    if not day:
-        if not end:
-            day = 1
-        else:
-            next_month = date(year + (month == 12), month % 12 + 1, 1)
-            day = (next_month - date(year, month, 1)).days
-    return date(year, month, day)
+            return esearch_error(fault.message, as_json)
+        return efetch_error(fault.message, status=200)
 
 
 # -- pytest fixtures (import them into a test module or conftest) -----------------------------------

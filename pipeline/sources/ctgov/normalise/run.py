@@ -7,6 +7,7 @@ publish a partial registry as if it were the newest state.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,9 @@ from pipeline.sources.ctgov.normalise.rereads import (
 )
 from pipeline.sources.ctgov.normalise.schemas import REREADS, TABLES
 from pipeline.sources.ctgov.normalise.tables import KeepStudy, PageTables, build_page_tables
+
+logger = logging.getLogger(__name__)
+SHOWN_UNKNOWN_VALUES = 5
 
 
 @dataclass
@@ -79,6 +83,15 @@ def normalise_run(raw_run: RawRun, parquet_root: Path) -> NormaliseSummary:
             writer.write(page.tables)
             writer.write({REREADS_TABLE: rereads_table(page.skipped, provenance)})
             summary.add(page)
+    if summary.unknown_values:  # a new registry code: kept as received, and said where people look
+        shown = ", ".join(f"{v} ({n})" for v, n in summary.unknown_values.most_common(SHOWN_UNKNOWN_VALUES))
+        more = len(summary.unknown_values) - SHOWN_UNKNOWN_VALUES
+        logger.warning(
+            "ClinicalTrials.gov run %s: values outside the known enums, kept as received: %s%s",
+            raw_run.run_id,
+            shown,
+            f" and {more} more" if more > 0 else "",
+        )
     return summary
 
 

@@ -1,0 +1,92 @@
+"""`evidence demo` as a newcomer runs it: a real process, its own Prefect, no network, no fixtures.
+
+One run (about 15 s: most of it Prefect's temporary server) checked from several sides.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.e2e.e2e_support import query
+
+EVIDENCE = [sys.executable, "-m", "pipeline.cli"]
+PREFECT_CHATTER = ("Beginning flow run", "Finished in state", "temporary server", "Task run", "INFO")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> dict:
+    cwd = tmp_path_factory.mktemp("newcomer")  # no config.yaml here: the shipped one is used
+    env = {k: v for k, v in os.environ.items() if k not in {"EVIDENCE_CONFIG", "PREFECT_API_URL"}}
+    env["EVIDENCE_FIXTURES"] = str(cwd / "no-fixtures")  # the demo must not need the shared fixtures
+    proc = subprocess.run([*EVIDENCE, "demo"], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return {
+        "cwd": cwd,
+        "env": env,
+        "stdout": proc.stdout,
+        "stderr": proc.stderr,
+        "folder": cwd / "evidence-demo",
+    }
+
+
+def printed(demo: dict, label: str) -> Path:
+    (line,) = [x for x in demo["stdout"].splitlines() if x.startswith(f"{label}: ")]
+    return Path(line.removeprefix(f"{label}: "))
+
+
+def test_the_warehouse_and_csv_are_built_in_the_demo_folder_from_the_shipped_records(demo) -> None:
+    warehouse, csv_path = printed(demo, "Warehouse"), printed(demo, "CSV")
+    assert warehouse == demo["folder"] / "data" / "warehouse" / "evidence.duckdb"
+    assert csv_path.is_relative_to(demo["folder"])
+    assert query(warehouse, "SELECT count(*) FROM trials") == [(38,)]
+    assert query(warehouse, "SELECT count(*) FROM publications") == [(20,)]
+    assert query(warehouse, "SELECT count(DISTINCT nct_id) FROM trial_results") == [(3,)]
+    with csv_path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {"botulinum_toxin", "cgrp_antibody", "gepant"} <= {r["treatment_class"] for r in rows}
+
+
+def test_the_terminal_is_quiet_and_the_log_file_has_the_details(demo) -> None:
+    assert not [line for line in demo["stderr"].splitlines() if any(c in line for c in PREFECT_CHATTER)]
+    log = printed(demo, "Log")
+    assert log.parent == demo["folder"] / "data" / "logs"
+    text = log.read_text(encoding="utf-8")
+    assert "Beginning flow run" in text and "Finished in state Completed" in text
+    assert '"GET /api/v2/studies?' in text  # the local registry's request log
+
+
+def test_the_two_printed_queries_work_as_printed(demo) -> None:
+    lines = demo["stdout"].splitlines()
+    commands = lines[lines.index("Try:") + 1 :]
+    assert len(commands) == 2
+    cli, python = (shlex.split(c) for c in commands)
+    assert cli[0] == "evidence" and python[:2] == ["python", "-c"]
+    ran_cli = subprocess.run(
+        [*EVIDENCE, *cli[1:], "--format", "csv"],
+        cwd=demo["cwd"],
+        env=demo["env"],
+        capture_output=True,
+        text=True,
+    )
+    assert ran_cli.returncode == 0, ran_cli.stderr
+    assert ran_cli.stdout.splitlines()[0] == "treatment_class,trials,publications"
+    ran_python = subprocess.run(
+        [sys.executable, *python[1:]], cwd=demo["cwd"], env=demo["env"], capture_output=True, text=True
+    )
+    assert ran_python.returncode == 0, ran_python.stderr
+    assert "treatment_class" in ran_python.stdout and "NCT" in ran_python.stdout
+
+
+def test_the_demo_config_was_derived_from_the_shipped_one(demo) -> None:
+    text = (demo["folder"] / "config.yaml").read_text(encoding="utf-8")
+    shipped = (REPO_ROOT / "config.yaml").read_text(encoding="utf-8")
+    assert "acupuncture:" in text and "acupuncture:" in shipped
+    assert "base_url: http://127.0.0.1:" in text
