@@ -81,11 +81,19 @@ def spread_kind(dispersion_type: str | None) -> tuple[str, float | None]:
     raise NotComputable(f"dispersion {dispersion_type!r} cannot give a standard error")
 
 
+def _check_value(m: Measurement) -> None:
+    if m.value is None:
+        raise NotComputable(
+            "a group has no value posted"
+            if m.value_raw is None
+            else f"arm value {m.value_raw!r} is not a number"
+        )
+
+
 def arm_mean(m: Measurement, n: float | None, param_type: str | None, dispersion_type: str | None) -> ArmMean:
     if (param_type or "").upper() not in MEAN_TYPES:
         raise NotComputable(f"arm values are {param_type or 'untyped'}: a mean difference needs means")
-    if m.value is None:
-        raise NotComputable(f"arm value {m.value_raw!r} is not a number")
+    _check_value(m)
     kind, pct = spread_kind(dispersion_type)
     if kind == "ci" and (m.lower is None or m.upper is None):
         raise NotComputable(f"confidence limits {m.lower_raw!r} to {m.upper_raw!r} are not numbers")
@@ -98,8 +106,7 @@ def arm_events(
     m: Measurement, n: float | None, param_type: str | None, unit: str | None
 ) -> tuple[float, float, str | None]:
     """(events, n, note): a count, or a percentage of the number analysed turned into a count."""
-    if m.value is None:
-        raise NotComputable(f"arm value {m.value_raw!r} is not a number")
+    _check_value(m)
     unit_text = (unit or "").lower()
     ptype = (param_type or "").upper()
     is_pct = "percent" in unit_text or "%" in unit_text or "proportion" in unit_text

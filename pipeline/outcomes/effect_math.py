@@ -16,7 +16,7 @@ by several doses (see pooling).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -58,15 +58,20 @@ def _wrap(value: float, se: float, ratio: bool, share: float | None, note: str |
 
 
 def from_ci(estimate: float, lower: float, upper: float, pct: float | None, ratio: bool) -> Effect:
-    """An effect with its (two-sided) CI; the estimate is kept, the CI gives the SE."""
+    """An effect with its two-sided CI: the CI gives the SE; a 95% CI is kept as posted, another level
+    is replaced by the 95% CI from that SE."""
+    raw = (estimate, lower, upper)
     if ratio:
-        if min(estimate, lower, upper) <= 0:
+        if min(raw) <= 0:
             raise NotComputable("a ratio or its CI limit is not above zero")
         estimate, lower, upper = math.log(estimate), math.log(lower), math.log(upper)
     if not lower <= estimate <= upper:
         raise NotComputable("the estimate lies outside its confidence interval")
     se = (upper - lower) / (2 * _z_for(pct))
-    return _wrap(estimate, se, ratio, None, None)
+    effect = _wrap(estimate, se, ratio, None, None)
+    if pct is None or pct == 95.0:
+        return Effect(raw[0], raw[1], raw[2], effect.analysis_estimate, se, None, None)
+    return replace(effect, note=f"posted {pct:g}% CI turned into a 95% CI")
 
 
 def from_p_value(estimate: float, p_value: float, ratio: bool) -> Effect:

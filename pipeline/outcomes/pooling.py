@@ -12,7 +12,9 @@ comparisons that share it gets the control's variance component multiplied by k,
 the control participants. That component is the row's ``control_variance_share`` (exact from arm
 values; from the group sizes, assuming equal spread, for a posted analysis; taken as 1, the most
 cautious, when unknown). The forest plot thus shows one row per dose, and n_participants counts the
-shared control once. Only rows ``selected_for_pooling`` enter (one outcome per trial x endpoint).
+shared control once. Only rows ``selected_for_pooling`` enter (one outcome per trial x endpoint). A class
+with one trial gets that trial's estimate (its doses combined by inverse variance), not a random-effects
+pool: between-trial variance cannot be estimated from one trial.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pipeline.outcomes.taxonomy import Taxonomy
 
 NOT_STATED = "not_stated"
 RE_METHOD = "random effects: Paule-Mandel tau², Hartung-Knapp 95% CI (t, k-1 df)"
-SINGLE = "single comparison: the trial's own estimate and CI"
+SINGLE = "one trial: its estimate (doses combined by fixed effect, the shared control split)"
 
 
 class ClassEffectTables(NamedTuple):
@@ -110,8 +112,10 @@ def _pool(key: tuple, rows: list[dict], sharing: dict, taxonomy: Taxonomy) -> tu
         "n_participants": n,
         "nct_ids": sorted({r["nct_id"] for r in rows}),
     }
-    if len(rows) == 1:
-        mu, se = float(eff[0]), math.sqrt(var[0])
+    if out["n_trials"] == 1:
+        # No between-trial variance from one trial; a t interval on its doses' spread would mislead.
+        w = 1 / var
+        mu, se = float((w * eff).sum() / w.sum()), math.sqrt(1 / float(w.sum()))
         lo, hi = mu - Z95 * se, mu + Z95 * se
         out.update(
             method=SINGLE,
@@ -124,7 +128,7 @@ def _pool(key: tuple, rows: list[dict], sharing: dict, taxonomy: Taxonomy) -> tu
             fixed_ci_lower=back(lo),
             fixed_ci_upper=back(hi),
         )
-        w_re = w_fe = np.array([100.0])
+        w_re = w_fe = 100 * w / w.sum()
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             res = combine_effects(eff, var, method_re="pm", use_t=True)

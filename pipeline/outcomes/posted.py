@@ -8,9 +8,8 @@ post control minus active.
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.outcomes.effect_math import Effect, NotComputable, from_ci, from_p_value
 
@@ -63,12 +62,19 @@ def posted_measure(param_type: str | None) -> str | None:
     return None
 
 
+def _named(measure: str) -> str:
+    words = measure.replace("_", " ")
+    return f"an {words}" if words[0] in "aeiou" else f"a {words}"
+
+
 def _effect(a: Analysis, measure: str) -> Effect:
+    if a.param_type is None and a.param_value_raw is None:
+        raise NotComputable(f"it posts no estimate, only p-value {a.p_value_raw!r}")
     found = posted_measure(a.param_type)
     if found is None:
         raise NotComputable(f"parameter type {a.param_type!r} is not one this pipeline reads")
     if found != measure:
-        raise NotComputable(f"it gives a {found.replace('_', ' ')}, not a {measure.replace('_', ' ')}")
+        raise NotComputable(f"it gives {_named(found)}, not {_named(measure)}")
     if a.param_value is None:
         raise NotComputable(f"estimate {a.param_value_raw!r} is not a number")
     ratio = measure == "risk_ratio"
@@ -112,27 +118,11 @@ def _oriented(effect: Effect, arm_estimate: float | None, ratio: bool) -> Effect
     value = effect.analysis_estimate
     if arm_estimate is None or value == 0 or abs(value + arm_estimate) >= abs(value - arm_estimate):
         return effect
-    flipped = -value
-    lo, hi = (
-        -math.log(effect.ci_upper) if ratio else -effect.ci_upper,
-        (-math.log(effect.ci_lower) if ratio else -effect.ci_lower),
-    )
     if ratio:
-        return Effect(
-            math.exp(flipped),
-            math.exp(lo),
-            math.exp(hi),
-            flipped,
-            effect.analysis_se,
-            effect.control_share,
-            "posted as control vs active: direction reversed",
-        )
-    return Effect(
-        flipped,
-        lo,
-        hi,
-        flipped,
-        effect.analysis_se,
-        effect.control_share,
-        "posted as control minus active: sign reversed",
-    )
+        est, lo, hi = 1 / effect.estimate, 1 / effect.ci_upper, 1 / effect.ci_lower
+        note = "posted as control vs active: ratio inverted"
+    else:
+        est, lo, hi = -effect.estimate, -effect.ci_upper, -effect.ci_lower
+        note = "posted as control minus active: sign reversed"
+    note = f"{effect.note}; {note}" if effect.note else note
+    return replace(effect, estimate=est, ci_lower=lo, ci_upper=hi, analysis_estimate=-value, note=note)
