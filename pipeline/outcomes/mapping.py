@@ -7,6 +7,7 @@ Participants With Adverse Events"), so each distinct (title, description, time f
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -67,7 +68,7 @@ def map_endpoints(
     (result_outcomes). ``trials`` and ``conditions`` (optional) give the population a trial states when
     its outcome does not."""
     populations = trial_populations(taxonomy, trials, conditions)
-    cache: dict[tuple, EndpointMatch] = {}
+    cache: dict[tuple, _Derived] = {}
     rows: list[dict] = []
     design = column_rows(
         design_outcomes, ["nct_id", "outcome_kind", "outcome_idx", "measure", "description", "time_frame"]
@@ -120,9 +121,45 @@ def map_endpoints(
     return rows_to_table(rows, TRIAL_ENDPOINTS)
 
 
+@dataclass(frozen=True)
+class _Derived:
+    """What an outcome's own texts say; registry texts repeat, so each distinct one is read once."""
+
+    match: EndpointMatch
+    window: str | None
+    window_field: str | None
+    population: str | None
+    population_field: str | None
+
+
+def _derive(
+    taxonomy: Taxonomy,
+    title: str | None,
+    description: str | None,
+    time_frame: str | None,
+    population_text: str | None,
+) -> _Derived:
+    match = taxonomy.classify(title, description, time_frame)
+    window, window_field = None, None
+    for field, text in (("title", title), ("time_frame", time_frame), ("description", description)):
+        window = time_window(text)
+        if window:
+            window_field = field
+            break
+    population, population_field = None, None
+    # Not the description: it defines terms ("a migraine day, as in episodic migraine, ...") more than
+    # it states who was analysed.
+    for field, text in (("outcome.title", title), ("outcome.population_description", population_text)):
+        population = taxonomy.population(text)
+        if population:
+            population_field = field
+            break
+    return _Derived(match, window, window_field, population, population_field)
+
+
 def _row(
     taxonomy: Taxonomy,
-    cache: dict[tuple, EndpointMatch],
+    cache: dict[tuple, _Derived],
     populations: dict[str, tuple[str, str]],
     source: str,
     nct_id: str,
@@ -133,26 +170,12 @@ def _row(
     time_frame: str | None,
     population_text: str | None,
 ) -> dict:
-    key = (title, description, time_frame)
-    match = cache.get(key)
-    if match is None:
-        match = cache[key] = taxonomy.classify(title, description, time_frame)
-    window, window_field = None, None
-    for field, text in (("title", title), ("time_frame", time_frame), ("description", description)):
-        window = time_window(text)
-        if window:
-            window_field = field
-            break
-    population, population_field = None, None
-    for field, text in (
-        ("outcome.title", title),
-        ("outcome.population_description", population_text),
-        ("outcome.description", description),
-    ):
-        population = taxonomy.population(text)
-        if population:
-            population_field = field
-            break
+    key = (title, description, time_frame, population_text)
+    derived = cache.get(key)
+    if derived is None:
+        derived = cache[key] = _derive(taxonomy, title, description, time_frame, population_text)
+    match = derived.match
+    population, population_field = derived.population, derived.population_field
     if population is None and nct_id in populations:
         population, population_field = populations[nct_id]
     return {
@@ -167,8 +190,8 @@ def _row(
         "matched_terms": match.terms,
         "matched_text": match.text,
         "mapping_note": match.note,
-        "time_window": window,
-        "time_window_field": window_field,
+        "time_window": derived.window,
+        "time_window_field": derived.window_field,
         "population": population,
         "population_field": population_field,
     }

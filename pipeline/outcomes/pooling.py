@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import stats
+from scipy.special import stdtrit
 from statsmodels.stats.meta_analysis import combine_effects
 
 from pipeline.outcomes.effect_math import Z95
@@ -152,7 +152,7 @@ def _pool(key: tuple, rows: list[dict], sharing: dict, taxonomy: Taxonomy) -> tu
             fixed_ci_upper=back(float(ci_fe[1])),
         )
         if k >= 3:
-            half = float(stats.t.ppf(0.975, k - 2)) * math.sqrt(tau2 + float(res.sd_eff_w_re) ** 2)
+            half = float(stdtrit(k - 2, 0.975)) * math.sqrt(tau2 + float(res.sd_eff_w_re) ** 2)
             out.update(prediction_lower=back(mu - half), prediction_upper=back(mu + half))
         else:
             notes.append("no prediction interval below three comparisons")

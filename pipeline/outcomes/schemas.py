@@ -159,8 +159,7 @@ TABLES: dict[str, pa.Schema] = {
 
 def rows_to_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
     """Row dicts -> a table of exactly ``schema`` (missing keys are NULL), also when there are no rows."""
-    columns = {f.name: [row.get(f.name) for row in rows] for f in schema}
-    return pa.Table.from_pydict(columns, schema=schema)
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def column_rows(table: pa.Table | None, names: list[str]) -> Iterator[tuple]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.classify.terms import TermMatch, TermSet, snippet
+from pipeline.classify.terms import TermMatch, TermSet, snippet, term_tokens
 from pipeline.config import OTHER_ENDPOINT, Endpoint, EndpointSettings, Settings
 from pipeline.errors import ConfigError
 from pipeline.outcomes.time_windows import stated_hours
@@ -39,20 +39,44 @@ class EndpointMatch:
 OTHER = EndpointMatch(OTHER_ENDPOINT, None, None, None, None)
 
 
+def _anchor(term: str) -> str:
+    """A word every match of the term contains, lowercased: its longest token (a final -y cut, since
+    "therapy" also matches "therapies")."""
+    *head, last = (t.lower() for t in term_tokens(term))
+    if last.isalpha() and len(last) > 2 and last[-1] == "y" and last[-2] not in "aeiou":
+        last = last[:-1]
+    return max([*head, last], key=len)
+
+
+class _Terms:
+    """A TermSet behind a cheap necessary condition (one of its anchors is in the lowercased text): most
+    texts fail it, and a substring test costs far less than the regular expression."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self.terms = TermSet(terms)
+        anchors = sorted({_anchor(t) for t in terms}, key=len, reverse=True)
+        self._anchors = re.compile("|".join(re.escape(a) for a in anchors))
+
+    def find(self, blanked: str, lowered: str) -> list[TermMatch]:
+        if self._anchors.search(lowered) is None:
+            return []
+        return self.terms.finditer(blanked)
+
+
 class _Rule:
     def __init__(self, code: str, name: str, groups: list[list[str]], exclude: list[str]) -> None:
         self.label = f"{code}: {name}"
-        self.groups = [TermSet(g) for g in groups]
-        self.exclude = TermSet(exclude) if exclude else None
+        self.groups = [_Terms(g) for g in groups]
+        self.exclude = _Terms(exclude) if exclude else None
 
-    def match(self, blanked: str) -> list[TermMatch] | None:
+    def match(self, blanked: str, lowered: str) -> list[TermMatch] | None:
         found = []
         for group in self.groups:
-            hit = group.finditer(blanked)
+            hit = group.find(blanked, lowered)
             if not hit:
                 return None
             found.append(hit[0])
-        if self.exclude is not None and self.exclude.search(blanked):
+        if self.exclude is not None and self.exclude.find(blanked, lowered):
             return None
         return found
 
@@ -67,7 +91,10 @@ class Taxonomy:
             for code, endpoint in self.definitions.items():
                 for rule in endpoint.rules:
                     self._rules.append((code, endpoint, _Rule(code, rule.name, rule.all_of, rule.none_of)))
-            self._populations = {name: TermSet(terms) for name, terms in endpoints.populations.items()}
+            self._population_of = {
+                term: name for name, terms in endpoints.populations.items() for term in terms
+            }
+            self._populations = _Terms(list(self._population_of))
             self.controls = TermSet(control_terms) if control_terms else None
         except ValueError as exc:
             raise ConfigError(f"endpoints: {exc}") from None
@@ -94,8 +121,9 @@ class Taxonomy:
             if not text:
                 continue
             blanked = blank_symbols(text)
+            lowered = blanked.lower()
             for code, endpoint, rule in self._rules:
-                found = rule.match(blanked)
+                found = rule.match(blanked, lowered)
                 if found is None:
                     continue
                 if endpoint.at_hours is not None:
@@ -118,14 +146,15 @@ class Taxonomy:
         return OTHER
 
     def population(self, text: str | None) -> str | None:
-        """episodic, chronic, mixed (both named) or None."""
+        """episodic, chronic, mixed (both named) or None; one pass over the text."""
         if not text:
             return None
         blanked = blank_symbols(text)
-        named = [name for name, terms in self._populations.items() if terms.search(blanked)]
+        found = self._populations.find(blanked, blanked.lower())
+        named = {self._population_of[m.term] for m in found}
         if len(named) > 1:
             return "mixed"
-        return named[0] if named else None
+        return named.pop() if named else None
 
     def names_a_control(self, text: str | None) -> str | None:
         """The control term named in ``text`` (placebo, sham, ...), or None."""

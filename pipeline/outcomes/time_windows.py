@@ -8,6 +8,7 @@ not forced onto a grid; the normal form only removes spelling differences ("Week
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORDS = {
     "one": 1,
@@ -34,6 +35,8 @@ _HOURS_BEFORE = re.compile(rf"\b(?:hours?)\s+({_LIST})(?![\w.])", _F)
 _MINUTES = re.compile(rf"(?<![\w.])({_LIST})\s*-?\s*(?:min|mins|minutes?)\b", _F)
 _NUMBER = re.compile(_NUM, _F)
 
+# Every window names a unit: texts without one (most titles) skip the patterns below.
+_ANY_UNIT = re.compile(r"(?:hour|hr|\dh|day|week|wk|month)", _F)
 _LAST = re.compile(r"\blast\s+(\d+|four|eight|twelve)\s+weeks\b(.{0,60})", _F)
 _UNIT_RANGE = re.compile(rf"\b({_UNIT})\s+(\d+)\s*(?:-|\u2013|\u2014|to|through|and)\s*(\d+)\b", _F)
 _RANGE_UNIT = re.compile(rf"(?<![\w.])(\d+)\s*(?:-|\u2013|\u2014|to|through)\s*(\d+)\s*-?\s*({_UNIT})\b", _F)
@@ -63,17 +66,18 @@ def _numbers(listed: str) -> set[float]:
     return {n for n in found if n is not None}
 
 
-def stated_hours(text: str) -> set[float]:
+@lru_cache(maxsize=1 << 16)
+def stated_hours(text: str) -> frozenset[float]:
     """Every hour figure stated: "at 2 hours" -> {2}; "2 to 24 hours" -> {2, 24}; "120 min" -> {2}."""
-    if not text:
-        return set()
+    if not text or (_ANY_UNIT.search(text) is None and "min" not in text.lower()):
+        return frozenset()
     hours: set[float] = set()
     for pattern in (_HOURS_AFTER, _HOURS_BEFORE):
         for m in pattern.finditer(text):
             hours |= _numbers(m.group(1))
     for m in _MINUTES.finditer(text):
         hours |= {n / 60 for n in _numbers(m.group(1))}
-    return hours
+    return frozenset(hours)
 
 
 def _unit(word: str) -> str:
@@ -92,10 +96,11 @@ def _fmt(value: str) -> str:
     return f"{number:g}" if number is not None else value
 
 
+@lru_cache(maxsize=1 << 16)
 def time_window(text: str | None) -> str | None:
     """The window the text states, normalised, or None. Ranges beat single points ("Baseline to Weeks
     9-12" is weeks 9-12, not week 12)."""
-    if not text:
+    if not text or _ANY_UNIT.search(text) is None:
         return None
     m = _LAST.search(text)
     if m:
