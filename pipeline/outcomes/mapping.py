@@ -141,7 +141,7 @@ def _derive(
 ) -> _Derived:
     match = taxonomy.classify(title, description, time_frame)
     window, window_field = None, None
-    for field, text in (("title", title), ("time_frame", time_frame), ("description", description)):
+    for field, text in (("title", title), ("time_frame", time_frame)):
         window = time_window(text)
         if window:
             window_field = field
@@ -170,10 +170,12 @@ def _row(
     time_frame: str | None,
     population_text: str | None,
 ) -> dict:
-    key = (title, description, time_frame, population_text)
+    # A registered outcome and its posted twin usually share title and time frame: one reading serves both.
+    read_description = description if taxonomy.reads_description(title) else None
+    key = (title, read_description, time_frame, population_text)
     derived = cache.get(key)
     if derived is None:
-        derived = cache[key] = _derive(taxonomy, title, description, time_frame, population_text)
+        derived = cache[key] = _derive(taxonomy, title, read_description, time_frame, population_text)
     match = derived.match
     population, population_field = derived.population, derived.population_field
     if population is None and nct_id in populations:

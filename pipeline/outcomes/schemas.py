@@ -39,7 +39,7 @@ TRIAL_ENDPOINTS = pa.schema(
         pa.field("matched_text", pa.string()),  # the matched words in context
         pa.field("mapping_note", pa.string()),  # e.g. why a matching rule was not taken (stated hours)
         pa.field("time_window", pa.string()),  # normalised: "weeks 9-12", "2 hours post dose", "month 3"
-        pa.field("time_window_field", pa.string()),  # title / time_frame / description
+        pa.field("time_window_field", pa.string()),  # title / time_frame
         pa.field("population", pa.string()),  # episodic / chronic / mixed; NULL when nowhere stated
         pa.field("population_field", pa.string()),  # e.g. outcome.title, trial.conditions
     ]

@@ -115,7 +115,7 @@ class Taxonomy:
         names some other outcome."""
         rejected: list[str] = []
         fields = [("title", title)]
-        if not title or len(_WORDS.findall(title)) <= BARE_TITLE_WORDS:
+        if self.reads_description(title):
             fields.append(("description", description))
         for field, text in fields:
             if not text:
@@ -144,6 +144,11 @@ class Taxonomy:
         if rejected:
             return EndpointMatch(OTHER_ENDPOINT, None, None, None, None, "; ".join(rejected))
         return OTHER
+
+    @staticmethod
+    def reads_description(title: str | None) -> bool:
+        """Whether classify reads the description too: only for a bare title."""
+        return not title or len(_WORDS.findall(title)) <= BARE_TITLE_WORDS
 
     def population(self, text: str | None) -> str | None:
         """episodic, chronic, mixed (both named) or None; one pass over the text."""
