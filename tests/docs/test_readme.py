@@ -33,7 +33,7 @@ def _keys(node, prefix=""):
         for key, value in node.items():
             path = f"{prefix}{key}"
             yield path
-            if key != "treatment_classes":
+            if path not in ("treatment_classes", "endpoints.populations", "endpoints.definitions"):
                 yield from _keys(value, path + ".")
 
 

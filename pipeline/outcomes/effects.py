@@ -1,0 +1,294 @@
+"""Each trial's effect on each mapped endpoint: active group vs control group, with provenance.
+
+For every posted result outcome mapped to an endpoint (``other`` is left out): the control is chosen from
+the groups (controls.py); each other group gives one row, a multi-dose trial one row per dose. The
+sponsor's posted analysis is used where it gives the endpoint's measure with a CI or exact p-value,
+otherwise the arm values; a row that has neither says why in ``not_computed_reason``.
+
+A trial can post several outcomes for one endpoint (a primary and a sensitivity window, say). One is
+selected for pooling per trial x endpoint x population, so a trial is never counted twice: the primary
+before secondary, other pre-specified and post hoc ones, then the lowest outcome index.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import replace
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.outcomes.arm_values import Measurement, arm_events, arm_mean, pick_row_key
+from pipeline.outcomes.controls import Arm, Group, GroupRole, choose_control, drug_words, group_role
+from pipeline.outcomes.effect_math import Effect, NotComputable, mean_difference, risk_ratio
+from pipeline.outcomes.posted import Analysis, posted_effect
+from pipeline.outcomes.schemas import TRIAL_EFFECTS, column_rows, rows_to_table
+from pipeline.outcomes.taxonomy import Taxonomy
+
+KIND_RANK = {"primary": 0, "secondary": 1, "other_pre_specified": 2, "other": 2, "post_hoc": 3}
+Key = tuple[str, int]
+
+
+def _of_trials(table: pa.Table | None, nct_ids: set[str]) -> pa.Table | None:
+    if table is None or table.num_rows == 0 or not nct_ids:
+        return None
+    return table.filter(pc.is_in(table.column("nct_id"), value_set=pa.array(sorted(nct_ids), pa.string())))
+
+
+def compute_effects(
+    endpoints: pa.Table,
+    result_outcomes: pa.Table,
+    result_groups: pa.Table,
+    result_measurements: pa.Table,
+    result_analyses: pa.Table,
+    arms: pa.Table,
+    taxonomy: Taxonomy,
+    interventions: pa.Table | None = None,
+) -> pa.Table:
+    """TRIAL_EFFECTS rows for the results outcomes of ``endpoints`` (map_endpoints' table).
+    ``interventions`` (optional) tells a "Placebo" group from a "Drug X + placebo" one by name."""
+    mapped: dict[Key, dict] = {}
+    for row in endpoints.filter(pc.field("outcome_source") == "results").to_pylist():
+        if row["endpoint_code"] in taxonomy.definitions and taxonomy.endpoint(row["endpoint_code"]).measure:
+            mapped[(row["nct_id"], row["outcome_idx"])] = row
+    trials = {k[0] for k in mapped}
+    info = {
+        (n, i): (p, d, u)
+        for n, i, p, d, u in column_rows(
+            _of_trials(result_outcomes, trials),
+            ["nct_id", "outcome_idx", "param_type", "dispersion_type", "unit_of_measure"],
+        )
+    }
+    groups = _groups(_of_trials(result_groups, trials), mapped)
+    measurements: dict[Key, dict[str, list[Measurement]]] = defaultdict(lambda: defaultdict(list))
+    names = [
+        "class_title",
+        "category_title",
+        "value_raw",
+        "value",
+        "spread_raw",
+        "spread",
+        "lower_limit_raw",
+        "lower_limit",
+        "upper_limit_raw",
+        "upper_limit",
+    ]
+    for nct, idx, gid, *values in column_rows(
+        _of_trials(result_measurements, trials), ["nct_id", "outcome_idx", "group_id", *names]
+    ):
+        if (nct, idx) in mapped:
+            measurements[(nct, idx)][gid].append(Measurement(*values))
+    analyses: dict[Key, list[Analysis]] = defaultdict(list)
+    names = [
+        "analysis_idx",
+        "group_ids",
+        "p_value_raw",
+        "p_value",
+        "param_type",
+        "param_value_raw",
+        "param_value",
+        "ci_pct_value",
+        "ci_num_sides",
+        "ci_lower_limit_raw",
+        "ci_lower_limit",
+        "ci_upper_limit_raw",
+        "ci_upper_limit",
+    ]
+    for nct, idx, aidx, gids, *values in column_rows(
+        _of_trials(result_analyses, trials), ["nct_id", "outcome_idx", *names]
+    ):
+        if (nct, idx) in mapped:
+            analyses[(nct, idx)].append(Analysis(aidx, tuple(gids or ()), *values))
+    arms_of: dict[str, list[Arm]] = defaultdict(list)
+    for nct, label, arm_type in column_rows(_of_trials(arms, trials), ["nct_id", "label", "arm_type"]):
+        if label:
+            arms_of[nct].append(Arm(label, arm_type))
+    names_of: dict[str, list[str]] = defaultdict(list)
+    for nct, name in column_rows(_of_trials(interventions, trials), ["nct_id", "name"]):
+        names_of[nct].append(name)
+    drugs = {nct: drug_words(names, taxonomy) for nct, names in names_of.items()}
+    rows: list[dict] = []
+    for key, ep in mapped.items():
+        param_type, dispersion, unit = info.get(key, (None, None, None))
+        base = {
+            "nct_id": key[0],
+            "outcome_idx": key[1],
+            "outcome_kind": ep["outcome_kind"],
+            "endpoint_code": ep["endpoint_code"],
+            "population": ep["population"],
+            "time_window": ep["time_window"],
+            "effect_measure": taxonomy.endpoint(ep["endpoint_code"]).measure,
+            "param_type": param_type,
+            "dispersion_type": dispersion,
+            "unit_of_measure": unit,
+            "selected_for_pooling": False,
+        }
+        context = _Outcome(taxonomy, base, measurements.get(key, {}), analyses.get(key, []))
+        rows += context.rows(groups.get(key, []), arms_of.get(key[0], []), drugs.get(key[0], frozenset()))
+    _select_for_pooling(rows)
+    return rows_to_table(rows, TRIAL_EFFECTS)
+
+
+def _groups(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, list[Group]]:
+    """Each outcome's groups with their number analysed (participants, where several units are given)."""
+    found: dict[Key, dict[str, dict]] = defaultdict(dict)
+    names = ["nct_id", "outcome_idx", "group_id", "title", "description", "denom_units", "denom_value"]
+    for nct, idx, gid, title, description, units, n in column_rows(table, names):
+        if (nct, idx) not in mapped:
+            continue
+        seen = found[(nct, idx)].get(gid)
+        preferred = (units or "").lower() == "participants"
+        if seen is None or (preferred and not seen["preferred"]):
+            keep_title = title if title is not None else (seen or {}).get("title")
+            found[(nct, idx)][gid] = {
+                "title": keep_title,
+                "description": description,
+                "n": n,
+                "preferred": preferred,
+            }
+    return {
+        key: [Group(gid, g["title"], g["description"], g["n"]) for gid, g in by_group.items()]
+        for key, by_group in found.items()
+    }
+
+
+class _Outcome:
+    """One mapped outcome's comparisons."""
+
+    def __init__(self, taxonomy: Taxonomy, base: dict, measurements: dict, analyses: list[Analysis]):
+        self.taxonomy = taxonomy
+        self.base = base
+        self.measurements = measurements
+        self.analyses = analyses
+        self.endpoint = taxonomy.endpoint(base["endpoint_code"])
+        self.measure = self.endpoint.measure
+
+    def rows(self, groups: list[Group], arms: list[Arm], drugs: frozenset[str]) -> list[dict]:
+        if not groups:
+            return [{**self.base, "not_computed_reason": "no result groups posted for this outcome"}]
+        roles = [group_role(g, arms, self.taxonomy, drugs) for g in groups]
+        control, others, reason = choose_control(roles)
+        if reason is not None or control is None:
+            return [{**self.base, "not_computed_reason": reason}]
+        k = sum(1 for r in others if r.excluded is None)
+        return [self._comparison(other, control, k) for other in others]
+
+    def _comparison(self, active: GroupRole, control: GroupRole, k: int) -> dict:
+        a, c = active.group, control.group
+        row = {
+            **self.base,
+            "active_group_id": a.group_id,
+            "active_group_title": a.title,
+            "active_arm_label": active.arm.label if active.arm else None,
+            "control_group_id": c.group_id,
+            "control_group_title": c.title,
+            "control_arm_label": control.arm.label if control.arm else None,
+            "control_type": control.control_type,
+            "control_rule": control.rule,
+            "comparisons_sharing_control": k,
+            "n_active": a.n,
+            "n_control": c.n,
+        }
+        if active.excluded or active.arm_problem:
+            row["not_computed_reason"] = active.excluded or active.arm_problem
+            return row
+        arm_effect, arm_reason, direction = self._from_arms(row, a, c)
+        posted = posted_effect(self.analyses, a.group_id, c.group_id, self.measure, direction)
+        notes = []
+        if isinstance(posted, tuple):
+            effect, analysis, n_posted = posted
+            row.update(
+                source="posted_analysis",
+                posted_analysis_idx=analysis.analysis_idx,
+                posted_param_type=analysis.param_type,
+                posted_value_raw=analysis.param_value_raw,
+                posted_ci_lower_raw=analysis.ci_lower_raw,
+                posted_ci_upper_raw=analysis.ci_upper_raw,
+                posted_p_value_raw=analysis.p_value_raw,
+            )
+            if n_posted > 1:
+                notes.append(f"first usable of {n_posted} posted analyses of these groups")
+            share = arm_effect.control_share if arm_effect else _share_from_n(a.n, c.n)
+        elif arm_effect is not None:
+            effect, share = arm_effect, arm_effect.control_share
+            row["source"] = "arm_values"
+            if not posted.startswith("no posted analysis"):
+                notes.append(f"not used: {posted}")
+        else:
+            row["not_computed_reason"] = f"{posted}; arm values: {arm_reason}"
+            return row
+        if effect.note:
+            notes.insert(0, effect.note)
+        row.update(
+            estimate=effect.estimate,
+            ci_lower=effect.ci_lower,
+            ci_upper=effect.ci_upper,
+            analysis_estimate=effect.analysis_estimate,
+            analysis_se=effect.analysis_se,
+            control_variance_share=share,
+            note="; ".join(notes) or None,
+        )
+        return row
+
+    def _from_arms(self, row: dict, a: Group, c: Group) -> tuple[Effect | None, str | None, float | None]:
+        """(effect from the arm values, reason when none, direction on the analysis scale)."""
+        try:
+            all_rows = [m for ms in self.measurements.values() for m in ms]
+            if not all_rows:
+                raise NotComputable("no arm values posted")
+            key = pick_row_key(all_rows, self.endpoint.at_hours, self.measure == "risk_ratio")
+            ma, mc = self._value(a, key), self._value(c, key)
+            row.update(
+                active_value_raw=ma.value_raw,
+                active_spread_raw=ma.spread_text,
+                control_value_raw=mc.value_raw,
+                control_spread_raw=mc.spread_text,
+            )
+            if self.measure == "mean_difference":
+                direction = ma.value - mc.value if ma.value is not None and mc.value is not None else None
+                params = (row["param_type"], row["dispersion_type"])
+                try:
+                    effect = mean_difference(arm_mean(ma, a.n, *params), arm_mean(mc, c.n, *params))
+                    return effect, None, direction
+                except NotComputable as exc:
+                    return None, str(exc), direction
+            ea, na, note_a = arm_events(ma, a.n, row["param_type"], row["unit_of_measure"])
+            ec, nc, _ = arm_events(mc, c.n, row["param_type"], row["unit_of_measure"])
+            effect = risk_ratio(ea, na, ec, nc)
+            note = "; ".join(n for n in (note_a and "events derived from percentages", effect.note) if n)
+            effect = replace(effect, note=note or None)
+            return effect, None, effect.analysis_estimate
+        except NotComputable as exc:
+            return None, str(exc), None
+
+    def _value(self, group: Group, key: tuple) -> Measurement:
+        for m in self.measurements.get(group.group_id, []):
+            if m.key == key:
+                return m
+        raise NotComputable(f"no value posted for group {group.title!r} ({group.group_id})")
+
+
+def _share_from_n(n_active: float | None, n_control: float | None) -> float | None:
+    """Control's variance share assuming equal spread in both arms: (1/n0) / (1/n1 + 1/n0)."""
+    if not n_active or not n_control:
+        return None
+    return (1 / n_control) / (1 / n_active + 1 / n_control)
+
+
+def _select_for_pooling(rows: list[dict]) -> None:
+    by_trial: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        if row.get("analysis_estimate") is not None and math.isfinite(row["analysis_estimate"]):
+            by_trial[(row["nct_id"], row["endpoint_code"], row["population"])].append(row)
+    for candidates in by_trial.values():
+        chosen = min(candidates, key=lambda r: (KIND_RANK.get(r["outcome_kind"] or "", 4), r["outcome_idx"]))
+        for row in candidates:
+            if row["outcome_idx"] == chosen["outcome_idx"]:
+                row["selected_for_pooling"] = True
+            else:
+                kind = chosen["outcome_kind"] or "unlabelled"
+                used = chosen["outcome_idx"]
+                row["selection_note"] = (
+                    f"not pooled: the trial's {kind} outcome {used} is used for this endpoint"
+                )

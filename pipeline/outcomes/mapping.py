@@ -1,0 +1,199 @@
+"""Registered and posted outcomes -> canonical endpoints, each with the rule, field and words that chose it.
+
+Pure: Arrow tables of one run in, a TRIAL_ENDPOINTS table out. Registry titles repeat a lot ("Number of
+Participants With Adverse Events"), so each distinct (title, description, time frame) is matched once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from pipeline.outcomes.schemas import ENDPOINTS, TRIAL_ENDPOINTS, column_rows, rows_to_table
+from pipeline.outcomes.taxonomy import EndpointMatch, Taxonomy
+from pipeline.outcomes.time_windows import time_window
+
+
+def endpoint_definitions(taxonomy: Taxonomy) -> pa.Table:
+    """The taxonomy as a table (ENDPOINTS), for the warehouse's dimension of endpoints."""
+    rows = [
+        {
+            "endpoint_code": code,
+            "label": e.label,
+            "higher_is_better": e.higher_is_better,
+            "effect_measure": e.measure,
+            "at_hours": e.at_hours,
+            "position": i,
+        }
+        for i, (code, e) in enumerate(taxonomy.definitions.items())
+    ]
+    return rows_to_table(rows, ENDPOINTS)
+
+
+def trial_populations(
+    taxonomy: Taxonomy, trials: pa.Table | None = None, conditions: pa.Table | None = None
+) -> dict[str, tuple[str, str]]:
+    """nct_id -> (population, where it is stated): the conditions first, then the official and brief
+    titles. A trial naming both episodic and chronic migraine is "mixed"."""
+    by_trial: dict[str, list[str]] = defaultdict(list)
+    for nct_id, condition in column_rows(conditions, ["nct_id", "condition"]):
+        if condition:
+            by_trial[nct_id].append(condition)
+    found: dict[str, tuple[str, str]] = {}
+    for nct_id, texts in by_trial.items():
+        population = taxonomy.population(" | ".join(texts))
+        if population:
+            found[nct_id] = (population, "trial.conditions")
+    for nct_id, official, brief in column_rows(trials, ["nct_id", "official_title", "brief_title"]):
+        if nct_id in found:
+            continue
+        for field, text in (("trial.official_title", official), ("trial.brief_title", brief)):
+            population = taxonomy.population(text)
+            if population:
+                found[nct_id] = (population, field)
+                break
+    return found
+
+
+def map_endpoints(
+    design_outcomes: pa.Table,
+    result_outcomes: pa.Table,
+    taxonomy: Taxonomy,
+    trials: pa.Table | None = None,
+    conditions: pa.Table | None = None,
+) -> pa.Table:
+    """One TRIAL_ENDPOINTS row per registered outcome (design_outcomes) and per posted result outcome
+    (result_outcomes). ``trials`` and ``conditions`` (optional) give the population a trial states when
+    its outcome does not."""
+    populations = trial_populations(taxonomy, trials, conditions)
+    cache: dict[tuple, _Derived] = {}
+    rows: list[dict] = []
+    design = column_rows(
+        design_outcomes, ["nct_id", "outcome_kind", "outcome_idx", "measure", "description", "time_frame"]
+    )
+    for nct_id, kind, idx, title, description, time_frame in design:
+        rows.append(
+            _row(
+                taxonomy,
+                cache,
+                populations,
+                "design",
+                nct_id,
+                kind,
+                idx,
+                title,
+                description,
+                time_frame,
+                None,
+            )
+        )
+    results = column_rows(
+        result_outcomes,
+        [
+            "nct_id",
+            "outcome_type",
+            "outcome_idx",
+            "title",
+            "description",
+            "time_frame",
+            "population_description",
+        ],
+    )
+    for nct_id, kind, idx, title, description, time_frame, population_text in results:
+        kind = kind.lower() if kind else None
+        rows.append(
+            _row(
+                taxonomy,
+                cache,
+                populations,
+                "results",
+                nct_id,
+                kind,
+                idx,
+                title,
+                description,
+                time_frame,
+                population_text,
+            )
+        )
+    return rows_to_table(rows, TRIAL_ENDPOINTS)
+
+
+@dataclass(frozen=True)
+class _Derived:
+    """What an outcome's own texts say; registry texts repeat, so each distinct one is read once."""
+
+    match: EndpointMatch
+    window: str | None
+    window_field: str | None
+    population: str | None
+    population_field: str | None
+
+
+def _derive(
+    taxonomy: Taxonomy,
+    title: str | None,
+    description: str | None,
+    time_frame: str | None,
+    population_text: str | None,
+) -> _Derived:
+    match = taxonomy.classify(title, description, time_frame)
+    window, window_field = None, None
+    for field, text in (("title", title), ("time_frame", time_frame)):
+        window = time_window(text)
+        if window:
+            window_field = field
+            break
+    population, population_field = None, None
+    # Not the description: it defines terms ("a migraine day, as in episodic migraine, ...") more than
+    # it states who was analysed.
+    for field, text in (("outcome.title", title), ("outcome.population_description", population_text)):
+        population = taxonomy.population(text)
+        if population:
+            population_field = field
+            break
+    return _Derived(match, window, window_field, population, population_field)
+
+
+def _row(
+    taxonomy: Taxonomy,
+    cache: dict[tuple, _Derived],
+    populations: dict[str, tuple[str, str]],
+    source: str,
+    nct_id: str,
+    kind: str | None,
+    idx: int,
+    title: str | None,
+    description: str | None,
+    time_frame: str | None,
+    population_text: str | None,
+) -> dict:
+    # A registered outcome and its posted twin usually share title and time frame: one reading serves both.
+    read_description = description if taxonomy.reads_description(title) else None
+    key = (title, read_description, time_frame, population_text)
+    derived = cache.get(key)
+    if derived is None:
+        derived = cache[key] = _derive(taxonomy, title, read_description, time_frame, population_text)
+    match = derived.match
+    population, population_field = derived.population, derived.population_field
+    if population is None and nct_id in populations:
+        population, population_field = populations[nct_id]
+    return {
+        "nct_id": nct_id,
+        "outcome_source": source,
+        "outcome_kind": kind,
+        "outcome_idx": idx,
+        "title": title,
+        "endpoint_code": match.code,
+        "matched_rule": match.rule,
+        "matched_field": match.field,
+        "matched_terms": match.terms,
+        "matched_text": match.text,
+        "mapping_note": match.note,
+        "time_window": derived.window,
+        "time_window_field": derived.window_field,
+        "population": population,
+        "population_field": population_field,
+    }
