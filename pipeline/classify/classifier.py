@@ -8,12 +8,14 @@ class and argue with it; parent classes are added with the child class as their 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pipeline.classify.controls import find_controls
+from pipeline.classify.controls import TrialControls, find_controls
+from pipeline.classify.field_hits import INTERVENTION, PROSE_FIELDS, FieldHit, trial_texts
+from pipeline.classify.one_pass import OnePassMatcher, TextHit
 from pipeline.classify.terms import TermSet, snippet
-from pipeline.classify.trial_parts import read_arm, read_intervention
+from pipeline.classify.trial_parts import Arm, Intervention, read_arm, read_intervention
 from pipeline.config import Settings, TreatmentClass
 from pipeline.errors import ClassifyError, ConfigError
 from pipeline.sources.ctgov.classify import classify_ctgov_tables
@@ -56,6 +58,8 @@ class Classifier:
             self._controls = TermSet(list(control_terms)) if control_terms else None
         except ValueError as exc:
             raise ConfigError(f"classifier.control_terms: {exc}") from None
+        self._matcher = OnePassMatcher(self._terms)
+        self._control_matcher = OnePassMatcher({"control": self._controls}) if self._controls else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Classifier:
@@ -68,12 +72,25 @@ class Classifier:
     def names_a_control(self, text: str) -> bool:
         return self._controls is not None and self._controls.search(text)
 
+    def name_controls(self, texts: Sequence[str | None]) -> list[bool]:
+        """``names_a_control`` for a whole column of texts, in one pass."""
+        flags = [False] * len(texts)
+        if self._control_matcher is not None:
+            for hit in self._control_matcher.find(texts):
+                flags[hit.text_index] = True
+        return flags
+
+    def find_terms(self, texts: Sequence[str | None]) -> list[TextHit]:
+        """Every class term in a column of texts (any field), before any control or type rule."""
+        return self._matcher.find(texts)
+
     def classify_text_fields(self, fields: Iterable[tuple[str, str]]) -> list[Match]:
         """Publications: plain term matching over named texts (no control logic, no type filter)."""
-        found: list[Match] = []
-        for field, text in fields:
-            if text:
-                found.extend(self._match(field, text, self._terms))
+        named = [(field, text) for field, text in fields if text]
+        found = []
+        for hit in self.find_terms([text for _, text in named]):
+            field, text = named[hit.text_index]
+            found.append(Match(hit.name, field, hit.term, snippet(text, hit.start, hit.end)))
         return self._with_ancestors(found)
 
     def classify_trial(
@@ -85,42 +102,39 @@ class Classifier:
         """
         ivs = [read_intervention(row) for row in interventions]
         arm_rows = [read_arm(row) for row in arms]
+        texts = list(trial_texts(ivs, arm_rows))
+        hits = [FieldHit(*texts[hit.text_index], hit) for hit in self.find_terms([t[3] for t in texts])]
         controls = find_controls(ivs, arm_rows, self.names_a_control)
+        return self.trial_matches(hits, ivs, arm_rows, controls)
+
+    def trial_matches(
+        self,
+        hits: Iterable[FieldHit],
+        interventions: Sequence[Intervention],
+        arms: Sequence[Arm],
+        controls: TrialControls,
+    ) -> list[Match]:
+        """The trial's terms that count: not in a control, admitted by the class's intervention_types
+        (an intervention's own type, or the types an arm gives; none known admits every class), and
+        in prose not right after a control word. Plus every parent class of what matched."""
         found: list[Match] = []
-        for iv, is_control in zip(ivs, controls.intervention_is_control, strict=True):
-            if is_control:
-                continue
-            terms = self._allowed({iv.kind} if iv.kind else set())
-            found.extend(self._match("intervention.name", iv.name, terms))
-            for other in iv.other_names:
-                found.extend(self._match("intervention.other_name", other, terms))
-            found.extend(self._match("intervention.description", iv.description, terms, in_prose=True))
-        for arm, is_control, kinds in zip(arm_rows, controls.arm_is_control, controls.arm_types, strict=True):
-            if is_control:
-                continue
-            terms = self._allowed(kinds)
-            found.extend(self._match("arm.label", arm.label, terms))
-            found.extend(self._match("arm.description", arm.description, terms, in_prose=True))
-        return self._with_ancestors(found)
-
-    def _allowed(self, kinds: set[str] | frozenset[str]) -> dict[str, TermSet]:
-        """Classes whose intervention_types admit these types; unknown types (empty) admit every class."""
-        return {
-            name: terms
-            for name, terms in self._terms.items()
-            if not kinds or self._types[name] is None or kinds & self._types[name]
-        }
-
-    def _match(
-        self, field: str, text: str, terms: Mapping[str, TermSet], in_prose: bool = False
-    ) -> Iterator[Match]:
-        if not text:
-            return
-        for name, term_set in terms.items():
-            for hit in term_set.finditer(text):
-                if in_prose and self._follows_control_word(text, hit.start):
+        for part, index, field, text, hit in hits:
+            if part == INTERVENTION:
+                if controls.intervention_is_control[index]:
                     continue
-                yield Match(name, field, hit.term, snippet(text, hit.start, hit.end))
+                kind = interventions[index].kind
+                kinds: set[str] | frozenset[str] = {kind} if kind else set()
+            else:
+                if controls.arm_is_control[index]:
+                    continue
+                kinds = controls.arm_types[index]
+            types = self._types[hit.name]
+            if kinds and types is not None and not kinds & types:
+                continue
+            if field in PROSE_FIELDS and self._follows_control_word(text, hit.start):
+                continue
+            found.append(Match(hit.name, field, hit.term, snippet(text, hit.start, hit.end)))
+        return self._with_ancestors(found)
 
     def _follows_control_word(self, text: str, start: int) -> bool:
         window = text[max(0, start - CONTROL_LOOKBACK_CHARS) : start]

@@ -45,11 +45,20 @@ def split_intervention_ref(ref: str) -> tuple[str | None, str]:
 
 
 def find_controls(
-    interventions: Sequence[Intervention], arms: Sequence[Arm], names_a_control: Callable[[str], bool]
+    interventions: Sequence[Intervention],
+    arms: Sequence[Arm],
+    names_a_control: Callable[[str], bool],
+    named: tuple[Sequence[bool], Sequence[bool]] | None = None,
 ) -> TrialControls:
-    """A control is named as one (or is a placebo/sham/no-intervention arm), or is linked only to controls."""
-    iv_own = [names_a_control(iv.name) for iv in interventions]
-    arm_own = [arm.arm_type in CONTROL_ARM_TYPES or names_a_control(arm.label) for arm in arms]
+    """A control is named as one (or is a placebo/sham/no-intervention arm), or is linked only to controls.
+
+    ``named``: whether each intervention name and each arm label names a control, when already
+    known (found for a whole table at once); otherwise ``names_a_control`` is asked.
+    """
+    if named is None:
+        named = ([names_a_control(iv.name) for iv in interventions], [names_a_control(a.label) for a in arms])
+    iv_own = list(named[0])
+    arm_own = [arm.arm_type in CONTROL_ARM_TYPES or own for arm, own in zip(arms, named[1], strict=True)]
     iv_arms, arm_ivs = _links(interventions, arms)
 
     def arm_control(link: _Link) -> bool:

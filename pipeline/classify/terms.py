@@ -35,11 +35,25 @@ def term_regex(term: str) -> str:
     parts = [re.escape(t) for t in head]
     if last.isdigit():
         parts.append(re.escape(last))
-    elif len(last) > 2 and last[-1] in "yY" and last[-2].lower() not in "aeiou":
+    elif _plural_in_ies(last):
         parts.append(re.escape(last[:-1]) + "(?:y|ies)")  # therapy / therapies
     else:
         parts.append(re.escape(last) + "(?:e?s)?")  # cell / cells, patch / patches
     return _SEPARATOR.join(parts)
+
+
+def term_anchor(term: str) -> str:
+    """The literal text every match of the term starts with: its first token, less a final "y" that
+    may become "ies". A prefilter may look for it; the term's regex still decides."""
+    tokens = term_tokens(term)
+    if not tokens:
+        return ""
+    first = tokens[0]
+    return first[:-1] if len(tokens) == 1 and not first.isdigit() and _plural_in_ies(first) else first
+
+
+def _plural_in_ies(word: str) -> bool:
+    return len(word) > 2 and word[-1] in "yY" and word[-2].lower() not in "aeiou"
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,7 @@ class TermSet:
             by_regex.setdefault(source.lower(), term)  # matching ignores case, so dedupe must too
         ordered = sorted(by_regex.items(), key=lambda item: len(item[0]), reverse=True)
         self.terms = [term for _, term in ordered]
+        self.anchors = frozenset(term_anchor(term) for term in self.terms)
         alternation = "|".join(f"(?P<t{i}>{source})" for i, (source, _) in enumerate(ordered))
         self._pattern = re.compile(f"{_START}(?:{alternation}){_END}", re.IGNORECASE)
 
@@ -76,6 +91,16 @@ class TermSet:
             assert group is not None  # every alternative is a named group
             found.append(TermMatch(self.terms[int(group[1:])], m.start(), m.end()))
         return found
+
+    def match_at(self, text: str, pos: int) -> TermMatch | None:
+        """The match starting exactly at ``pos`` (the letters before it still count for the word
+        boundary), as ``finditer`` would report it if it got there."""
+        m = self._pattern.match(text, pos)
+        if m is None:
+            return None
+        group = m.lastgroup
+        assert group is not None  # every alternative is a named group
+        return TermMatch(self.terms[int(group[1:])], pos, m.end())
 
     def search(self, text: str) -> bool:
         return self._pattern.search(text) is not None

@@ -1,0 +1,133 @@
+"""The one-pass classifier gives exactly the rows of the classifier it replaced (reference_classifier),
+on the real recorded records and on generated trials full of tricky spellings."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+import pytest
+
+from pipeline.classify.classifier import Classifier
+from pipeline.classify.one_pass import ASCII_TWINS, OnePassMatcher
+from pipeline.config import Settings, load_config
+from pipeline.parquet.provenance import Provenance
+from pipeline.sources.ctgov.classify import classify_ctgov_tables
+from pipeline.sources.ctgov.normalise.tables import build_page_tables
+from pipeline.sources.pubmed.classify import classify_pubmed_tables
+from tests.classifier.reference_classifier import (
+    ReferenceClassifier,
+    reference_ctgov_tables,
+    reference_pubmed_tables,
+)
+from tests.classifier.stress_trials import Stress
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PROVENANCE = Provenance("20261102T100000Z-ab12", datetime(2026, 11, 2, 10, 0, tzinfo=UTC), "2026-11-01")
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_config(REPO_ROOT / "config.yaml")
+
+
+@pytest.fixture(scope="module")
+def classifiers(settings: Settings) -> tuple[Classifier, ReferenceClassifier]:
+    return Classifier.from_settings(settings), ReferenceClassifier(settings)
+
+
+@pytest.fixture(scope="module")
+def real_tables(fixtures_dir: Path) -> tuple[pa.Table, pa.Table]:
+    """Interventions and arms of every real recorded study (full, migraine and partial), normalised."""
+    paths = sorted((fixtures_dir / "ctgov").glob("*/NCT*.json"))
+    studies = [orjson.loads(path.read_bytes()) for path in paths]
+    page = build_page_tables(orjson.dumps({"studies": studies}), PROVENANCE, "fixtures")
+    return page.tables["interventions"], page.tables["arms"]
+
+
+def test_real_records_give_the_same_rows(real_tables, classifiers):
+    new, ref = classifiers
+    expected = reference_ctgov_tables(*real_tables, ref)
+    assert expected.num_rows > 80  # the migraine records are full of therapies
+    assert classify_ctgov_tables(*real_tables, new).to_pylist() == expected.to_pylist()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_generated_trials_give_the_same_rows(settings, classifiers, seed):
+    new, ref = classifiers
+    interventions, arms = Stress(settings, seed).trial_tables(400)
+    expected = reference_ctgov_tables(interventions, arms, ref).to_pylist()
+    # The rules are exercised, not only the matching: classes, fields and excluded controls.
+    assert len(expected) > 1000
+    assert {r["matched_field"] for r in expected} >= {
+        "intervention.name", "intervention.other_name", "intervention.description",
+        "arm.label", "arm.description", "child_class",
+    }  # fmt: skip
+    assert classify_ctgov_tables(interventions, arms, new).to_pylist() == expected
+
+
+def test_row_path_gives_the_same_rows(settings, classifiers):
+    """Tables of other column types (here large_string names) take the per-trial path: same rows."""
+    new, ref = classifiers
+    interventions, arms = Stress(settings, 4).trial_tables(200)
+    index = interventions.column_names.index("name")
+    cast = interventions.set_column(index, "name", interventions.column("name").cast(pa.large_string()))
+    expected = reference_ctgov_tables(interventions, arms, ref).to_pylist()
+    assert classify_ctgov_tables(cast, arms, new).to_pylist() == expected
+
+
+def test_trials_one_at_a_time_give_the_same_matches(settings, classifiers):
+    new, ref = classifiers
+    stress = Stress(settings, 5)
+    for n in range(300):
+        ivs, arms = stress.trial(f"NCT{n:08d}")
+        assert new.classify_trial(ivs, arms) == ref.classify_trial(ivs, arms)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_generated_publications_give_the_same_rows(settings, classifiers, seed):
+    new, ref = classifiers
+    tables = Stress(settings, seed).publication_tables(300)
+    expected = reference_pubmed_tables(*tables, ref).to_pylist()
+    assert len(expected) > 1000
+    assert classify_pubmed_tables(*tables, new).to_pylist() == expected
+
+
+def test_one_pass_finds_what_each_term_set_finds_alone(settings, classifiers):
+    """Matcher level, text by text: the same (term, start, end) per class as finditer, in order."""
+    new, ref = classifiers
+    stress = Stress(settings, 8)
+    texts = [stress.text(30) for _ in range(2000)]
+    found = new.find_terms(texts)
+    expected = [
+        (i, name, hit.term, hit.start, hit.end)
+        for i, text in enumerate(texts)
+        for name, term_set in ref._terms.items()
+        for hit in term_set.finditer(text or "")
+    ]
+    assert len(expected) > 3000
+    assert [tuple(hit) for hit in found] == expected
+
+
+def test_terms_with_letters_outside_ascii_are_still_found():
+    """Such a term set is scanned in full (the automaton only looks for ASCII anchors)."""
+    from pipeline.classify.terms import TermSet
+
+    matcher = OnePassMatcher({"greek": TermSet(["\u03b2-blocker"]), "plain": TermSet(["beta blocker"])})
+    hits = matcher.find(["a \u0392-BLOCKERS and beta-blockers", None, "\u03b2blocker"])
+    found = [(h.text_index, h.name, h.start) for h in hits]
+    assert found == [(0, "greek", 2), (0, "plain", 17), (2, "greek", 0)]
+
+
+def test_the_ascii_twins_are_all_of_unicode():
+    """Every non-ASCII character Python's re.IGNORECASE takes for an ASCII letter or digit is folded
+    (if a Python release adds one, the automaton could miss a match: this fails first)."""
+    everything = "".join(chr(c) for c in range(0x80, sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
+    twins = set(re.findall(r"[a-z0-9]", everything, re.IGNORECASE))
+    assert twins == set(ASCII_TWINS)
+    for twin, letter in ASCII_TWINS.items():
+        assert re.fullmatch(letter, twin, re.IGNORECASE)
