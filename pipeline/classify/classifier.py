@@ -91,7 +91,7 @@ class Classifier:
         for hit in self.find_terms([text for _, text in named]):
             field, text = named[hit.text_index]
             found.append(Match(hit.name, field, hit.term, snippet(text, hit.start, hit.end)))
-        return self._with_ancestors(found)
+        return self.with_ancestors(found)
 
     def classify_trial(
         self, interventions: Sequence[Mapping[str, object]], arms: Sequence[Mapping[str, object]]
@@ -134,14 +134,14 @@ class Classifier:
             if field in PROSE_FIELDS and self._follows_control_word(text, hit.start):
                 continue
             found.append(Match(hit.name, field, hit.term, snippet(text, hit.start, hit.end)))
-        return self._with_ancestors(found)
+        return self.with_ancestors(found)
 
     def _follows_control_word(self, text: str, start: int) -> bool:
         window = text[max(0, start - CONTROL_LOOKBACK_CHARS) : start]
         window = _SENTENCE_END.split(window)[-1]
         return self.names_a_control(window)
 
-    def _with_ancestors(self, found: list[Match]) -> list[Match]:
+    def with_ancestors(self, found: list[Match]) -> list[Match]:
         """Dedupe (keeping first-seen order), then add one row per parent naming the child it came from."""
         result = list(dict.fromkeys(found))
         for child in dict.fromkeys(m.treatment_class for m in found):

@@ -131,3 +131,12 @@ def test_the_ascii_twins_are_all_of_unicode():
     assert twins == set(ASCII_TWINS)
     for twin, letter in ASCII_TWINS.items():
         assert re.fullmatch(letter, twin, re.IGNORECASE)
+
+
+def test_publication_row_path_gives_the_same_rows(settings, classifiers):
+    new, ref = classifiers
+    publications, mesh, keywords = Stress(settings, 9).publication_tables(200)
+    index = publications.column_names.index("title")
+    cast = publications.set_column(index, "title", publications.column("title").cast(pa.large_string()))
+    expected = reference_pubmed_tables(publications, mesh, keywords, ref).to_pylist()
+    assert classify_pubmed_tables(cast, mesh, keywords, new).to_pylist() == expected
