@@ -70,6 +70,17 @@ def test_generated_trials_give_the_same_rows(settings, classifiers, seed):
     assert classify_ctgov_tables(interventions, arms, new).to_pylist() == expected
 
 
+def test_trials_classified_in_chunks_give_the_same_rows(settings, classifiers, monkeypatch):
+    """A run is classified a few thousand trials at a time; chunk edges change nothing."""
+    from pipeline.sources.ctgov import classify
+
+    new, ref = classifiers
+    interventions, arms = Stress(settings, 10).trial_tables(300)
+    expected = reference_ctgov_tables(interventions, arms, ref).to_pylist()
+    monkeypatch.setattr(classify, "CHUNK_TRIALS", 7)
+    assert classify_ctgov_tables(interventions, arms, new).to_pylist() == expected
+
+
 def test_row_path_gives_the_same_rows(settings, classifiers):
     """Tables of other column types (here large_string names) take the per-trial path: same rows."""
     new, ref = classifiers

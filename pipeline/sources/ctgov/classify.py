@@ -12,10 +12,11 @@ trial), which checks every value and names the trial of a bad one; both give the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.classify.controls import find_controls
 from pipeline.classify.field_hits import ARM, INTERVENTION, FieldHit
@@ -45,6 +46,7 @@ ARM_COLUMNS = ("nct_id", "label", "arm_type", "description", "intervention_names
 LIST_COLUMNS = frozenset({"other_names", "arm_group_labels", "intervention_names"})
 PROVENANCE_SCHEMA = pa.schema([TRIAL_CLASSES.field(c) for c in PROVENANCE_COLUMNS])
 MATCH_COLUMNS = ("nct_id", "treatment_class", "matched_field", "matched_term", "matched_text")
+CHUNK_TRIALS = 5000  # trials classified together: bounds memory, large enough that per-call costs vanish
 
 
 def classify_ctgov_tables(interventions: pa.Table, arms: pa.Table, classifier: Classifier) -> pa.Table:
@@ -64,7 +66,32 @@ def classify_ctgov_tables(interventions: pa.Table, arms: pa.Table, classifier: C
         bad = first_missing_key(table, "nct_id")
         if bad is not None:
             raise ClassifyError(f"{name} row {bad} has no nct_id")
-    return _classify_columns(interventions, arms, classifier)
+    parts = [
+        _classify_columns(
+            interventions.filter(in_chunk(interventions)), arms.filter(in_chunk(arms)), classifier
+        )
+        for in_chunk in _trial_chunks(interventions, arms)
+    ]
+    return pa.concat_tables(parts) if parts else TRIAL_CLASSES.empty_table()
+
+
+def _trial_chunks(interventions: pa.Table, arms: pa.Table) -> Iterator[Callable[[pa.Table], pa.Array]]:
+    """Row filters selecting CHUNK_TRIALS trials at a time, in nct_id order: the Python values of one
+    chunk at a time are held, so memory does not grow with the run (a chunk's rows stay sorted)."""
+    ids = pa.chunked_array(
+        [*interventions.column("nct_id").chunks, *arms.column("nct_id").chunks], pa.string()
+    ).unique()
+    ids = ids.take(pc.sort_indices(ids))
+    for start in range(0, len(ids), CHUNK_TRIALS):
+        low = ids[start]
+        high = ids[start + CHUNK_TRIALS] if start + CHUNK_TRIALS < len(ids) else None
+
+        def in_chunk(table: pa.Table, low: pa.Scalar = low, high: pa.Scalar | None = high) -> pa.Array:
+            column = table.column("nct_id")
+            mask = pc.greater_equal(column, low)
+            return mask if high is None else pc.and_(mask, pc.less(column, high))
+
+        yield in_chunk
 
 
 class _Trials:
