@@ -244,7 +244,11 @@ def print_report(r: dict[str, Any]) -> list[str]:
             f"({forge['rejected']:,} of {forge['n_studies']:,} refused by its validation, timed too), "
             f"peak RSS {forge['peak_mb']:.0f} MB"
         )
-        print(f"  rebuild / ctgforge: {ratio:.2f}x (target >= {TARGET_CTGFORGE_RATIO:.0f}x)")
+        cpu_ratio = (n / r["cpu"]) / (forge["n_studies"] / forge["cpu_s"])
+        print(
+            f"  rebuild / ctgforge: {ratio:.2f}x by wall time (target >= {TARGET_CTGFORGE_RATIO:.0f}x); "
+            f"{cpu_ratio:.2f}x by CPU time (studies per CPU second, less sensitive to a busy machine)"
+        )
         if ratio < TARGET_CTGFORGE_RATIO:
             missed.append(f"{ratio:.2f}x ctgforge (target >= {TARGET_CTGFORGE_RATIO:.0f}x)")
     return missed
