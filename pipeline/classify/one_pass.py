@@ -115,16 +115,7 @@ class OnePassMatcher:
                     candidates.setdefault(name, set()).add(end - back)
         spans: dict[str, list[tuple[str, int, int]]] = {}
         for name, positions in candidates.items():
-            term_set = self._sets[name]
-            found = []
-            resume = 0  # finditer resumes after each match: a match never overlaps the previous one
-            for pos in sorted(positions):
-                if pos < resume:
-                    continue
-                hit = term_set.match_at(joined, pos)
-                if hit is not None:
-                    found.append((hit.term, hit.start, hit.end))
-                    resume = hit.end
+            found = self._sets[name].finditer_from(joined, sorted(positions))
             if found:
                 spans[name] = found
         for name in in_full:

@@ -10,6 +10,7 @@ must not touch another letter or digit on either side, so "gene" never matches i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Letters-only or digits-only runs: "LY2951742" -> "LY", "2951742"; "Lu AG09222" -> "Lu", "AG", "09222".
@@ -92,15 +93,21 @@ class TermSet:
             found.append(TermMatch(self.terms[int(group[1:])], m.start(), m.end()))
         return found
 
-    def match_at(self, text: str, pos: int) -> TermMatch | None:
-        """The match starting exactly at ``pos`` (the letters before it still count for the word
-        boundary), as ``finditer`` would report it if it got there."""
-        m = self._pattern.match(text, pos)
-        if m is None:
-            return None
-        group = m.lastgroup
-        assert group is not None  # every alternative is a named group
-        return TermMatch(self.terms[int(group[1:])], pos, m.end())
+    def finditer_from(self, text: str, starts: Iterable[int]) -> list[tuple[str, int, int]]:
+        """``finditer`` over ``text`` when a match can only begin at one of ``starts`` (ascending):
+        (term, start, end) of each match, trying each start at most once and, like ``finditer``,
+        resuming after each match (the letters before a start still count for the word boundary)."""
+        found = []
+        match, terms = self._pattern.match, self.terms
+        resume = 0
+        for pos in starts:
+            if pos < resume:
+                continue
+            m = match(text, pos)
+            if m is not None:
+                resume = m.end()
+                found.append((terms[int(m.lastgroup[1:])], pos, resume))  # every alternative is named
+        return found
 
     def search(self, text: str) -> bool:
         return self._pattern.search(text) is not None
