@@ -60,7 +60,7 @@ class OnePassMatcher:
     def __init__(self, term_sets: Mapping[str, TermSet]) -> None:
         self._sets = dict(term_sets)
         by_anchor: dict[str, list[str]] = {}
-        # A set with a non-ASCII anchor is scanned in full: the folding above only covers ASCII.
+        # A set with a non-ASCII anchor is scanned in full: the search text keeps only ASCII.
         self._scan_in_full: list[str] = []
         for name, term_set in self._sets.items():
             anchors = {anchor.lower() for anchor in term_set.anchors}
@@ -75,10 +75,6 @@ class OnePassMatcher:
             for anchor, names in by_anchor.items():
                 self._automaton.add_word(WORD_START + anchor, (len(anchor), tuple(names)))
             self._automaton.make_automaton()
-
-    @property
-    def names(self) -> list[str]:
-        return list(self._sets)
 
     def find(self, texts: Sequence[str | None]) -> list[TextHit]:
         """Every match of every term set in each text (None reads as empty), ordered by text, then
