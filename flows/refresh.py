@@ -1,4 +1,4 @@
-"""The Prefect flows: ``refresh`` (plan, recover, fetch, normalise, classify, build, export, report)
+"""The Prefect flows: ``refresh`` (plan, recover, fetch, normalise, classify, build, export, reports)
 and ``rebuild`` (offline).
 
 Flows only compose tasks from ``flows.tasks``; every decision lives in ``pipeline``. Sources run side
@@ -69,6 +69,7 @@ def refresh(
             class_counts = {name: future.result() for name, future in classified.items()}
             built = tasks.build_warehouse(settings)
             exported = tasks.export_csv(settings)
+            html = tasks.html_report(settings)
             report = tasks.publish_report(settings, run_id)
         except BaseException as exc:
             tasks.finish_run(settings, run_id, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0])
@@ -83,6 +84,7 @@ def refresh(
         "run_class_counts": class_counts,
         "warehouse": built,
         "csv": exported,
+        "report": html,
         "changes": report["changes"],
     }
 
@@ -107,4 +109,5 @@ def rebuild(config_path: str | None = None) -> dict[str, Any]:
                 tasks.classify(settings, source, run_id)
         built = tasks.build_warehouse(settings, full=REBUILD_REASON)
         exported = tasks.export_csv(settings)
-    return {"runs_replayed": runs, "warehouse": built, "csv": exported}
+        html = tasks.html_report(settings)
+    return {"runs_replayed": runs, "warehouse": built, "csv": exported, "report": html}

@@ -109,6 +109,15 @@ def export_csv(settings: Settings, out: Path | None = None) -> Any:
     return summary
 
 
+@task(name="html-report", cache_policy=NO_CACHE)
+def html_report(settings: Settings) -> Any:
+    summary = steps.html_report(settings)
+    get_run_logger().info(
+        "Wrote the HTML report %s (%d charts, %.1f s)", summary.uri, summary.n_charts, summary.seconds
+    )
+    return summary
+
+
 @task(name="publish-report", cache_policy=NO_CACHE)
 def publish_report(settings: Settings, run_id: str) -> dict[str, Any]:
     """Evidence per class and what changed, as a markdown artifact on the flow run."""

@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--class", dest="treatment_class", metavar="NAME", help="only this treatment class")
 
+    report = sub.add_parser(
+        "report", help="write the HTML report (index.html and its assets) from the warehouse"
+    )
+    report.add_argument(
+        "--out", metavar="DIR", type=Path, help="report folder (default: report.dir in config)"
+    )
+
     status = sub.add_parser(
         "status", help="show the last runs, their counts and watermarks, and warehouse age"
     )
@@ -204,7 +211,6 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
             result = refresh(config_path=str(site.config_path), full=True, interactive=True, run_id=run_id)
     _print_summary(result, site.settings, log_path)
-    # Once `evidence report` exists, its HTML file joins here: say(f"Report: {<write the report>}")
     for line in next_steps(site.config_path, result["warehouse"].path):
         say(line)
     return EXIT_OK
@@ -215,6 +221,15 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = steps.export(settings, args.out, args.treatment_class)
     out.print(f"Wrote {summary.n_rows} rows to {summary.path}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline import steps
+
+    summary = steps.html_report(settings, args.out)
+    say(f"Wrote the report ({summary.n_trials} trials, {summary.n_charts} charts) to {summary.path}")
+    say(f"Open {summary.uri}")
     return EXIT_OK
 
 
@@ -323,12 +338,15 @@ def _print_summary(result: dict[str, Any], settings: Settings, log_path: Path | 
     say(f"CSV: {result['csv'].path}")
     if log_path is not None:
         say(f"Log: {log_path}")
+    if result.get("report"):
+        say(f"Report: {result['report'].uri}")
 
 
 COMMANDS = {
     "refresh": cmd_refresh,
     "rebuild": cmd_rebuild,
     "export": cmd_export,
+    "report": cmd_report,
     "status": cmd_status,
     "serve": cmd_serve,
     "query": cmd_query,

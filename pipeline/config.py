@@ -65,6 +65,12 @@ class ExportSettings(Strict):
     csv_path: Path = Path("data/exports/evidence_trials.csv")
 
 
+class ReportSettings(Strict):
+    """Where the static HTML report goes; null means ``<storage.data_dir>/report``."""
+
+    dir: Path | None = None
+
+
 class CtgovSettings(Strict):
     base_url: HttpUrl = HttpUrl("https://clinicaltrials.gov/api/v2")
     page_size: Annotated[int, Field(ge=1, le=1000)] = 1000
@@ -238,6 +244,7 @@ class Settings(Strict):
     storage: StorageSettings = StorageSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     export: ExportSettings = ExportSettings()
+    report: ReportSettings = ReportSettings()
     user_agent: str = "migraine-evidence-pipeline/0.1 (open evidence review; python-requests)"
     sources: SourcesSettings = SourcesSettings()
     classifier: ClassifierSettings = ClassifierSettings()
@@ -269,6 +276,25 @@ class Settings(Strict):
                 seen.add(parent)
                 parent = self.treatment_classes[parent].parent
         return self
+
+    @model_validator(mode="after")
+    def _report_dir_holds_nothing_else(self) -> Settings:
+        """The report folder is replaced whole on every build: it must not hold the data or the outputs."""
+        report = self.report_dir
+        for key, path in (
+            ("storage.data_dir", self.storage.data_dir),
+            ("warehouse.path", self.warehouse.path),
+            ("export.csv_path", self.export.csv_path),
+        ):
+            if path == report or report in path.parents:
+                raise ValueError(
+                    f"report.dir: {report} would hold {key} ({path}); choose a folder of its own"
+                )
+        return self
+
+    @property
+    def report_dir(self) -> Path:
+        return self.report.dir if self.report.dir is not None else self.storage.data_dir / "report"
 
     @property
     def raw_dir(self) -> Path:
@@ -331,5 +357,8 @@ def _anchor_paths(settings: Settings, base: Path) -> Settings:
             "storage": settings.storage.model_copy(update={"data_dir": anchor(settings.storage.data_dir)}),
             "warehouse": settings.warehouse.model_copy(update={"path": anchor(settings.warehouse.path)}),
             "export": settings.export.model_copy(update={"csv_path": anchor(settings.export.csv_path)}),
+            "report": settings.report.model_copy(
+                update={"dir": anchor(settings.report.dir) if settings.report.dir is not None else None}
+            ),
         }
     )

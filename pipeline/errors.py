@@ -31,3 +31,7 @@ class ExportError(PipelineError):
 
 class ClassifyError(PipelineError):
     """Interventions or arms handed to the classifier do not have the expected columns or value types."""
+
+
+class ReportError(PipelineError):
+    """The HTML report could not be built or written; the previous one is kept."""

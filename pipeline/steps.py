@@ -169,8 +169,19 @@ def export(settings: Settings, out: Path | None = None, treatment_class: str | N
 
 
 def report(settings: Settings, run_id: str) -> dict[str, Any]:
-    """What the freshly built warehouse holds and what this run changed, as plain values."""
-    return collect_report(settings.warehouse.path, run_id)
+    """What the freshly built warehouse holds and what this run changed, as plain values, with a link to
+    the HTML report when there is one."""
+    summary = collect_report(settings.warehouse.path, run_id)
+    index = settings.report_dir / "index.html"
+    summary["html_report"] = index.resolve().as_uri() if index.is_file() else None
+    return summary
+
+
+def html_report(settings: Settings, out: Path | None = None) -> Any:
+    """The static HTML report of the warehouse, swapped in whole at ``out`` or ``report.dir``."""
+    from pipeline.report.writer import write_report  # Altair loads in ~0.5 s: only when reporting
+
+    return write_report(settings.warehouse.path, out or settings.report_dir)
 
 
 def _count_by_class(settings: Settings, classes: pa.Table, key: str) -> dict[str, int]:

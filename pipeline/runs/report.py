@@ -108,6 +108,10 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"Warehouse built {report['built_at']}: **{report['n_trials']}** trials, "
         f"**{report['n_publications']}** publications.",
         "",
+    ]
+    if report.get("html_report"):
+        lines += [f"Report: [{report['html_report']}]({report['html_report']})", ""]
+    lines += [
         f"Trials {since}: {c['added']} added, {c['changed']} changed, {c['removed']} removed.",
         "",
         "| class | trials | with results | publications | added | changed | removed |",

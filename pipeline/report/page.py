@@ -1,0 +1,54 @@
+"""Assembles the page: header with freshness, overview, one section per class, notes; and the one JSON
+block the browser reads (chart specs, trial lists)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.report.labels import class_colour
+from pipeline.report.queries import ReportData
+from pipeline.report.sections.classes import render_class
+from pipeline.report.sections.context import ClassContext
+from pipeline.report.sections.overview import render_overview
+from pipeline.report.sections.trials import trials_dataset
+from pipeline.report.templating import Fragment, render
+
+
+def class_contexts(data: ReportData, members: dict[str, list[int]]) -> list[ClassContext]:
+    totals = {r["treatment_class"]: r for r in data.class_totals.to_dict("records")}
+    labels = dict(zip(data.classes["treatment_class"], data.classes["label"], strict=True))
+    return [
+        ClassContext(
+            name=r.treatment_class,
+            label=r.label,
+            colour=class_colour(int(r.sort_order)),
+            depth=int(r.depth),
+            parent=r.parent if isinstance(r.parent, str) else None,
+            parent_label=labels.get(r.parent) if isinstance(r.parent, str) else None,
+            totals=totals.get(r.treatment_class, {}),
+            trial_rows=members.get(r.treatment_class, []),
+            data=data,
+        )
+        for r in data.classes.itertuples(index=False)
+    ]
+
+
+def build_page(data: ReportData, asset_names: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """The HTML of index.html and the data embedded in it (returned too, for tests and checks)."""
+    dataset, members = trials_dataset(data.trials)
+    classes = class_contexts(data, members)
+    fragments: list[Fragment] = [render_overview(data, classes)]
+    fragments += [render_class(ctx) for ctx in classes]
+    payload: dict[str, Any] = {"charts": {}, "tables": {}, "datasets": {"trials": dataset}}
+    for fragment in fragments:
+        payload["charts"].update(fragment.charts)
+        payload["tables"].update(fragment.tables)
+    html = render(
+        "page.html.j2",
+        fresh=data.freshness,
+        classes=classes,
+        sections=[f.html for f in fragments],
+        payload=payload,
+        assets=asset_names,
+    )
+    return html, payload

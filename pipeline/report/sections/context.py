@@ -1,0 +1,35 @@
+"""What a per-class part needs: the class, its totals and the rows of the shared frames that are its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pipeline.report.queries import ReportData
+
+
+@dataclass(frozen=True)
+class ClassContext:
+    name: str
+    label: str
+    colour: str
+    depth: int
+    parent: str | None
+    parent_label: str | None
+    totals: dict[str, Any]
+    trial_rows: list[int]
+    data: ReportData
+
+    @property
+    def anchor(self) -> str:
+        """Class names are lower_snake_case (config-validated), so they are safe in ids."""
+        return f"class-{self.name}"
+
+    @property
+    def n_trials(self) -> int:
+        return int(self.totals.get("n_trials") or 0)
+
+    def rows_of(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["treatment_class"] == self.name]

@@ -1,0 +1,126 @@
+"""Writes the report folder (``index.html`` + ``assets/``) and swaps it in whole.
+
+The new report is written to a hidden temporary folder beside the destination; only when it is complete
+is the old folder renamed aside and the new one renamed into place (two renames on one filesystem,
+microseconds apart), then the old one deleted. A failure while building leaves the previous report as it
+was. Because the destination is replaced whole, it must be a folder this writer made (it holds a marker
+file) or an empty one: ``--out ~/Desktop`` is refused rather than emptied.
+
+The Vega bundle (Vega, Vega-Lite and Vega-Embed, ~0.9 MB) comes from vl-convert, which takes ~1.5 s to
+bundle it; its file name carries the versions, so a previous report's copy is reused when they match.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from importlib import metadata, resources
+from pathlib import Path
+
+from pipeline.errors import ReportError
+from pipeline.report.page import build_page
+from pipeline.report.queries import read_report_data
+
+MARKER = ".evidence-report"
+ASSETS = "assets"
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    path: Path
+    n_trials: int
+    n_classes: int
+    n_charts: int
+    seconds: float
+
+    @property
+    def uri(self) -> str:
+        return self.path.resolve().as_uri()
+
+
+def vega_lite_version() -> str:
+    """The Vega-Lite version Altair writes specs for, as vl-convert names it (e.g. "6.4")."""
+    import altair as alt
+    import vl_convert
+
+    version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    if version not in vl_convert.get_vegalite_versions():
+        raise ReportError(
+            f"vl-convert-python {metadata.version('vl-convert-python')} cannot bundle Vega-Lite {version} "
+            f"(Altair {alt.__version__}'s): install matching versions (pip install -e .)"
+        )
+    return version
+
+
+def write_report(warehouse_path: Path, out_dir: Path) -> ReportSummary:
+    """Build the report from the warehouse into ``out_dir``, replacing the previous report only on success."""
+    start = time.perf_counter()
+    data = read_report_data(warehouse_path)
+    _check_replaceable(out_dir)
+    vl_version = vega_lite_version()
+    vega_name = f"vega-embed-vlconvert{metadata.version('vl-convert-python')}-vl{vl_version}.js"
+    assets = {"css": f"{ASSETS}/report.css", "js": f"{ASSETS}/report.js", "vega": f"{ASSETS}/{vega_name}"}
+    html, payload = build_page(data, assets)
+    tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        (tmp / ASSETS).mkdir(parents=True)
+        package = resources.files("pipeline.report") / "assets"
+        for name in ("report.css", "report.js"):
+            (tmp / ASSETS / name).write_bytes((package / name).read_bytes())
+        _write_vega_bundle(tmp / ASSETS / vega_name, out_dir / ASSETS / vega_name, vl_version)
+        (tmp / "index.html").write_text(html, encoding="utf-8")
+        (tmp / MARKER).write_text("Written by `evidence report`: this folder is replaced whole.\n", "utf-8")
+        _swap_in(tmp, out_dir)
+    except OSError as exc:
+        raise ReportError(
+            f"cannot write the report to {out_dir}: {exc.strerror or exc}; the previous report is kept"
+        ) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return ReportSummary(
+        path=out_dir / "index.html",
+        n_trials=data.freshness.n_trials_classified,
+        n_classes=len(data.classes),
+        n_charts=len(payload["charts"]),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise ReportError(f"report folder {out_dir} is a file: choose a folder with --out or report.dir")
+    if not (out_dir / MARKER).is_file() and any(out_dir.iterdir()):
+        raise ReportError(
+            f"{out_dir} is not empty and holds no earlier report: the report replaces its folder whole, "
+            "so choose an empty or new folder (--out or report.dir)"
+        )
+
+
+def _write_vega_bundle(target: Path, previous: Path, vl_version: str) -> None:
+    if previous.is_file() and previous.stat().st_size > 0:
+        shutil.copyfile(previous, target)
+        return
+    import vl_convert
+
+    target.write_text(vl_convert.javascript_bundle(vl_version=vl_version), encoding="utf-8")
+
+
+def _swap_in(tmp: Path, out_dir: Path) -> None:
+    if not out_dir.exists():
+        os.replace(tmp, out_dir)
+        return
+    old = out_dir.with_name(f".{out_dir.name}.{os.getpid()}-{secrets.token_hex(4)}.old")
+    os.replace(out_dir, old)
+    try:
+        os.replace(tmp, out_dir)
+    except OSError:
+        with suppress(OSError):
+            os.replace(old, out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
