@@ -27,6 +27,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 # Heights are fixed numbers (rows x BAR_HEIGHT), not Vega-Lite steps: a step height beside a container
 # width makes Vega-Lite warn on every chart.
 BAR_HEIGHT = 24
+MIN_YEARS = 8
 STATUS_SCALE = alt.Scale(
     domain=[STATUS_GROUP_LABELS[g] for g in STATUS_GROUPS], range=list(STATUS_GROUP_COLOURS)
 )
@@ -123,8 +124,10 @@ def phase_status_grid(frame: pd.DataFrame, colour: str, description: str) -> Spe
 
 def start_years(frame: pd.DataFrame, description: str) -> Spec:
     """Trials by start year stacked by status group; ``frame``: year, status, n_trials. Years without a
-    trial inside the range are drawn as gaps (zero), not skipped."""
-    years = list(range(int(frame["year"].min()), int(frame["year"].max()) + 1))
+    trial inside the range are drawn as gaps (zero), not skipped; the axis spans at least MIN_YEARS so a
+    class whose trials all started in one year does not get one bar as wide as the chart."""
+    last = int(frame["year"].max())
+    years = list(range(min(int(frame["year"].min()), last - MIN_YEARS + 1), last + 1))
     domain = list(STATUS_SCALE.domain)
     frame = frame.assign(stack_order=frame["status"].map(domain.index), year=frame["year"].astype(int))
     chart = (

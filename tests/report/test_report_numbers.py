@@ -1,0 +1,201 @@
+"""The numbers on the page are the warehouse's: tiles, the per-class table, every chart's data, the trial
+lists and the changes, each checked against SQL over evidence_trials / changes (and evidence, which must
+agree with them)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pipeline.report.labels import ENROLLMENT_BANDS
+from tests.report.conftest import chart_values, number, select
+from tests.report.report_warehouse import HOSTILE_NCT, NEW_NCT
+
+
+def _classes(report) -> list[str]:
+    return [c for (c,) in report.query("SELECT treatment_class FROM treatment_classes ORDER BY sort_order")]
+
+
+def _per_class(report, sql: str) -> dict[str, int]:
+    return dict(report.query(sql))
+
+
+def test_overview_tiles_equal_the_warehouse(built_report):
+    tree = built_report.tree
+    tiles = {e.get("data-metric"): number(e.text_content()) for e in select(tree, "#overview .tile-value")}
+    (expected,) = built_report.query(
+        "SELECT (SELECT count(*) FROM trials), (SELECT count(DISTINCT nct_id) FROM evidence_trials), "
+        "(SELECT count(*) FROM publications), (SELECT count(DISTINCT nct_id) FROM trial_publications)"
+    )
+    assert tiles == dict(
+        zip(
+            ("n_trials_total", "n_trials_classified", "n_publications", "n_trials_with_publications"),
+            expected,
+            strict=True,
+        )
+    )
+    assert tiles["n_trials_total"] == 6
+
+
+def test_class_table_reconciles_with_evidence_trials_and_evidence(built_report):
+    trials = _per_class(built_report, "SELECT treatment_class, count(*) FROM evidence_trials GROUP BY 1")
+    evidence = _per_class(built_report, "SELECT treatment_class, sum(n_trials) FROM evidence GROUP BY 1")
+    results = _per_class(
+        built_report,
+        "SELECT treatment_class, count(*) FILTER (WHERE has_results) FROM evidence_trials GROUP BY 1",
+    )
+    groups = {
+        (c, g): n
+        for c, g, n in built_report.query(
+            "SELECT treatment_class, status_group, count(*) FROM evidence_trials GROUP BY 1, 2"
+        )
+    }
+    rows = select(built_report.tree, "#class-summary tbody tr")
+    assert [r.get("data-class") for r in rows] == _classes(built_report)
+    for row in rows:
+        name = row.get("data-class")
+        cells = {td.get("data-metric"): number(td.text_content()) for td in select(row, "td")}
+        assert cells["n_trials"] == trials.get(name, 0) == evidence[name], name
+        assert cells["n_with_results"] == results.get(name, 0), name
+        for group in ("ongoing", "completed", "ended_early"):
+            assert cells[group] == groups.get((name, group), 0), (name, group)
+    assert trials == {"cgrp": 4, "cgrp_mab": 2, "gepant": 2, "tnf_inhibitor": 1, "meglitinide": 1}
+
+
+def test_class_sections_show_the_class_totals(built_report):
+    tree = built_report.tree
+    trials = _per_class(built_report, "SELECT treatment_class, count(*) FROM evidence_trials GROUP BY 1")
+    published = _per_class(
+        built_report,
+        "SELECT treatment_class, count(*) FILTER (WHERE len(linked_pmids) > 0) FROM evidence_trials "
+        "GROUP BY 1",
+    )
+    for name in _classes(built_report):
+        (section,) = select(tree, f"#class-{name}")
+        metrics = {e.get("data-metric"): e.text_content() for e in select(section, "[data-metric]")}
+        if name not in trials:
+            assert "no_trials" in metrics and "n_trials" not in metrics, name
+            continue
+        assert number(metrics["n_trials"]) == trials[name], name
+        assert number(metrics["n_with_publication"]) == published[name], name
+    (enrolled,) = built_report.query(
+        "SELECT sum(enrollment) FROM evidence_trials WHERE treatment_class = 'cgrp'"
+    )
+    (section,) = select(tree, "#class-cgrp")
+    assert number(select(section, '[data-metric="total_enrollment"]')[0].text_content()) == enrolled[0]
+
+
+def test_overview_charts_sum_to_the_class_counts(built_report):
+    charts = built_report.payload["charts"]
+    labels = dict(built_report.query("SELECT label, treatment_class FROM treatment_classes"))
+    expected = _per_class(built_report, "SELECT treatment_class, count(*) FROM evidence_trials GROUP BY 1")
+    by_group = Counter(
+        {
+            (c, g): n
+            for c, g, n in built_report.query(
+                "SELECT treatment_class, status_group, count(*) FROM evidence_trials GROUP BY 1, 2"
+            )
+        }
+    )
+    for chart, field in (("overview-status", "status"), ("overview-phase", "phase")):
+        totals: Counter[str] = Counter()
+        for row in chart_values(charts[chart]):
+            totals[labels[row["class_label"].removeprefix("↳ ")]] += row["n_trials"]
+        assert dict(totals) == expected, chart
+        assert all(row[field] for row in chart_values(charts[chart]))
+    status_rows = chart_values(charts["overview-status"])
+    ongoing = {
+        labels[r["class_label"].removeprefix("↳ ")]: r["n_trials"]
+        for r in status_rows
+        if r["status"] == "Ongoing"
+    }
+    assert ongoing == {c: n for (c, g), n in by_group.items() if g == "ongoing"}
+
+
+def test_class_charts_match_the_trials(built_report):
+    charts = built_report.payload["charts"]
+    for name, n_trials in built_report.query(
+        "SELECT treatment_class, count(*) FROM evidence_trials GROUP BY 1"
+    ):
+        grid = chart_values(charts[f"{name}-phase-status"])
+        assert sum(r["n_trials"] for r in grid) == n_trials, name
+        (dated,) = built_report.query(
+            "SELECT count(*) FROM evidence_trials WHERE treatment_class = ? AND start_date IS NOT NULL", name
+        )
+        if dated[0]:
+            assert sum(r["n_trials"] for r in chart_values(charts[f"{name}-start-years"])) == dated[0], name
+        else:
+            assert f"{name}-start-years" not in charts
+        enrollments = [
+            e
+            for (e,) in built_report.query(
+                "SELECT enrollment FROM evidence_trials WHERE treatment_class = ? AND enrollment IS NOT NULL",
+                name,
+            )
+        ]
+        bands = {r["band"]: r["n_trials"] for r in chart_values(charts[f"{name}-enrollment"])}
+        expected = Counter(
+            next(label for low, label in reversed(ENROLLMENT_BANDS) if e >= low) for e in enrollments
+        )
+        assert {b: n for b, n in bands.items() if n} == dict(expected), name
+        assert list(bands) == [label for _, label in ENROLLMENT_BANDS], "every band is drawn, in order"
+
+
+def test_trial_lists_hold_exactly_the_class_trials(built_report):
+    payload = built_report.payload
+    dataset = payload["datasets"]["trials"]
+    keys = [c["key"] for c in dataset["columns"]]
+    for name in _classes(built_report):
+        expected = {
+            n
+            for (n,) in built_report.query(
+                "SELECT nct_id FROM evidence_trials WHERE treatment_class = ?", name
+            )
+        }
+        table = payload["tables"].get(f"trials-{name}")
+        if not expected:
+            assert table is None, name
+            continue
+        got = {dataset["rows"][i][keys.index("nct_id")] for i in table["rows"]}
+        assert got == expected, name
+    assert (
+        len(dataset["rows"]) == built_report.query("SELECT count(DISTINCT nct_id) FROM evidence_trials")[0][0]
+    )
+
+
+def test_changes_per_class_equal_the_changes_view(built_report):
+    tree = built_report.tree
+    expected = Counter(
+        {
+            (c, kind): n
+            for c, kind, n in built_report.query(
+                "SELECT treatment_class, change, count(*) FROM changes "
+                "WHERE treatment_class IS NOT NULL GROUP BY 1, 2"
+            )
+        }
+    )
+    assert expected[("gepant", "added")] == 1 and expected[("gepant", "changed")] == 1
+    for name in _classes(built_report):
+        (block,) = select(tree, f"#class-{name} .changes")
+        shown = {e.get("data-metric"): e.text_content() for e in select(block, "[data-metric]")}
+        if not any(expected[(name, k)] for k in ("added", "changed", "removed")):
+            assert "no_changes" in shown, name
+            continue
+        for kind in ("added", "changed", "removed"):
+            assert number(shown[kind]) == expected[(name, kind)], (name, kind)
+        rows = built_report.payload["tables"][f"changes-{name}"]["rows"]
+        assert len(rows) == sum(expected[(name, k)] for k in ("added", "changed", "removed"))
+    gepant = {r[1]: r[3] for r in built_report.payload["tables"]["changes-gepant"]["rows"]}
+    assert gepant["NCT01613248"] == "Status: Active, not recruiting → Completed"
+    assert gepant[NEW_NCT] == "New since the previous run"
+    overview = {
+        e.get("data-metric"): number(e.text_content()) for e in select(tree, "#overview .since strong")
+    }
+    totals = dict(built_report.query("SELECT change, count(*) FROM trial_changes GROUP BY 1"))
+    assert overview == {k: totals.get(k, 0) for k in ("added", "changed", "removed")}
+
+
+def test_summary_counts_what_was_written(built_report):
+    summary = built_report.summary
+    assert summary.n_trials == 6 and summary.n_classes == 6
+    assert summary.n_charts == len(built_report.payload["charts"])
+    assert HOSTILE_NCT in built_report.data_block
