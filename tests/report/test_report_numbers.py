@@ -199,3 +199,17 @@ def test_summary_counts_what_was_written(built_report):
     assert summary.n_trials == 6 and summary.n_classes == 6
     assert summary.n_charts == len(built_report.payload["charts"])
     assert HOSTILE_NCT in built_report.data_block
+
+
+def test_every_chart_is_valid_vega_lite(built_report):
+    """The report skips Altair's per-chart validation for speed; every spec it wrote must still pass the
+    Vega-Lite schema."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    schema = load_schema()
+    charts = built_report.payload["charts"]
+    kinds = {name.rsplit("-", 1)[-1] if not name.startswith("overview") else name for name in charts}
+    assert kinds >= {"overview-status", "overview-phase", "status", "years", "enrollment"}
+    for spec in charts.values():
+        validate_jsonschema(spec, schema)
