@@ -38,7 +38,7 @@ def count_axis(largest: int) -> alt.Axis:
     """Whole-number ticks: for small counts list them, else let Vega choose (no "0.5 trials")."""
     if largest <= 8:
         return alt.Axis(values=list(range(largest + 1)), format="d")
-    return alt.Axis(tickMinStep=1, format="d")
+    return alt.Axis(tickMinStep=1, format=",d", tickCount=5, labelOverlap=True)
 
 
 # Shared look: readable type, no frame around the plot, legends above. Merged into each spec as a plain
@@ -95,7 +95,7 @@ def class_bars(
             tooltip=[
                 alt.Tooltip("class_label:N", title="Class"),
                 alt.Tooltip(f"{colour_field}:N", title=colour_title),
-                alt.Tooltip("sum(n_trials):Q", title="Trials"),
+                alt.Tooltip("sum(n_trials):Q", title="Trials", format=",d"),
             ],
         )
         .properties(width="container", height=BAR_HEIGHT * len(order))
@@ -123,11 +123,11 @@ def phase_status_grid(frame: pd.DataFrame, colour: str, description: str) -> Spe
         tooltip=[
             alt.Tooltip("phase:N", title="Phase"),
             alt.Tooltip("status:N", title="Status"),
-            alt.Tooltip("n_trials:Q", title="Trials"),
+            alt.Tooltip("n_trials:Q", title="Trials", format=",d"),
         ],
     )
     counts = base.mark_text(fontSize=12).encode(
-        text=alt.Text("n_trials:Q"), color=alt.Color("text_colour:N", scale=None, legend=None)
+        text=alt.Text("n_trials:Q", format=",d"), color=alt.Color("text_colour:N", scale=None, legend=None)
     )
     chart = (
         (cells + counts)
@@ -160,12 +160,18 @@ def start_years(frame: pd.DataFrame, description: str) -> Spec:
                 title="Trials",
                 axis=count_axis(int(frame.groupby("year")["n_trials"].sum().max())),
             ),
-            color=alt.Color("status:N", scale=STATUS_SCALE, title="Status"),
+            color=alt.Color(
+                "status:N",
+                scale=STATUS_SCALE,
+                title="Status",
+                # only the groups present, two to a row: the chart may be a third of the page wide
+                legend=alt.Legend(values=[d for d in domain if d in set(frame["status"])], columns=2),
+            ),
             order=alt.Order("stack_order:Q"),
             tooltip=[
                 alt.Tooltip("year:O", title="Start year"),
                 alt.Tooltip("status:N", title="Status"),
-                alt.Tooltip("sum(n_trials):Q", title="Trials"),
+                alt.Tooltip("sum(n_trials):Q", title="Trials", format=",d"),
             ],
         )
         .properties(width="container", height=180)
@@ -184,7 +190,10 @@ def enrollment_bands(frame: pd.DataFrame, colour: str, description: str) -> Spec
         .encode(
             y=alt.Y("band:N", sort=bands, title="Participants"),
             x=alt.X("n_trials:Q", title="Trials", axis=count_axis(int(full["n_trials"].max()))),
-            tooltip=[alt.Tooltip("band:N", title="Participants"), alt.Tooltip("n_trials:Q", title="Trials")],
+            tooltip=[
+                alt.Tooltip("band:N", title="Participants"),
+                alt.Tooltip("n_trials:Q", title="Trials", format=",d"),
+            ],
         )
         .properties(width="container", height=BAR_HEIGHT * len(bands))
     )

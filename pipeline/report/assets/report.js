@@ -8,6 +8,7 @@
   const PAGE_SIZE = 20;
   const NCT = /^NCT\d{8}$/;
   const PMID = /^\d{1,9}$/;
+  const NUMBER = new Intl.NumberFormat("en");
 
   function drawCharts() {
     const boxes = Array.from(document.querySelectorAll(".chart[data-chart]"));
@@ -53,7 +54,7 @@
     } else if (column.type === "enum") {
       td.textContent = column.labels[value];
     } else if (column.type === "int") {
-      td.textContent = Number(value).toLocaleString("en");
+      td.textContent = NUMBER.format(value);
     } else {
       td.textContent = String(value);
     }
@@ -190,8 +191,8 @@
     this.body.replaceWith(body);
     this.body = body;
     const total = this.rows.length;
-    this.info.textContent = total ? "Rows " + (start + 1).toLocaleString("en") + "–" +
-      (start + visible.length).toLocaleString("en") + " of " + total.toLocaleString("en") : "No matching rows";
+    this.info.textContent = total ? "Rows " + NUMBER.format(start + 1) + "–" +
+      NUMBER.format(start + visible.length) + " of " + NUMBER.format(total) : "No matching rows";
     this.prev.disabled = this.page === 0;
     this.next.disabled = this.page >= pages - 1;
   };
