@@ -81,6 +81,10 @@ SELECT nct_id, any_value(title), any_value(phase), any_value(overall_status), an
        list(treatment_class)
 FROM evidence_trials GROUP BY nct_id ORDER BY nct_id
 """
+CHANGE_CLASS_COUNTS_SQL = """
+SELECT treatment_class, change, count(*) FROM changes WHERE treatment_class IS NOT NULL GROUP BY ALL
+"""
+# Read only when there is a baseline: a first run lists every trial as added, which the page only counts.
 CHANGES_SQL = """
 SELECT treatment_class, change, nct_id, title, previous_overall_status, overall_status, previous_phase, phase,
        previous_enrollment, enrollment, changed_fields
@@ -106,6 +110,20 @@ SELECT max(run_id), max(baseline_run_id), count(*) FILTER (WHERE change = 'added
 FROM trial_changes
 """
 
+# Fields of ReportData.changes rows, in CHANGES_SQL order.
+CHANGE_COLUMNS = (
+    "treatment_class",
+    "change",
+    "nct_id",
+    "title",
+    "previous_overall_status",
+    "overall_status",
+    "previous_phase",
+    "phase",
+    "previous_enrollment",
+    "enrollment",
+    "changed_fields",
+)
 # Columns of ReportData.trials rows, in TRIALS_SQL order.
 TRIAL_COLUMNS = (
     "nct_id",
@@ -146,7 +164,8 @@ class ReportData:
     start_years: pd.DataFrame
     enrollment_bands: pd.DataFrame
     endpoints: pd.DataFrame
-    changes: pd.DataFrame
+    change_counts: dict[tuple[str, str], int]  # (class, change) -> trials
+    changes: list[tuple[Any, ...]]  # CHANGE_COLUMNS, only when there is a baseline run
     trials: list[tuple[Any, ...]]
     freshness: Freshness
 
@@ -202,7 +221,8 @@ def _read(con: duckdb.DuckDBPyConnection) -> ReportData:
         start_years=frame(START_YEARS_SQL),
         enrollment_bands=frame(ENROLLMENT_SQL.format(cases=cases)),
         endpoints=frame(ENDPOINTS_SQL, {"top": TOP_ENDPOINTS}),
-        changes=frame(CHANGES_SQL),
+        change_counts={(c, kind): n for c, kind, n in rows(CHANGE_CLASS_COUNTS_SQL)},
+        changes=rows(CHANGES_SQL) if baseline else [],
         trials=rows(TRIALS_SQL),
         freshness=freshness,
     )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from pipeline.report.labels import phase_label, status_label
+from pipeline.report.queries import CHANGE_COLUMNS
 from pipeline.report.sections.context import ClassContext
 from pipeline.report.templating import Fragment, number, render
 
@@ -20,21 +19,22 @@ COLUMNS = [
 ]
 
 
-def describe(row: Any) -> str:
+def describe(row: dict[str, Any]) -> str:
     """One line a reader can scan: "Status: Recruiting → Completed; Enrollment: 100 → 120"."""
-    if row.change == "added":
+    if row["change"] == "added":
         return "New since the previous run"
-    if row.change == "removed":
+    if row["change"] == "removed":
         return "No longer returned by the registry"
     parts = []
-    fields = list(row.changed_fields) if row.changed_fields is not None else []
+    fields = row["changed_fields"] or []
     if "overall_status" in fields:
-        before, after = _text(row.previous_overall_status), _text(row.overall_status)
-        parts.append(f"Status: {status_label(before)} → {status_label(after)}")
+        parts.append(
+            f"Status: {status_label(row['previous_overall_status'])} → {status_label(row['overall_status'])}"
+        )
     if "phase" in fields:
-        parts.append(f"Phase: {phase_label(_text(row.previous_phase))} → {phase_label(_text(row.phase))}")
+        parts.append(f"Phase: {phase_label(row['previous_phase'])} → {phase_label(row['phase'])}")
     if "enrollment" in fields:
-        parts.append(f"Enrollment: {number(row.previous_enrollment)} → {number(row.enrollment)}")
+        parts.append(f"Enrollment: {number(row['previous_enrollment'])} → {number(row['enrollment'])}")
     if "last_update_post_date" in fields and not parts:
         parts.append("Registry record updated")
     return "; ".join(parts) or "Changed"
@@ -42,29 +42,24 @@ def describe(row: Any) -> str:
 
 def render_part(ctx: ClassContext) -> Fragment:
     fresh = ctx.data.freshness
-    rows: pd.DataFrame = ctx.rows_of(ctx.data.changes)
-    counts = {kind: int((rows["change"] == kind).sum()) for kind in CHANGE_KINDS}
+    counts = {kind: ctx.data.change_counts.get((ctx.name, kind), 0) for kind in CHANGE_KINDS}
+    rows = [dict(zip(CHANGE_COLUMNS, r, strict=True)) for r in ctx.data.changes if r[0] == ctx.name]
     table_id = f"changes-{ctx.name}"
     tables = {}
-    if fresh.baseline_run_id and len(rows):
+    if fresh.baseline_run_id and rows:
         tables[table_id] = {
             "columns": COLUMNS,
             "rows": [
                 [
-                    CHANGE_KINDS.index(r.change),
-                    r.nct_id,
-                    _text(r.title),
+                    CHANGE_KINDS.index(r["change"]),
+                    r["nct_id"],
+                    r["title"],
                     describe(r),
-                    status_label(_text(r.overall_status)) if r.change != "removed" else "",
+                    status_label(r["overall_status"]) if r["change"] != "removed" else "",
                 ]
-                for r in rows.itertuples(index=False)
+                for r in rows
             ],
             "sort": {"key": "change", "descending": False},
         }
     html = render("changes.html.j2", c=ctx, counts=counts, fresh=fresh, table_id=table_id if tables else None)
     return Fragment(html, tables=tables)
-
-
-def _text(value: Any) -> str | None:
-    """pandas reads a missing text as NaN; the page wants None (JSON null)."""
-    return value if isinstance(value, str) else None
