@@ -85,7 +85,7 @@ def demo_config(base: Settings, ctgov_url: str, pubmed_url: str) -> dict[str, An
     """``base`` with the demo's folders (relative: resolved against the config's folder), sources
     and timings. Fetch retries stay off: the stand-ins do not fail on their own."""
     config = base.model_dump(
-        mode="json", exclude={"storage", "warehouse", "export", "sources", "orchestration"}
+        mode="json", exclude={"storage", "warehouse", "export", "report", "sources", "orchestration"}
     )
     sources = base.sources.model_dump(mode="json")
     sources["ctgov"].update(base_url=ctgov_url, page_size=PAGE_SIZE, http=LOCAL_HTTP)
@@ -94,6 +94,7 @@ def demo_config(base: Settings, ctgov_url: str, pubmed_url: str) -> dict[str, An
         "storage": {"data_dir": "data"},
         "warehouse": {"path": "data/warehouse/evidence.duckdb"},
         "export": {"csv_path": "data/exports/evidence_trials.csv"},
+        "report": {"dir": "data/report"},
         "sources": sources,
         "orchestration": {"fetch_retries": 0, "fetch_retry_delay_seconds": 0},
         **config,
