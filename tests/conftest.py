@@ -1,4 +1,7 @@
-"""Shared test fixtures: where the real recorded API responses live, and a quiet, offline Prefect."""
+"""Shared test fixtures: where the real recorded API responses live, and a quiet, offline Prefect.
+
+``fixtures_dir`` skips a test when the shared real-data fixtures are absent; ``recorded_corpus`` (in
+``tests/servers/fixtures.py``) falls back to the records packaged for the demo instead."""
 
 from __future__ import annotations
 
@@ -7,21 +10,17 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.servers.fixtures"]
+# REPO_ROOT and shared_fixtures_dir are imported by test modules and benches from here.
+from tests.servers.corpus import FIXTURES_ENV_VAR, REPO_ROOT, shared_fixtures_dir
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES_ENV_VAR = "EVIDENCE_FIXTURES"
+__all__ = ["REPO_ROOT", "fixtures_dir", "shared_fixtures_dir"]
+
+pytest_plugins = ["tests.servers.fixtures"]
 
 # No network here: Prefect's telemetry would only log errors.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-
-
-def shared_fixtures_dir() -> Path:
-    """The real recorded API responses: $EVIDENCE_FIXTURES, else ../shared/fixtures from the repo root."""
-    env = os.environ.get(FIXTURES_ENV_VAR)
-    return Path(env) if env else REPO_ROOT.parent / "shared" / "fixtures"
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 from pipeline.config import CtgovSettings, HttpSettings
 from pipeline.errors import FetchError
 from pipeline.sources.ctgov.client import CtgovClient
-from tests.servers.ctgov_server import CtgovRecordedServer, Fault
+from tests.servers.ctgov_server import CtgovRecordedServer, Fault, expected_page_sizes
 from tests.servers.fake_clock import FakeClock
 
 UA = "migraine-evidence-pipeline/test (fault tests)"
@@ -53,7 +53,8 @@ def test_429_with_retry_after_is_honoured(server: CtgovRecordedServer) -> None:
     clock = FakeClock()
     assert total_received(make_client(server, clock)) == len(server.studies)
     assert retry_waits(clock) == [3.0]
-    assert [r.status for r in server.studies_requests()] == [429, 200, 200, 200]
+    n_pages = len(expected_page_sizes(len(server.studies), 20))
+    assert [r.status for r in server.studies_requests()] == [429] + [200] * n_pages
 
 
 def test_503_storm_then_success(server: CtgovRecordedServer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from pipeline.errors import FetchError
 from pipeline.raw.zone import RawRun, RawZone, new_run_id
 from pipeline.sources.ctgov.client import CtgovClient
 from pipeline.sources.ctgov.fetch import fetch_run
-from tests.servers.ctgov_server import CtgovRecordedServer
+from tests.servers.ctgov_server import CtgovRecordedServer, expected_page_sizes
 from tests.servers.fake_clock import FakeClock
 
 UA = "migraine-evidence-pipeline/test (fetch_run tests)"
@@ -44,11 +45,12 @@ def test_writes_version_pages_and_manifest(ctgov_server: CtgovRecordedServer, tm
     manifest = fetch_run(make_client(ctgov_server), run, on_page=lambda n, total: progress.append((n, total)))
 
     n = len(ctgov_server.studies)
+    sizes = expected_page_sizes(n, 10, empty_page_at=2)  # [10, 0, 10, 10, 10, 7] for 47 shared studies
     assert run.complete
     assert manifest == run.manifest()
     assert manifest["complete"] is True
     assert manifest["total_count"] == manifest["n_records"] == manifest["n_unique_records"] == n
-    assert manifest["n_pages"] == 6  # 47 studies, 10 a page, plus the empty second page
+    assert manifest["n_pages"] == len(sizes)
     assert manifest["duplicate_nct_ids"] == {}
     assert manifest["api_version"] == ctgov_server.api_version
     assert manifest["data_timestamp"] == ctgov_server.data_timestamp
@@ -59,15 +61,15 @@ def test_writes_version_pages_and_manifest(ctgov_server: CtgovRecordedServer, tm
         "format": "json",
     }
     assert manifest["started_at"] <= manifest["finished_at"]
-    assert progress == [(10, n), (10, n), (20, n), (30, n), (40, n), (47, n)]
+    assert progress == [(received, n) for received in itertools.accumulate(sizes)]
 
     files = [p["file"] for p in manifest["pages"]]
-    assert files == ["version.json.gz"] + [f"page-{i:06d}.json.gz" for i in range(1, 7)]
-    assert [p["kind"] for p in manifest["pages"]] == ["version"] + ["page"] * 6
+    assert files == ["version.json.gz"] + [f"page-{i:06d}.json.gz" for i in range(1, len(sizes) + 1)]
+    assert [p["kind"] for p in manifest["pages"]] == ["version"] + ["page"] * len(sizes)
     assert sorted(f.name for f in run.path.glob("*.gz")) == sorted(files)
 
     served = [r for r in ctgov_server.requests if r.status == 200]
-    assert [r.path.rsplit("/", 1)[1] for r in served] == ["version"] + ["studies"] * 6
+    assert [r.path.rsplit("/", 1)[1] for r in served] == ["version"] + ["studies"] * len(sizes)
     for record, request in zip(manifest["pages"], served, strict=True):
         on_disk = gzip.decompress((run.path / record["file"]).read_bytes())
         assert on_disk == request.body
@@ -95,12 +97,15 @@ def test_total_count_mismatch_fails_and_leaves_the_run_incomplete(
 ) -> None:
     """A study withdrawn from the registry while we page: fewer arrive than totalCount announced."""
     run = new_run(tmp_path)
+    n = len(ctgov_server.studies)  # 47 shared studies: "received 46 studies in 5 pages"
+    n_pages = len(expected_page_sizes(n - 1, 10))
 
     def withdraw_one(n_so_far: int, _total: int | None) -> None:
         if n_so_far == 10:
             ctgov_server.studies.pop()
 
-    with pytest.raises(FetchError, match=r"received 46 studies in 5 pages but totalCount was 47"):
+    expected = rf"received {n - 1} studies in {n_pages} pages but totalCount was {n}"
+    with pytest.raises(FetchError, match=expected):
         fetch_run(make_client(ctgov_server), run, on_page=withdraw_one)
     assert not run.complete
 
@@ -123,21 +128,22 @@ def test_duplicates_from_paging_drift_are_reported(ctgov_server: CtgovRecordedSe
 def test_a_retried_run_restarts_cleanly(ctgov_server: CtgovRecordedServer, tmp_path: Path) -> None:
     run = new_run(tmp_path)
 
-    def outage_after_page_4(n_so_far: int, _total: int | None) -> None:
-        if n_so_far == 40:
+    def outage_after_page_3(n_so_far: int, _total: int | None) -> None:
+        if n_so_far == 30:
             ctgov_server.inject(*["503"] * 3)
 
     with pytest.raises(FetchError, match="HTTP 503"):
-        fetch_run(make_client(ctgov_server, page_size=10), run, on_page=outage_after_page_4)
+        fetch_run(make_client(ctgov_server, page_size=10), run, on_page=outage_after_page_3)
     assert not run.complete
-    assert len(list(run.path.glob("page-*.json.gz"))) == 4
+    assert len(list(run.path.glob("page-*.json.gz"))) == 3
 
     # The retry (as Prefect would run it) uses bigger pages: none of the first attempt's may survive.
     manifest = fetch_run(make_client(ctgov_server, page_size=20), run)
-    expected = ["version.json.gz", "page-000001.json.gz", "page-000002.json.gz", "page-000003.json.gz"]
+    n_pages = len(expected_page_sizes(len(ctgov_server.studies), 20))  # 3 for 47 studies, 2 for 38
+    expected = ["version.json.gz"] + [f"page-{i:06d}.json.gz" for i in range(1, n_pages + 1)]
     assert [p["file"] for p in manifest["pages"]] == expected
     assert sorted(f.name for f in run.path.glob("*.gz")) == sorted(expected)
-    assert len((run.path / "pages.jsonl").read_bytes().splitlines()) == 4
+    assert len((run.path / "pages.jsonl").read_bytes().splitlines()) == len(expected)
     assert manifest["n_records"] == len(ctgov_server.studies)
 
 

@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from pipeline.config import CtgovSettings, HttpSettings
 from pipeline.errors import FetchError
 from pipeline.sources.ctgov.client import CtgovClient
-from tests.servers.ctgov_server import CtgovRecordedServer, load_fixture_studies
+from tests.servers.ctgov_server import CtgovRecordedServer, expected_page_sizes
 from tests.servers.fake_clock import FakeClock
 
 UA = "migraine-evidence-pipeline/test (paging tests)"
@@ -27,8 +27,8 @@ def make_client(base_url: str, page_size: int = 10, clock: FakeClock | None = No
 
 
 @pytest.fixture(scope="module")
-def studies(fixtures_dir: Path) -> list[dict[str, Any]]:
-    return load_fixture_studies(fixtures_dir)
+def studies(ctgov_fixture_studies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return ctgov_fixture_studies
 
 
 @pytest.fixture
@@ -45,9 +45,9 @@ def test_pages_through_everything_including_an_empty_middle_page(
     server: CtgovRecordedServer, studies: list[dict[str, Any]]
 ) -> None:
     pages = list(make_client(server.base_url).iter_pages())
-    # 47 studies, 10 a page, plus the empty third page
-    assert [len(p.parsed.nct_ids) for p in pages] == [10, 10, 0, 10, 10, 7]
-    assert [p.parsed.total_count for p in pages] == [len(studies), None, None, None, None, None]
+    # 10 a page plus the empty third page: [10, 10, 0, 10, 10, 7] for the 47 shared studies
+    assert [len(p.parsed.nct_ids) for p in pages] == expected_page_sizes(len(studies), 10, empty_page_at=3)
+    assert [p.parsed.total_count for p in pages] == [len(studies)] + [None] * (len(pages) - 1)
     assert all(p.parsed.next_page_token for p in pages[:-1])
     assert pages[-1].parsed.next_page_token is None
     received = [i for p in pages for i in p.parsed.nct_ids]

@@ -10,6 +10,7 @@ query from page one. All against the recorded-response server on 127.0.0.1, on a
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,7 +35,7 @@ from pipeline.sources.ctgov.client import CtgovClient
 from pipeline.sources.ctgov.fetch import fetch_run
 from pipeline.sources.ctgov.normalise.run import normalise_run
 from pipeline.sources.ctgov.normalise.schemas import TABLES
-from tests.servers.ctgov_server import CtgovRecordedServer, ServedRequest
+from tests.servers.ctgov_server import CtgovRecordedServer, ServedRequest, expected_page_sizes
 from tests.servers.fake_clock import FakeClock
 
 UA = "migraine-evidence-pipeline/test (resume tests)"
@@ -98,6 +99,11 @@ def cut_off_run(
     return raw_zone.open_run("ctgov", run_id)
 
 
+def n_pages(server: CtgovRecordedServer, page_size: int = 10) -> int:
+    """Pages of a whole search: 5 of 10 for the 47 shared studies, 4 for the 38 packaged ones."""
+    return len(expected_page_sizes(len(server.studies), page_size))
+
+
 def nct(study: dict[str, Any]) -> str:
     return study["protocolSection"]["identificationModule"]["nctId"]
 
@@ -155,19 +161,19 @@ def test_a_resumed_run_fetches_only_the_missing_pages(
         on_page=lambda n, total: progress.append((n, total)),
     )
 
-    # Only /version and pages 3 to 5: the first page asked for is the one the saved token points at.
+    # Only /version and pages 3 on: the first page asked for is the one the saved token points at.
     served = server.requests[since:]
-    assert [r.path.rsplit("/", 1)[1] for r in served] == ["version"] + ["studies"] * 3
+    assert [r.path.rsplit("/", 1)[1] for r in served] == ["version"] + ["studies"] * (n_pages(server) - 2)
     assert served[1].params["pageToken"] == saved_token
     assert all("pageToken" in r.params for r in served[1:])
 
     n = len(server.studies)
     assert manifest["complete"] is True
-    assert manifest["total_count"] == manifest["n_records"] == manifest["n_unique_records"] == n == 47
-    assert manifest["n_pages"] == 5
+    assert manifest["total_count"] == manifest["n_records"] == manifest["n_unique_records"] == n
+    assert manifest["n_pages"] == n_pages(server)
     assert manifest["resumed_from"] == {"run_id": CUT_OFF, "n_pages_kept": 2}
-    assert [p["file"] for p in manifest["pages"]] == ["version.json.gz", *page_files(5)]
-    assert progress == [(10, n), (20, n), (30, n), (40, n), (n, n)]
+    assert [p["file"] for p in manifest["pages"]] == ["version.json.gz", *page_files(n_pages(server))]
+    assert progress == [(received, n) for received in itertools.accumulate(expected_page_sizes(n, 10))]
     assert stored_ids(run) == [nct(s) for s in server.studies]
 
     for page in manifest["pages"]:
@@ -241,9 +247,7 @@ def test_a_resumed_run_cut_off_again_is_resumed_in_turn(
         CUT_OFF,  # still the run that really fetched it
         RESUMED,
         RESUMED,
-        None,
-        None,
-    ]
+    ] + [None] * (n_pages(server) - 3)
     assert studies_requests(server, since)[0].params["pageToken"] == next_token(second, "page-000003.json.gz")
     assert manifest["n_records"] == manifest["total_count"] == len(server.studies)
     assert second.taken_over_by() == THIRD
@@ -315,7 +319,7 @@ def test_a_changed_data_timestamp_starts_from_page_one(
     run = raw_zone.start_run("ctgov", RESUMED)
     manifest = fetch_run(make_client(server), run, resume_from=donor)
     assert "pageToken" not in studies_requests(server, since)[0].params
-    assert len(studies_requests(server, since)) == 5
+    assert len(studies_requests(server, since)) == n_pages(server)
     assert manifest["data_timestamp"] == "2026-08-12T09:00:00"
     assert_nothing_taken_over(run, manifest, donor)
 
@@ -352,10 +356,11 @@ def test_taking_over_stops_before_a_damaged_page(
     manifest = fetch_run(make_client(server), run, resume_from=donor)
 
     requests = studies_requests(server, since)
-    assert len(requests) == 4  # pages 2 to 5; page 3, whole, comes after the damaged one
+    assert len(requests) == n_pages(server) - 1  # pages 2 on; page 3, whole, comes after the damaged one
     assert requests[0].params["pageToken"] == next_token(donor, "page-000001.json.gz")
     assert manifest["resumed_from"] == {"run_id": CUT_OFF, "n_pages_kept": 1}
-    assert [p.get("adopted_from") for p in manifest["pages"]] == [None, CUT_OFF, None, None, None, None]
+    adopted = [p.get("adopted_from") for p in manifest["pages"]]
+    assert adopted == [None, CUT_OFF] + [None] * (n_pages(server) - 1)
     assert not os.path.samefile(run.path / "page-000002.json.gz", donor.path / "page-000001.json.gz")
     assert manifest["n_records"] == manifest["total_count"] == len(server.studies)
     assert stored_ids(run) == [nct(s) for s in server.studies]
@@ -497,6 +502,6 @@ def test_the_fetch_step_resumes_the_cut_off_run(
     since = len(server.requests)
     manifest = steps.fetch(folder_settings, "ctgov", RESUMED)
     assert manifest["resumed_from"] == {"run_id": CUT_OFF, "n_pages_kept": 3}
-    assert len(studies_requests(server, since)) == 2
+    assert len(studies_requests(server, since)) == n_pages(server) - 3
     assert manifest["n_records"] == manifest["total_count"] == len(server.studies)
     assert incomplete_raw_runs(folder_settings, ("ctgov",)) == []

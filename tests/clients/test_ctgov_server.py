@@ -9,7 +9,9 @@ import orjson
 import pytest
 import requests
 
-from tests.servers.ctgov_server import CtgovRecordedServer, Fault, load_fixture_studies
+from pipeline.demo.ctgov_api import load_studies
+from tests.servers.corpus import RecordedCorpus
+from tests.servers.ctgov_server import CtgovRecordedServer, Fault, expected_page_sizes, load_fixture_studies
 
 BASE = {"query.cond": "migraine", "pageSize": "20", "countTotal": "true", "format": "json"}
 
@@ -28,13 +30,28 @@ def get(server: CtgovRecordedServer, **params: str) -> requests.Response:
     return requests.get(f"{server.base_url}/studies", params=params, timeout=5)
 
 
-def test_loader_reads_real_records_once_each(fixtures_dir: Path, studies: list[dict[str, Any]]) -> None:
+def test_loader_reads_real_records_once_each(corpus: RecordedCorpus, studies: list[dict[str, Any]]) -> None:
     ids = [s["protocolSection"]["identificationModule"]["nctId"] for s in studies]
-    assert len(ids) == len(set(ids)) == 47  # 35 migraine + 12 full records
+    files = {p.stem for folder in corpus.ctgov_folders for p in folder.glob("NCT*.json")}
+    assert len(ids) == len(set(ids)) == len(files)
     assert ids == sorted(ids)
-    assert len(load_fixture_studies(fixtures_dir, sets=("partial",))) == 2
+
+
+def test_loader_refuses_a_folder_without_records(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no NCT"):
-        load_fixture_studies(fixtures_dir, sets=("no-such-set",))
+        load_studies([tmp_path])
+
+
+def test_shared_sets_hold_47_studies_and_2_partial_ones(fixtures_dir: Path) -> None:
+    assert len(load_fixture_studies(fixtures_dir)) == 47  # 35 migraine + 12 full records
+    assert len(load_fixture_studies(fixtures_dir, sets=("partial",))) == 2
+
+
+def test_page_sizes_expected_of_the_paging_rules() -> None:
+    assert expected_page_sizes(47, 10, empty_page_at=3) == [10, 10, 0, 10, 10, 7]
+    assert expected_page_sizes(38, 10, empty_page_at=2) == [10, 0, 10, 10, 8]
+    assert expected_page_sizes(40, 20) == [20, 20]
+    assert expected_page_sizes(0, 10) == [0]
 
 
 def test_default_page_size_and_total_only_when_asked(server: CtgovRecordedServer) -> None:
@@ -47,7 +64,7 @@ def test_default_page_size_and_total_only_when_asked(server: CtgovRecordedServer
 def test_total_count_only_on_the_first_page(server: CtgovRecordedServer) -> None:
     first = get(server, **BASE).json()
     second = get(server, **BASE, pageToken=first["nextPageToken"]).json()
-    assert first["totalCount"] == 47
+    assert first["totalCount"] == len(server.studies)
     assert "totalCount" not in second
 
 

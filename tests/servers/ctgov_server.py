@@ -7,7 +7,8 @@ connection closes before the announced Content-Length arrives), ``"malformed"`` 
 the page cut in half), ``"not_a_page"`` (a 200 JSON object without ``studies``) and ``"slow"``
 (``delay`` seconds before the normal answer). Every request served is recorded in ``server.requests``.
 
-Standalone (serves the real fixture studies until Ctrl-C; ``evidence demo`` needs no fixtures)::
+Standalone (serves the shared fixture studies, or the packaged ones when that folder is absent, until
+Ctrl-C; see ``tests/servers/corpus.py``)::
 
     python -m tests.servers.ctgov_server --port 8765 [--fixtures DIR] [--empty-page-at N]
 
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import os
 import re
 import threading
 import time
@@ -40,10 +40,10 @@ from pipeline.demo.ctgov_api import (
     load_studies,
 )
 from pipeline.demo.http_server import LocalServer
+from tests.servers.corpus import recorded_corpus, shared_fixtures_dir
 
 STATUS_FAULTS = re.compile(r"^(429|5\d\d)$")
 FAULT_KINDS = ("truncated", "malformed", "not_a_page", "slow")
-FIXTURES_ENV_VAR = "EVIDENCE_FIXTURES"
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,15 @@ def load_fixture_studies(
 ) -> list[dict[str, Any]]:
     """Real single-study records from ``<fixtures_dir>/ctgov/<set>/NCT*.json``, sorted by NCT id."""
     return load_studies(fixtures_dir / "ctgov" / name for name in sets)
+
+
+def expected_page_sizes(n_studies: int, page_size: int, empty_page_at: int | None = None) -> list[int]:
+    """How many studies each page of a whole search holds under the v2 paging rules: full pages, the
+    rest on the last one, and the empty page the server was told to put at ``empty_page_at``."""
+    sizes = [min(page_size, n_studies - start) for start in range(0, n_studies, page_size)] or [0]
+    if empty_page_at is not None and 1 < empty_page_at <= len(sizes):
+        sizes.insert(empty_page_at - 1, 0)
+    return sizes
 
 
 class CtgovRecordedServer(CtgovApi):
@@ -207,25 +216,22 @@ class CtgovRecordedServer(CtgovApi):
             return queue.popleft() if queue else None
 
 
-def _default_fixtures_dir() -> Path:
-    env = os.environ.get(FIXTURES_ENV_VAR)
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "fixtures"
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve real ClinicalTrials.gov v2 study records locally.")
     parser.add_argument("--host", default="localhost")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--fixtures", type=Path, default=_default_fixtures_dir())
-    parser.add_argument("--sets", nargs="+", default=["migraine", "studies"])
+    parser.add_argument("--fixtures", type=Path, default=shared_fixtures_dir())
     parser.add_argument("--empty-page-at", type=int, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    studies = load_fixture_studies(args.fixtures, args.sets)
+    corpus = recorded_corpus(args.fixtures)
+    studies = corpus.studies()
     with CtgovRecordedServer(
         studies, host=args.host, port=args.port, empty_page_at=args.empty_page_at
     ) as server:
-        print(f"serving {len(studies)} real studies at {server.base_url} (Ctrl-C to stop)", flush=True)
+        print(
+            f"serving {len(studies)} {corpus.name} studies at {server.base_url} (Ctrl-C to stop)", flush=True
+        )
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
 

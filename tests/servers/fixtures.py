@@ -1,4 +1,8 @@
-"""Pytest fixtures for the recorded-response servers; import them into a conftest to use them."""
+"""Pytest fixtures for the recorded-response servers; import them into a conftest to use them.
+
+They serve the shared real-data fixtures when present, else the records packaged for the demo
+(``tests/servers/corpus.py``): a bare clone still runs every test built on them.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,21 @@ import pytest
 
 from pipeline.config import Settings, StorageSettings, TreatmentClass
 from pipeline.raw.zone import RawZone
-from tests.servers.ctgov_server import CtgovRecordedServer, load_fixture_studies
-from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer, load_fixture_articles
+from tests.servers.corpus import RecordedCorpus, recorded_corpus, shared_fixtures_dir
+from tests.servers.ctgov_server import CtgovRecordedServer
+from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer
 
 
 @pytest.fixture(scope="session")
-def ctgov_fixture_studies(fixtures_dir: Path) -> list[dict[str, Any]]:
-    """The real migraine and full-record studies, loaded once per session."""
-    return load_fixture_studies(fixtures_dir)
+def corpus() -> RecordedCorpus:
+    """The shared real-data fixtures when present, else the packaged demo records."""
+    return recorded_corpus(shared_fixtures_dir())
+
+
+@pytest.fixture(scope="session")
+def ctgov_fixture_studies(corpus: RecordedCorpus) -> list[dict[str, Any]]:
+    """The corpus's real studies, loaded once per session."""
+    return corpus.studies()
 
 
 @pytest.fixture
@@ -28,17 +39,17 @@ def ctgov_server(ctgov_fixture_studies: list[dict[str, Any]]) -> Iterator[CtgovR
 
 
 @pytest.fixture(scope="session")
-def pubmed_fixture_articles(fixtures_dir: Path) -> list[FixtureArticle]:
-    """The real recorded EFetch articles and migraine articles, loaded once per session."""
-    return load_fixture_articles(fixtures_dir)
+def pubmed_fixture_articles(corpus: RecordedCorpus) -> list[FixtureArticle]:
+    """The corpus's real recorded articles, loaded once per session."""
+    return corpus.articles()
 
 
 @pytest.fixture(scope="session")
 def pubmed_running_server(
-    fixtures_dir: Path, pubmed_fixture_articles: list[FixtureArticle]
+    corpus: RecordedCorpus, pubmed_fixture_articles: list[FixtureArticle]
 ) -> Iterator[PubmedRecordedServer]:
     """Stopping a server costs 0.5 s, so one serves the session; ``pubmed_server`` resets it per test."""
-    with PubmedRecordedServer(fixtures_dir, articles=pubmed_fixture_articles) as server:
+    with PubmedRecordedServer(corpus, articles=pubmed_fixture_articles) as server:
         yield server
 
 

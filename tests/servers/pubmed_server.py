@@ -2,23 +2,20 @@
 with history and entry-date windows, EFetch, the 9,999-id ceiling) plus injected faults (HTTP 429/503,
 NCBI's recorded rate-limit body, errors inside HTTP 200, cut-off bodies) and a log of every request.
 
-Standalone: ``python -m tests.servers.pubmed_server --port 8766 [--fixtures DIR]`` (``evidence demo``
-needs no fixtures).
+Standalone: ``python -m tests.servers.pubmed_server --port 8766 [--fixtures DIR]`` serves the shared
+fixtures, or the packaged records when that folder is absent (see ``tests/servers/corpus.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
-import pytest
 from lxml import etree
 from werkzeug import Request, Response
 
@@ -35,35 +32,11 @@ from pipeline.demo.pubmed_api import (
     request_params,
     result_response,
 )
-from pipeline.demo.pubmed_records import FALLBACK_ENTREZ_DATE, load_articles
 from pipeline.demo.pubmed_records import RecordedArticle as FixtureArticle
 from pipeline.raw.zone import RawRun
 from pipeline.sources.pubmed.client import PubmedClient
+from tests.servers.corpus import RecordedCorpus, recorded_corpus, shared_fixtures_dir
 from tests.servers.fake_clock import FakeClock
-
-DEFAULT_SETS = ("migraine", "efetch")
-RATE_LIMIT_FIXTURE_GLOB = "pubmed/esearch-json/biomcp_25d28*.json"
-
-
-def load_fixture_articles(
-    fixtures_dir: Path,
-    sets: Sequence[str] = DEFAULT_SETS,
-    *,
-    default_date: date = FALLBACK_ENTREZ_DATE,
-) -> list[FixtureArticle]:
-    """Every article element of ``pubmed/<set>/*.xml``, in file order, one entry per PMID."""
-    return load_articles((fixtures_dir / "pubmed" / name for name in sets), default_date=default_date)
-
-
-def rate_limit_body(fixtures_dir: Path) -> bytes:
-    """NCBI's real "API rate limit exceeded" JSON body, as recorded."""
-    matches = sorted(fixtures_dir.glob(RATE_LIMIT_FIXTURE_GLOB))
-    if not matches:
-        raise FileNotFoundError(
-            f"recorded rate-limit body not found: {fixtures_dir / RATE_LIMIT_FIXTURE_GLOB}"
-        )
-    return matches[0].read_bytes()
-
 
 # -- faults and request log ---------------------------------------------------------------------------
 
@@ -113,23 +86,21 @@ class PubmedRecordedServer(PubmedApi):
 
     def __init__(
         self,
-        fixtures_dir: Path,
+        corpus: RecordedCorpus,
         *,
         articles: Sequence[FixtureArticle] | None = None,
-        sets: Sequence[str] = DEFAULT_SETS,
         max_ids: int = NCBI_MAX_IDS,
         term_pmids: Mapping[str, Iterable[str]] | None = None,
         deleted_pmids: Iterable[str] = (),
-        host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        loaded = list(articles) if articles is not None else load_fixture_articles(fixtures_dir, sets)
+        loaded = list(articles) if articles is not None else corpus.articles()
         super().__init__(loaded, max_ids=max_ids, term_pmids=term_pmids, deleted_pmids=deleted_pmids)
-        self.rate_limit_json = rate_limit_body(fixtures_dir)
+        self.rate_limit_json = corpus.rate_limit_body()
         self.faults: deque[Fault] = deque()
         self._requests: list[RecordedRequest] = []
         # threaded: a slow response must not hold up the client's retry queued behind it
-        self.httpserver = LocalServer(self, host=host, port=port)
+        self.httpserver = LocalServer(self, host="127.0.0.1", port=port)
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -248,42 +219,19 @@ class PubmedRecordedServer(PubmedApi):
         return efetch_error(fault.message, status=200)
 
 
-# -- pytest fixtures (import them into a test module or conftest) -----------------------------------
-
-
-@pytest.fixture(scope="session")
-def pubmed_fixture_articles(fixtures_dir: Path) -> list[FixtureArticle]:
-    """The recorded efetch articles plus the migraine set, loaded once per session."""
-    return load_fixture_articles(fixtures_dir)
-
-
-@pytest.fixture
-def pubmed_server(
-    fixtures_dir: Path, pubmed_fixture_articles: list[FixtureArticle]
-) -> Iterator[PubmedRecordedServer]:
-    """A fresh server per test: faults, histories and the request log never leak between tests."""
-    with PubmedRecordedServer(fixtures_dir, articles=pubmed_fixture_articles) as server:
-        yield server
-
-
 # -- standalone demo ----------------------------------------------------------------------------------
-
-
-def _default_fixtures() -> Path:
-    env = os.environ.get("EVIDENCE_FIXTURES")
-    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve recorded PubMed E-utilities responses.")
     parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--fixtures", type=Path, default=_default_fixtures())
+    parser.add_argument("--fixtures", type=Path, default=shared_fixtures_dir())
     parser.add_argument("--max-ids", type=int, default=NCBI_MAX_IDS)
     args = parser.parse_args(argv)
-    with PubmedRecordedServer(args.fixtures, max_ids=args.max_ids, host=args.host, port=args.port) as server:
+    corpus = recorded_corpus(args.fixtures)
+    with PubmedRecordedServer(corpus, max_ids=args.max_ids, port=args.port) as server:
         print(
-            f"serving {len(server.articles)} recorded articles at {server.base_url} (Ctrl-C stops)",
+            f"serving {len(server.articles)} {corpus.name} articles at {server.base_url} (Ctrl-C stops)",
             flush=True,
         )
         with contextlib.suppress(KeyboardInterrupt):
