@@ -14,12 +14,17 @@ from pipeline.errors import FetchError, RawZoneError
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.sources.pubmed.client import PubmedClient, api_key_from_env
 from pipeline.sources.pubmed.fetch import fetch_run
+from tests.servers.corpus import RecordedCorpus, n_articles, n_batches
 from tests.servers.fake_clock import FakeClock
 from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client, stored_pmids
 
 SECRET_KEY = "k3y-ncbi-0123456789abcdef"
 EMAIL = "curator@example.org"
-N_ARTICLES = 49  # 31 recorded EFetch articles + 18 migraine articles
+N_ARTICLES = n_articles()  # 49 shared (31 recorded EFetch + 18 migraine articles), 20 packaged
+
+
+def batch_files(n: int) -> list[str]:
+    return [f"efetch-0001-{i:06d}.xml.gz" for i in range(1, n + 1)]
 
 
 @pytest.fixture
@@ -46,10 +51,10 @@ def test_count_history_and_batches(server: PubmedRecordedServer, raw_run: RawRun
         {
             "mindate": None,
             "maxdate": None,
-            "count": 49,
-            "n_records": 49,
+            "count": N_ARTICLES,
+            "n_records": N_ARTICLES,
             "esearch": "esearch-0001.xml",
-            "n_batches": 3,
+            "n_batches": n_batches(N_ARTICLES, 20),
         }
     ]
     (search,) = server.requests_to("esearch")
@@ -57,35 +62,29 @@ def test_count_history_and_batches(server: PubmedRecordedServer, raw_run: RawRun
     assert search.params["usehistory"] == "y" and search.params["retmax"] == str(client.max_retrievable)
     assert search.params["term"] == "migraine[MeSH Terms]"
     fetches = server.requests_to("efetch")
+    starts = range(0, N_ARTICLES, 20)  # 49 shared articles: (0, 20), (20, 20), (40, 9)
     assert [(r.params["retstart"], r.params["retmax"]) for r in fetches] == [
-        ("0", "20"),
-        ("20", "20"),
-        ("40", "9"),
+        (str(start), str(min(20, N_ARTICLES - start))) for start in starts
     ]
     webenvs = {r.params["WebEnv"] for r in fetches}
     assert len(webenvs) == 1 and webenvs.pop().startswith("MCID_")
     assert all(r.params["query_key"] == "1" for r in fetches)
-    assert [p.file for p in raw_run.pages()] == [
-        "esearch-0001.xml.gz",
-        "efetch-0001-000001.xml.gz",
-        "efetch-0001-000002.xml.gz",
-        "efetch-0001-000003.xml.gz",
-    ]
+    assert [p.file for p in raw_run.pages()] == ["esearch-0001.xml.gz", *batch_files(len(starts))]
     assert sorted(stored_pmids(raw_run)) == sorted(a.pmid for a in server.articles)
-    assert [p.n_records for p in raw_run.pages()] == [0, 20, 20, 9]
+    assert [p.n_records for p in raw_run.pages()] == [0] + [min(20, N_ARTICLES - s) for s in starts]
 
 
 def test_stored_bodies_are_the_bytes_received(server: PubmedRecordedServer, raw_run: RawRun) -> None:
-    fetch_run(make_client(server, FakeClock(), batch_size=49), raw_run, "migraine")
+    fetch_run(make_client(server, FakeClock(), batch_size=N_ARTICLES), raw_run, "migraine")
     ((_, body),) = list(raw_run.iter_bodies("efetch"))
     for article in server.articles:
         assert article.xml in body
 
 
 def test_date_windows_split_until_under_the_cap(
-    fixtures_dir: Path, pubmed_fixture_articles: list, raw_run: RawRun
+    corpus: RecordedCorpus, pubmed_fixture_articles: list, raw_run: RawRun
 ) -> None:
-    with PubmedRecordedServer(fixtures_dir, articles=pubmed_fixture_articles, max_ids=5) as server:
+    with PubmedRecordedServer(corpus, articles=pubmed_fixture_articles, max_ids=5) as server:
         client = make_client(server, FakeClock(), batch_size=2, max_retrievable=5)
         manifest = fetch_run(client, raw_run, "migraine")
         searches = server.requests_to("esearch")
@@ -148,7 +147,8 @@ def test_rate_limit_json_body_is_retried(server: PubmedRecordedServer, raw_run: 
     )
     manifest = fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
     assert manifest["n_records"] == N_ARTICLES
-    assert len(server.requests_to("esearch")) == 2 and len(server.requests_to("efetch")) == 4
+    n_efetch = n_batches(N_ARTICLES, 20) + 1  # every batch, one of them twice
+    assert len(server.requests_to("esearch")) == 2 and len(server.requests_to("efetch")) == n_efetch
     for _, body in raw_run.iter_bodies():
         assert b"API rate limit exceeded" not in body
 
@@ -156,7 +156,7 @@ def test_rate_limit_json_body_is_retried(server: PubmedRecordedServer, raw_run: 
 def test_error_in_200_is_retried(server: PubmedRecordedServer, raw_run: RawRun) -> None:
     server.inject(Fault("error_in_200", endpoint="efetch", message="Cannot retrieve history data"))
     assert fetch_run(make_client(server, FakeClock()), raw_run, "migraine")["n_records"] == N_ARTICLES
-    assert len(server.requests_to("efetch")) == 4
+    assert len(server.requests_to("efetch")) == n_batches(N_ARTICLES, 20) + 1
     for _, body in raw_run.iter_bodies():
         assert b"<ERROR>" not in body
 
@@ -174,7 +174,7 @@ def test_truncated_batch_is_retried(server: PubmedRecordedServer, raw_run: RawRu
     server.inject(Fault("truncated", endpoint="efetch"))
     manifest = fetch_run(make_client(server, FakeClock(), batch_size=25), raw_run, "migraine")
     assert manifest["n_records"] == N_ARTICLES
-    assert len(server.requests_to("efetch")) == 3
+    assert len(server.requests_to("efetch")) == n_batches(N_ARTICLES, 25) + 1
     assert sorted(stored_pmids(raw_run)) == sorted(a.pmid for a in server.articles)
 
 
@@ -187,17 +187,18 @@ def test_persistent_truncation_ends_in_fetch_error(server: PubmedRecordedServer,
 
 def test_count_mismatch_is_a_fetch_error(server: PubmedRecordedServer, raw_run: RawRun) -> None:
     server.set_missing({server.articles[3].pmid})
-    with pytest.raises(FetchError, match="received 48 records in 3 batches but ESearch counted 49"):
+    n = N_ARTICLES  # 49 shared: "received 48 records in 3 batches but ESearch counted 49"
+    with pytest.raises(
+        FetchError, match=f"received {n - 1} records in {n_batches(n, 20)} batches but ESearch counted {n}"
+    ):
         fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
     assert not raw_run.complete
 
 
 def test_deleted_citations_are_listed_not_counted(
-    fixtures_dir: Path, pubmed_fixture_articles: list, raw_run: RawRun
+    corpus: RecordedCorpus, pubmed_fixture_articles: list, raw_run: RawRun
 ) -> None:
-    with PubmedRecordedServer(
-        fixtures_dir, articles=pubmed_fixture_articles, deleted_pmids=["11111111"]
-    ) as server:
+    with PubmedRecordedServer(corpus, articles=pubmed_fixture_articles, deleted_pmids=["11111111"]) as server:
         manifest = fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
     assert manifest["n_records"] == N_ARTICLES
     assert manifest["deleted_pmids"] == ["11111111"]
@@ -208,8 +209,8 @@ def test_second_fetch_on_the_same_run_starts_clean(server: PubmedRecordedServer,
     (raw_run.path / "manifest.json").unlink()  # as after a crash before the manifest
     manifest = fetch_run(make_client(server, FakeClock(), batch_size=25), raw_run, "migraine")
     on_disk = sorted(p.name for p in raw_run.path.glob("*.gz"))
-    assert on_disk == ["efetch-0001-000001.xml.gz", "efetch-0001-000002.xml.gz", "esearch-0001.xml.gz"]
-    assert len(manifest["pages"]) == 3 and manifest["n_records"] == N_ARTICLES
+    assert on_disk == [*batch_files(n_batches(N_ARTICLES, 25)), "esearch-0001.xml.gz"]
+    assert len(manifest["pages"]) == len(on_disk) and manifest["n_records"] == N_ARTICLES
 
 
 def test_a_complete_run_is_not_fetched_over(server: PubmedRecordedServer, raw_run: RawRun) -> None:
@@ -225,7 +226,8 @@ def test_progress_reports_records_against_the_total(server: PubmedRecordedServer
     fetch_run(
         make_client(server, FakeClock()), raw_run, "migraine", on_progress=lambda d, t: seen.append((d, t))
     )
-    assert seen == [(0, 49), (20, 49), (40, 49), (49, 49)]
+    done = [min(k, N_ARTICLES) for k in range(20, N_ARTICLES + 20, 20)]  # 20, 40, 49 of 49 shared
+    assert seen == [(0, N_ARTICLES)] + [(k, N_ARTICLES) for k in done]
 
 
 # -- identity and the API key -------------------------------------------------------------------------

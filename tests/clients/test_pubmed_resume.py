@@ -40,6 +40,7 @@ from pipeline.sources.pubmed.normalise.schemas import TABLES
 from pipeline.sources.pubmed.responses import parse_esearch
 from pipeline.sources.pubmed.resume import RESUME_WITHIN
 from pipeline.sources.pubmed.source import watermark_after
+from tests.servers.corpus import n_articles, three_batch_size
 from tests.servers.pubmed_server import (
     Fault,
     FixtureArticle,
@@ -50,7 +51,8 @@ from tests.servers.pubmed_server import (
 
 EMAIL = "curator@example.org"
 MAX_ATTEMPTS = 3
-N_ARTICLES = 49
+N_ARTICLES = n_articles()  # 49 shared, 20 packaged
+BATCH = three_batch_size(N_ARTICLES)  # 20 shared, 8 packaged: three batches, the last one short
 CUT_OFF = "20261121T010000Z-aaaa"
 RESUMED = "20261121T020000Z-bbbb"
 THIRD = "20261121T030000Z-cccc"
@@ -65,7 +67,7 @@ def server(pubmed_server: PubmedRecordedServer) -> PubmedRecordedServer:
 
 
 def make_client(server: PubmedRecordedServer, **options: Any) -> PubmedClient:
-    return pubmed_client(server, max_attempts=MAX_ATTEMPTS, **options)
+    return pubmed_client(server, max_attempts=MAX_ATTEMPTS, **{"batch_size": BATCH, **options})
 
 
 def outage_after(server: PubmedRecordedServer, n_records: int) -> Progress:
@@ -101,6 +103,11 @@ def cut_off_run(
 
 def batch_files(search: int, n: int) -> list[str]:
     return [f"efetch-{search:04d}-{i:06d}.xml.gz" for i in range(1, n + 1)]
+
+
+def first_and_last_batch(ids: tuple[str, ...]) -> list[str]:
+    """The ``id`` parameters of EFetch requests for batches 1 and 3 of three, asked for by PMID."""
+    return [",".join(ids[:BATCH]), ",".join(ids[2 * BATCH :])]
 
 
 def record_of(run: RawRun, file: str) -> Any:
@@ -154,7 +161,7 @@ def candidate_id(folder_settings: Settings, source: str, exclude: str) -> str | 
 def test_a_resumed_run_fetches_only_the_missing_batches(
     server: PubmedRecordedServer, raw_zone: RawZone, folder_settings: Settings
 ) -> None:
-    donor = cut_off_run(server, raw_zone, after=40)
+    donor = cut_off_run(server, raw_zone, after=2 * BATCH)
     assert [p.file for p in donor.pages()] == [SEARCH, *batch_files(1, 2)]
     assert candidate_id(folder_settings, "pubmed", exclude=RESUMED) == donor.run_id
     ids = searched_ids(donor)
@@ -175,7 +182,7 @@ def test_a_resumed_run_fetches_only_the_missing_batches(
     # No new search; the one missing batch asked for by its PMIDs, not through the old WebEnv.
     assert server.requests_to("esearch") == []
     (fetch,) = server.requests_to("efetch")
-    assert fetch.params["id"] == ",".join(ids[40:])
+    assert fetch.params["id"] == ",".join(ids[2 * BATCH :])
     assert not {"WebEnv", "query_key", "retstart"} & fetch.params.keys()
     assert fetch.method == "POST" and fetch.query_string == ""
 
@@ -193,7 +200,7 @@ def test_a_resumed_run_fetches_only_the_missing_batches(
             "n_batches": 3,
         }
     ]
-    assert progress == [(0, N_ARTICLES), (20, N_ARTICLES), (40, N_ARTICLES), (N_ARTICLES, N_ARTICLES)]
+    assert progress == [(n, N_ARTICLES) for n in (0, BATCH, 2 * BATCH, N_ARTICLES)]
     assert [p["file"] for p in manifest["pages"]] == [SEARCH, *batch_files(1, 3)]
     for page in manifest["pages"]:
         if page["file"] in donor_records:
@@ -202,7 +209,7 @@ def test_a_resumed_run_fetches_only_the_missing_batches(
             assert os.path.samefile(run.path / page["file"], donor.path / page["file"])
         else:
             assert "adopted_from" not in page
-            assert page["params"]["id"] == ",".join(ids[40:])
+            assert page["params"]["id"] == ",".join(ids[2 * BATCH :])
     assert stored_pmids(run) == list(ids)
     assert run.started()["open_end"] == donor.started()["open_end"]
 
@@ -217,7 +224,7 @@ def test_a_resumed_run_normalises_like_an_uninterrupted_one(
 ) -> None:
     whole = raw_zone.start_run("pubmed", "20261121T000000Z-0000")
     fetch_run(make_client(server), whole, "migraine")
-    donor = cut_off_run(server, raw_zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=BATCH)
     resumed = raw_zone.start_run("pubmed", RESUMED)
     assert fetch_run(make_client(server), resumed, "migraine", resume_from=donor)["resumed_from"] == {
         "run_id": CUT_OFF,
@@ -261,7 +268,7 @@ def test_a_damaged_batch_is_fetched_again_by_pmid(
     server: PubmedRecordedServer, raw_zone: RawZone, damage: Callable[[Path], None]
 ) -> None:
     """Batch 1 damaged, batch 2 whole: only batch 1 and the never-fetched batch 3 are asked for."""
-    donor = cut_off_run(server, raw_zone, after=40)
+    donor = cut_off_run(server, raw_zone, after=2 * BATCH)
     damage(donor.path / "efetch-0001-000001.xml.gz")
     ids = searched_ids(donor)
 
@@ -269,7 +276,10 @@ def test_a_damaged_batch_is_fetched_again_by_pmid(
     run = raw_zone.start_run("pubmed", RESUMED)
     manifest = fetch_run(make_client(server), run, "migraine", resume_from=donor)
     assert server.requests_to("esearch") == []
-    assert [r.params["id"] for r in server.requests_to("efetch")] == [",".join(ids[:20]), ",".join(ids[40:])]
+    assert [r.params["id"] for r in server.requests_to("efetch")] == [
+        ",".join(ids[:BATCH]),
+        ",".join(ids[2 * BATCH :]),
+    ]
     assert manifest["resumed_from"] == {"run_id": CUT_OFF, "n_responses_kept": 2}
     assert [p.get("adopted_from") for p in manifest["pages"]] == [CUT_OFF, None, CUT_OFF, None]
     assert stored_pmids(run) == list(ids)
@@ -280,7 +290,7 @@ def test_a_batch_holding_pmids_of_another_slice_is_not_taken_over(
     server: PubmedRecordedServer, raw_zone: RawZone
 ) -> None:
     """Whole and matching its sha256, but not the PMIDs its place in the search stands for."""
-    donor = cut_off_run(server, raw_zone, after=40)
+    donor = cut_off_run(server, raw_zone, after=2 * BATCH)
     second = record_of(donor, "efetch-0001-000002.xml.gz")
     shutil.copyfile(donor.path / second.file, donor.path / "efetch-0001-000001.xml.gz")
     rewrite_record(donor, "efetch-0001-000001.xml.gz", sha256=second.sha256)
@@ -291,13 +301,16 @@ def test_a_batch_holding_pmids_of_another_slice_is_not_taken_over(
     manifest = fetch_run(
         make_client(server), run, "migraine", resume_from=raw_zone.open_run("pubmed", CUT_OFF)
     )
-    assert [r.params["id"] for r in server.requests_to("efetch")] == [",".join(ids[:20]), ",".join(ids[40:])]
+    assert [r.params["id"] for r in server.requests_to("efetch")] == [
+        ",".join(ids[:BATCH]),
+        ",".join(ids[2 * BATCH :]),
+    ]
     assert manifest["n_unique_records"] == manifest["n_records"] == N_ARTICLES
     assert manifest["duplicate_pmids"] == {}
 
 
 def small_cap(server: PubmedRecordedServer) -> PubmedClient:
-    """A server and client that hand out 5 ids per search, so the 49 records need date windows."""
+    """A server and client that hand out 5 ids per search, so the records need date windows."""
     server.reset()
     server.set_max_ids(5)
     return make_client(server, batch_size=2, max_retrievable=5)
@@ -311,7 +324,7 @@ def test_split_windows_resume_with_the_donors_windows(
     whole = raw_zone.start_run("pubmed", "20261121T000000Z-0000")
     expected = fetch_run(small_cap(server), whole, "migraine")
     n_searches = len(server.requests_to("esearch"))
-    donor = cut_off_run(server, raw_zone, after=20, client=small_cap(server))
+    donor = cut_off_run(server, raw_zone, after=BATCH, client=small_cap(server))
     donor_searches = [p.file for p in donor.pages() if p.kind == "esearch"]
     assert 1 < len(donor_searches) < n_searches
 
@@ -341,10 +354,11 @@ def test_a_failed_run_whose_counts_no_longer_add_up_is_searched_afresh(
     the old count again (it would fail the same way until the search is 12 hours old) but search anew.
     """
     ids = [a.pmid for a in server.articles]
-    withdrawn = ids[45]
+    withdrawn = ids[-4]  # in the last batch
     server.set_missing({withdrawn})
     donor = raw_zone.start_run("pubmed", CUT_OFF)
-    with pytest.raises(FetchError, match="received 48 records in 3 batches but ESearch counted 49"):
+    expected = f"received {N_ARTICLES - 1} records in 3 batches but ESearch counted {N_ARTICLES}"
+    with pytest.raises(FetchError, match=expected):
         fetch_run(make_client(server), donor, "migraine")
     assert [p.file for p in donor.pages()] == [SEARCH, *batch_files(1, 3)]
 
@@ -374,7 +388,7 @@ def test_split_windows_that_no_longer_add_up_are_searched_afresh(
 ) -> None:
     """The newest record, in a window the cut-off run never reached, is withdrawn before the resume:
     the windows then hold one record fewer than the taken-over first search counted."""
-    donor = cut_off_run(server, raw_zone, after=10, client=small_cap(server))
+    donor = cut_off_run(server, raw_zone, after=BATCH // 2, client=small_cap(server))
     newest = server.articles[0].pmid  # served newest first; windows are fetched oldest first
     assert newest not in stored_pmids(donor)
     client = small_cap(server)
@@ -394,7 +408,7 @@ def test_split_windows_that_no_longer_add_up_are_searched_afresh(
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param({"batch_size": 25}, id="other-batch-size"),
+        pytest.param({"batch_size": BATCH + 5}, id="other-batch-size"),
         pytest.param({"mode": "incremental"}, id="other-mode"),
         pytest.param({"query": "migraine[MeSH Terms]"}, id="other-term"),
         pytest.param({"mindate": "1990/01/01", "maxdate": "2030/12/31"}, id="other-dates"),
@@ -403,10 +417,10 @@ def test_split_windows_that_no_longer_add_up_are_searched_afresh(
 def test_a_run_with_another_plan_searches_afresh(
     server: PubmedRecordedServer, raw_zone: RawZone, change: dict[str, Any]
 ) -> None:
-    donor = cut_off_run(server, raw_zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=BATCH)
     server.reset()
     run = raw_zone.start_run("pubmed", RESUMED)
-    client = make_client(server, batch_size=change.pop("batch_size", 20))
+    client = make_client(server, batch_size=change.pop("batch_size", BATCH))
     manifest = fetch_run(client, run, change.pop("query", "migraine"), resume_from=donor, **change)
     assert manifest["n_records"] == manifest["total_count"] > 0
     assert_nothing_taken_over(server, run, manifest, donor)
@@ -420,7 +434,7 @@ def test_only_a_recent_search_is_taken_over(
     server: PubmedRecordedServer, raw_zone: RawZone, folder_settings: Settings, age: timedelta, resumed: bool
 ) -> None:
     """A same-night re-run resumes; a day-old search is not published as tonight's answer."""
-    donor = cut_off_run(server, raw_zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=BATCH)
     searched_at = set_search_time(donor, datetime.now(UTC) - age)
     server.reset()
     run = raw_zone.start_run("pubmed", RESUMED)
@@ -442,7 +456,7 @@ def test_only_a_recent_search_is_taken_over(
 
 
 def test_a_damaged_search_takes_nothing_over(server: PubmedRecordedServer, raw_zone: RawZone) -> None:
-    donor = cut_off_run(server, raw_zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=BATCH)
     path = donor.path / SEARCH
     path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()).replace(b"<Id>", b"<Id>9", 1)))
     server.reset()
@@ -456,7 +470,7 @@ def test_a_search_without_its_pmids_takes_nothing_over(
     server: PubmedRecordedServer, raw_zone: RawZone
 ) -> None:
     """A run from before ESearch asked for the PMIDs (retmax=0): its batches cannot be placed."""
-    donor = cut_off_run(server, raw_zone, after=20)
+    donor = cut_off_run(server, raw_zone, after=BATCH)
     record = record_of(donor, SEARCH)
     body = donor.read_body(record)
     start, end = body.index(b"<IdList>"), body.index(b"</IdList>") + len(b"</IdList>")
@@ -482,10 +496,12 @@ def test_the_fetch_step_resumes_the_cut_off_run(
     """``steps.fetch`` finds the cut-off run itself (real clock: a key allows 10 requests/s)."""
     monkeypatch.setenv("NCBI_API_KEY", "test-key")
     http = HttpSettings(requests_per_second=10.0, max_attempts=MAX_ATTEMPTS, backoff_initial_seconds=0.0)
-    pubmed = PubmedSettings(base_url=server.base_url, email=EMAIL, batch_size=20, query="migraine", http=http)
+    pubmed = PubmedSettings(
+        base_url=server.base_url, email=EMAIL, batch_size=BATCH, query="migraine", http=http
+    )
     folder_settings = folder_settings.model_copy(update={"sources": SourcesSettings(pubmed=pubmed)})
     with pytest.raises(FetchError, match="HTTP 503"):
-        steps.fetch(folder_settings, "pubmed", CUT_OFF, on_progress=outage_after(server, 20))
+        steps.fetch(folder_settings, "pubmed", CUT_OFF, on_progress=outage_after(server, BATCH))
     server.reset()
     manifest = steps.fetch(folder_settings, "pubmed", RESUMED)
     assert manifest["resumed_from"] == {"run_id": CUT_OFF, "n_responses_kept": 2}

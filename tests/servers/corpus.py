@@ -12,6 +12,7 @@ packaged copy on a bare clone. A test that asserts a fact only the shared set ha
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,3 +109,26 @@ PACKAGED = RecordedCorpus(
 def recorded_corpus(fixtures_dir: Path) -> RecordedCorpus:
     """The shared set when its folder exists, else the packaged one."""
     return shared_corpus(fixtures_dir) if fixtures_dir.is_dir() else PACKAGED
+
+
+@functools.cache
+def active_corpus() -> RecordedCorpus:
+    """The corpus this test session serves (what the ``corpus`` fixture returns), for module constants."""
+    return recorded_corpus(shared_fixtures_dir())
+
+
+@functools.cache
+def n_articles() -> int:
+    """Articles the PubMed server serves: 49 shared (31 recorded + 18 migraine), 20 packaged."""
+    return len(active_corpus().articles())
+
+
+def three_batch_size(n_records: int) -> int:
+    """A batch size that splits ``n_records`` into three batches, the last one short: 20 for the 49
+    shared articles, 8 for the 20 packaged ones. Resume tests cut a run off between batches."""
+    return -(-2 * n_records // 5)
+
+
+def n_batches(n_records: int, batch_size: int) -> int:
+    """EFetch batches (or pages) needed for ``n_records``."""
+    return max(1, -(-n_records // batch_size))

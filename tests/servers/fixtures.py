@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.config import Settings, StorageSettings, TreatmentClass
 from pipeline.raw.zone import RawZone
-from tests.servers.corpus import RecordedCorpus, recorded_corpus, shared_fixtures_dir
+from tests.servers.corpus import RecordedCorpus, active_corpus
 from tests.servers.ctgov_server import CtgovRecordedServer
 from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer
 
@@ -22,7 +22,7 @@ from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer
 @pytest.fixture(scope="session")
 def corpus() -> RecordedCorpus:
     """The shared real-data fixtures when present, else the packaged demo records."""
-    return recorded_corpus(shared_fixtures_dir())
+    return active_corpus()
 
 
 @pytest.fixture(scope="session")
