@@ -38,6 +38,7 @@ from pipeline.sources.pubmed.fetch import fetch_run
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
 from pipeline.sources.pubmed.source import incremental_term
+from tests.servers.corpus import n_articles
 from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client, stored_pmids
 
 MAX_ATTEMPTS = 3
@@ -45,6 +46,13 @@ UNKNOWN = "99999999"  # a PMID EFetch does not return
 RUN = "20261121T030000Z-aaaa"
 RESUMED = "20261121T040000Z-bbbb"
 PROVENANCE = ["run_id", "fetched_at", "data_timestamp"]
+N_ARTICLES = n_articles()  # 49 shared, 20 packaged
+BATCH = -(-N_ARTICLES // 5)  # 10 shared, 4 packaged
+MAIN = 3 * BATCH  # the main query below finds the newest MAIN records, in three batches
+
+
+def chunks(pmids: Sequence[str]) -> list[list[str]]:
+    return [list(pmids[i : i + BATCH]) for i in range(0, len(pmids), BATCH)]
 
 
 @pytest.fixture
@@ -54,14 +62,14 @@ def server(pubmed_server: PubmedRecordedServer) -> PubmedRecordedServer:
 
 @pytest.fixture
 def ids(server: PubmedRecordedServer) -> list[str]:
-    """Every PMID, in the server's (newest first) order; the main query below finds the first 30."""
+    """Every PMID, in the server's (newest first) order; the main query below finds the first MAIN."""
     pmids = [a.pmid for a in server.articles]
     assert UNKNOWN not in pmids
-    server.set_term_pmids("migraine", pmids[:30])
+    server.set_term_pmids("migraine", pmids[:MAIN])
     return pmids
 
 
-def make_client(server: PubmedRecordedServer, *, batch_size: int = 10) -> PubmedClient:
+def make_client(server: PubmedRecordedServer, *, batch_size: int = BATCH) -> PubmedClient:
     return pubmed_client(server, batch_size=batch_size, max_attempts=MAX_ATTEMPTS)
 
 
@@ -73,26 +81,32 @@ def test_drift_pmids_are_re_read_by_pmid_after_the_main_query(
     server: PubmedRecordedServer, ids: list[str], raw_zone: RawZone, caplog: pytest.LogCaptureFixture
 ) -> None:
     run = raw_zone.start_run("pubmed", RUN)
-    drift = [*ids[25:], UNKNOWN]  # 5 the main query fetches anyway, 19 it does not, 1 PubMed lacks
+    # 5 the main query fetches anyway, 1 PubMed lacks (never alone in a batch), the rest not
+    drift = [*ids[MAIN - 5 : MAIN], UNKNOWN, *ids[MAIN:]]
+    drift_batches = chunks([UNKNOWN, *ids[MAIN:]])  # shared: the unknown one and 9, then 10
     with caplog.at_level(logging.WARNING):
         manifest = fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=drift)
 
     fetches = server.requests_to("efetch")
     assert len(server.requests_to("esearch")) == 1
-    assert [r.params.get("retstart") for r in fetches[:3]] == ["0", "10", "20"], "main query first"
-    assert by_pmid(server) == [",".join(ids[30:40]), ",".join([*ids[40:], UNKNOWN])]
+    assert [r.params.get("retstart") for r in fetches[:3]] == ["0", str(BATCH), str(2 * BATCH)], "main first"
+    assert by_pmid(server) == [",".join(batch) for batch in drift_batches]
     assert all(r.method == "POST" and r.query_string == "" for r in fetches)
 
     # The main query reconciles on its own; the drift slice has its own section.
-    assert manifest["total_count"] == manifest["n_records"] == manifest["n_unique_records"] == 30
-    assert [(w["count"], w["n_records"], w["n_batches"]) for w in manifest["windows"]] == [(30, 30, 3)]
+    assert manifest["total_count"] == manifest["n_records"] == manifest["n_unique_records"] == MAIN
+    assert [(w["count"], w["n_records"], w["n_batches"]) for w in manifest["windows"]] == [(MAIN, MAIN, 3)]
     assert manifest["drift"] == {
-        "n_ids_requested": 20,
+        "n_ids_requested": N_ARTICLES - MAIN + 1,
         "n_ids_in_main_query": 5,
-        "n_records": 19,
+        "n_records": N_ARTICLES - MAIN,
         "batches": [
-            {"file": "drift-000001.xml", "n_ids_requested": 10, "n_records": 10},
-            {"file": "drift-000002.xml", "n_ids_requested": 10, "n_records": 9},
+            {
+                "file": f"drift-{n:06d}.xml",
+                "n_ids_requested": len(batch),
+                "n_records": len(batch) - (UNKNOWN in batch),
+            }
+            for n, batch in enumerate(drift_batches, start=1)
         ],
         "missing_pmids": [UNKNOWN],
         "deleted_pmids": [],
@@ -101,13 +115,14 @@ def test_drift_pmids_are_re_read_by_pmid_after_the_main_query(
     assert any(UNKNOWN in r.getMessage() and "only a full pull" in r.getMessage() for r in caplog.records)
 
     pages = manifest["pages"]
-    assert [p["file"] for p in pages][-2:] == ["drift-000001.xml.gz", "drift-000002.xml.gz"]
+    drift_files = [f"drift-{n:06d}.xml.gz" for n in range(1, len(drift_batches) + 1)]
+    assert [p["file"] for p in pages][-len(drift_batches) :] == drift_files
     assert {p["kind"] for p in pages if p["file"].startswith("drift")} == {"efetch"}
     assert pages == [p.as_json() for p in raw_zone.open_run("pubmed", RUN).pages()]
     efetch_records = sum(p["n_records"] for p in pages if p["kind"] == "efetch")
     assert efetch_records == manifest["n_records"] + manifest["drift"]["n_records"]
     assert stored_pmids(run) == ids, "each PMID stored once: the main query's, then the drift slice's"
-    assert stored_pmids(run, "drift") == ids[30:]
+    assert stored_pmids(run, "drift") == ids[MAIN:]
 
 
 def test_a_re_read_normalises_like_an_ordinary_read(
@@ -116,7 +131,7 @@ def test_a_re_read_normalises_like_an_ordinary_read(
     """Only provenance tells a drift re-read from a record fetched by the query: the warehouse's newest
     read wins, so an unchanged record keeps its content and only moves to the back of the drift queue."""
     drifted = raw_zone.start_run("pubmed", RUN)
-    fetch_run(make_client(server), drifted, "migraine", mode="incremental", drift_ids=ids[30:])
+    fetch_run(make_client(server), drifted, "migraine", mode="incremental", drift_ids=ids[MAIN:])
     server.reset()  # the whole query, as a full pull reads it
     whole = raw_zone.start_run("pubmed", "20261121T020000Z-0000")
     fetch_run(make_client(server), whole, "migraine")
@@ -143,7 +158,7 @@ def test_a_re_read_normalises_like_an_ordinary_read(
             strict=True,
         )
     }
-    assert fetched[ids[30]] == drifted.fetched_at_of(drift_page), "a re-read counts as read then"
+    assert fetched[ids[MAIN]] == drifted.fetched_at_of(drift_page), "a re-read counts as read then"
 
 
 def test_without_drift_ids_nothing_more_is_asked(
@@ -170,7 +185,7 @@ def test_drift_pmids_the_main_query_fetched_are_not_asked_again(
     manifest = fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=ids[:12] * 2)
     assert by_pmid(server) == []
     assert manifest["drift"]["n_ids_requested"] == 0 and manifest["drift"]["n_ids_in_main_query"] == 12
-    assert sorted(stored_pmids(run)) == sorted(ids[:30])
+    assert sorted(stored_pmids(run)) == sorted(ids[:MAIN])
 
 
 def test_drift_records_do_not_make_up_for_a_short_main_query(
@@ -179,8 +194,10 @@ def test_drift_records_do_not_make_up_for_a_short_main_query(
     """A record the main query counted but EFetch did not return still fails the run."""
     server.set_missing({ids[3]})
     run = raw_zone.start_run("pubmed", RUN)
-    with pytest.raises(FetchError, match="received 29 records in 3 batches but ESearch counted 30"):
-        fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=ids[30:])
+    with pytest.raises(
+        FetchError, match=f"received {MAIN - 1} records in 3 batches but ESearch counted {MAIN}"
+    ):
+        fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=ids[MAIN:])
     assert not run.complete
 
 
@@ -190,7 +207,7 @@ def test_a_full_pull_takes_no_drift_ids(
     """A full pull reads everything; a re-read PMID the query no longer returns would escape removal."""
     run = raw_zone.start_run("pubmed", RUN)
     with pytest.raises(FetchError, match="full pull takes no drift ids"):
-        fetch_run(make_client(server), run, "migraine", mode="full", drift_ids=ids[30:])
+        fetch_run(make_client(server), run, "migraine", mode="full", drift_ids=ids[MAIN:])
     assert server.requests == [] and run.pages() == [] and run.started() is None
 
 
@@ -204,28 +221,28 @@ def test_a_resumed_run_takes_the_main_query_over_and_reads_the_drift_slice_afres
     by_ids = client.efetch_ids
 
     def outage_on_second_batch(pmids: Sequence[str]) -> Any:
-        if pmids[0] == ids[40]:
+        if pmids[0] == ids[MAIN + BATCH]:
             server.inject(*[Fault("http_503", endpoint="efetch")] * MAX_ATTEMPTS)
         return by_ids(pmids)
 
     client.efetch_ids = outage_on_second_batch  # type: ignore[method-assign]
     with pytest.raises(FetchError, match="HTTP 503"):
-        fetch_run(client, donor, "migraine", mode="incremental", drift_ids=ids[30:])
+        fetch_run(client, donor, "migraine", mode="incremental", drift_ids=ids[MAIN:])
     donor = raw_zone.open_run("pubmed", RUN)
     assert [p.file for p in donor.pages()][-1] == "drift-000001.xml.gz"
 
     server.reset()
-    server.set_term_pmids("migraine", ids[:30])
+    server.set_term_pmids("migraine", ids[:MAIN])
     run = raw_zone.start_run("pubmed", RESUMED)
     manifest = fetch_run(
-        make_client(server), run, "migraine", mode="incremental", drift_ids=ids[30:], resume_from=donor
+        make_client(server), run, "migraine", mode="incremental", drift_ids=ids[MAIN:], resume_from=donor
     )
 
     assert server.requests_to("esearch") == []
     assert all("WebEnv" not in r.params for r in server.requests_to("efetch"))
-    assert by_pmid(server) == [",".join(ids[30:40]), ",".join(ids[40:])], "the drift slice read afresh"
+    assert by_pmid(server) == [",".join(b) for b in chunks(ids[MAIN:])], "the drift slice read afresh"
     assert manifest["resumed_from"] == {"run_id": RUN, "n_responses_kept": 4}, "search and 3 batches"
-    assert manifest["n_records"] == 30 and manifest["drift"]["n_records"] == len(ids) - 30
+    assert manifest["n_records"] == MAIN and manifest["drift"]["n_records"] == len(ids) - MAIN
     for page in manifest["pages"]:
         drift = page["file"].startswith("drift")
         assert ("adopted_from" in page) != drift, page["file"]
@@ -247,13 +264,13 @@ def test_the_fetch_step_passes_the_plans_drift_ids_and_logs_the_counts(
             pubmed=PubmedSettings(base_url=server.base_url, batch_size=20, query="migraine", http=http)
         ),
     )
-    plan = SourcePlan("pubmed", "incremental", "test", "2026-11-20", "2026-11-19", tuple(ids[40:45]))
+    plan = SourcePlan("pubmed", "incremental", "test", "2026-11-20", "2026-11-19", tuple(ids[-5:]))
     server.set_term_pmids(incremental_term("migraine", plan), ids[:10])
     RunLog(settings.storage.data_dir).start(RUN, "incremental", {"pubmed": plan.as_record()})
 
     manifest = steps.fetch(settings, "pubmed", RUN, plan=plan.as_record())
 
-    assert by_pmid(server) == [",".join(ids[40:45])]
+    assert by_pmid(server) == [",".join(ids[-5:])]
     assert manifest["n_records"] == 10 and manifest["drift"]["n_records"] == 5
     summary = source_summary(RunLog(settings.storage.data_dir).get(RUN), "pubmed")
     assert summary["n_records"] == 10 and summary["n_drift_records"] == 5
@@ -267,15 +284,19 @@ def test_a_drift_batch_ncbi_refuses_is_reported_and_the_run_completes(
     gone = [f"9{n:07d}" for n in range(3)]
     run = raw_zone.start_run("pubmed", RUN)
     manifest = fetch_run(
-        make_client(server, batch_size=3), run, "migraine", mode="incremental", drift_ids=[*gone, *ids[30:33]]
+        make_client(server, batch_size=3),
+        run,
+        "migraine",
+        mode="incremental",
+        drift_ids=[*gone, *ids[MAIN : MAIN + 3]],
     )
 
     assert manifest["complete"] is True
     assert manifest["drift"]["missing_pmids"] == gone
     refused, kept = manifest["drift"]["batches"]
     assert refused["file"] is None and "ID list is empty" in refused["refused"]
-    assert len(server.requests_to("efetch")) == 10 + MAX_ATTEMPTS + 1, (
+    assert len(server.requests_to("efetch")) == MAIN // 3 + MAX_ATTEMPTS + 1, (
         "main query, refused batch retried, drift"
     )
     assert kept == {"file": "drift-000002.xml", "n_ids_requested": 3, "n_records": 3}
-    assert stored_pmids(run, "drift") == ids[30:33]
+    assert stored_pmids(run, "drift") == ids[MAIN : MAIN + 3]
