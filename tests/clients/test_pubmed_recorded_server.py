@@ -10,26 +10,34 @@ import orjson
 import pytest
 import requests
 
-from tests.servers.pubmed_server import Fault, PubmedRecordedServer, load_fixture_articles
+from pipeline.demo.pubmed_records import load_articles
+from tests.servers.corpus import RecordedCorpus, n_articles, shared_corpus
+from tests.servers.pubmed_server import Fault, PubmedRecordedServer
 
 
 @pytest.fixture(scope="module")
-def server(fixtures_dir: Path) -> Iterator[PubmedRecordedServer]:
-    with PubmedRecordedServer(fixtures_dir, max_ids=5) as recorded:
+def server(corpus: RecordedCorpus) -> Iterator[PubmedRecordedServer]:
+    with PubmedRecordedServer(corpus, max_ids=5) as recorded:
         yield recorded
 
 
-def test_loader_keeps_recorded_bytes_and_entrez_dates(fixtures_dir: Path) -> None:
-    articles = load_fixture_articles(fixtures_dir)
-    assert len(articles) == len({a.pmid for a in articles}) == 49
+def test_loader_keeps_recorded_bytes_and_entrez_dates(corpus: RecordedCorpus) -> None:
+    articles = corpus.articles()
+    assert len(articles) == len({a.pmid for a in articles}) == n_articles()
     for article in articles:
-        source = next((fixtures_dir / "pubmed").glob(f"*/{article.source_file}"))
+        (source,) = [
+            f / article.source_file for f in corpus.pubmed_folders if (f / article.source_file).is_file()
+        ]
         assert article.xml in source.read_bytes()
     by_pmid = {a.pmid: a for a in articles}
+    # Both records are in the shared and the packaged set.
     assert by_pmid["22663011"].entrez_date == date(2012, 6, 6)  # History/PubMedPubDate[@PubStatus="entrez"]
     assert by_pmid["20647170"].entrez_date == date(2010, 7, 1)  # transcribed: PubDate 2010 Jul, no day
-    only_migraine = load_fixture_articles(fixtures_dir, sets=("migraine",))
-    assert len(only_migraine) == 18
+
+
+def test_the_shared_sets_hold_49_articles_18_about_migraine(fixtures_dir: Path) -> None:
+    assert len(shared_corpus(fixtures_dir).articles()) == 49
+    assert len(load_articles([fixtures_dir / "pubmed" / "migraine"])) == 18
 
 
 def test_esearch_counts_everything_but_hands_out_only_the_cap(server: PubmedRecordedServer) -> None:
@@ -38,7 +46,7 @@ def test_esearch_counts_everything_but_hands_out_only_the_cap(server: PubmedReco
         f"{server.base_url}/esearch.fcgi", params={"term": "x", "retmax": 100, "retmode": "json"}
     )
     result = orjson.loads(reply.content)["esearchresult"]
-    assert result["count"] == "49" and len(result["idlist"]) == 5
+    assert result["count"] == str(n_articles()) and len(result["idlist"]) == 5
     beyond = requests.get(f"{server.base_url}/esearch.fcgi", params={"term": "x", "retstart": 5})
     assert b"<ERROR>" in beyond.content and b"cannot be larger than 4" in beyond.content
 

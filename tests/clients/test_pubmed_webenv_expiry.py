@@ -20,6 +20,7 @@ from pipeline.raw.zone import RawRun, RawZone
 from pipeline.sources.pubmed.client import PubmedClient
 from pipeline.sources.pubmed.fetch import fetch_run
 from pipeline.sources.pubmed.responses import parse_esearch
+from tests.servers.corpus import n_articles, three_batch_size
 from tests.servers.pubmed_server import (
     Fault,
     FixtureArticle,
@@ -29,7 +30,8 @@ from tests.servers.pubmed_server import (
 )
 
 MAX_ATTEMPTS = 3
-N_ARTICLES = 49
+N_ARTICLES = n_articles()  # 49 shared, 20 packaged
+BATCH = three_batch_size(N_ARTICLES)  # 20 shared, 8 packaged: three batches, the last one short
 REFUSED = "refused the WebEnv"
 
 Progress = Callable[[int, int | None], None]
@@ -46,7 +48,7 @@ def raw_run(tmp_path: Path) -> RawRun:
 
 
 def make_client(server: PubmedRecordedServer, **options: Any) -> PubmedClient:
-    return pubmed_client(server, max_attempts=MAX_ATTEMPTS, **options)
+    return pubmed_client(server, max_attempts=MAX_ATTEMPTS, **{"batch_size": BATCH, **options})
 
 
 def when_stored(n_records: int, action: Callable[[], Any]) -> Progress:
@@ -76,7 +78,7 @@ def test_an_expired_webenv_is_replaced_by_the_searched_pmids(
     attempts: int,
 ) -> None:
     """The error inside a 200 is retried first (it may be a hiccup); a 400 is refused at once."""
-    expire = when_stored(20, lambda: server.expire_webenv(status=status))
+    expire = when_stored(BATCH, lambda: server.expire_webenv(status=status))
     with caplog.at_level(logging.WARNING):
         manifest = fetch_run(make_client(server), raw_run, "migraine", on_progress=expire)
 
@@ -86,9 +88,9 @@ def test_an_expired_webenv_is_replaced_by_the_searched_pmids(
     through_history = [r for r in fetches if "WebEnv" in r.params]
     by_pmid = [r for r in fetches if "id" in r.params]
     # Batch 1 through the WebEnv; batch 2 refused there, then by PMID; batch 3 straight by PMID.
-    assert [r.params["retstart"] for r in through_history] == ["0"] + ["20"] * attempts
+    assert [r.params["retstart"] for r in through_history] == ["0"] + [str(BATCH)] * attempts
     assert fetches[: len(through_history)] == through_history
-    assert [r.params["id"] for r in by_pmid] == [",".join(ids[20:40]), ",".join(ids[40:])]
+    assert [r.params["id"] for r in by_pmid] == [",".join(ids[BATCH : 2 * BATCH]), ",".join(ids[2 * BATCH :])]
     assert all(r.method == "POST" and r.query_string == "" for r in by_pmid)
 
     assert manifest["complete"] is True
@@ -100,7 +102,7 @@ def test_an_expired_webenv_is_replaced_by_the_searched_pmids(
     assert stored_pmids(raw_run) == list(ids), "the same records, in the same order"
     pages = {p.file: p for p in raw_run.pages()}
     assert "WebEnv" in pages["efetch-0001-000001.xml.gz"].params
-    assert pages["efetch-0001-000002.xml.gz"].params["id"] == ",".join(ids[20:40])
+    assert pages["efetch-0001-000002.xml.gz"].params["id"] == ",".join(ids[BATCH : 2 * BATCH])
     for _, body in raw_run.iter_bodies():
         assert b"<ERROR>" not in body
     warnings = [r.getMessage() for r in caplog.records if REFUSED in r.getMessage()]
@@ -114,7 +116,7 @@ def test_without_every_pmid_listed_an_expired_webenv_fails_the_run(
     client = make_client(server)
     esearch = client.esearch
     client.esearch = lambda term, **kwargs: esearch(term, **{**kwargs, "retmax": 5})  # type: ignore[method-assign]
-    expire = when_stored(20, server.expire_webenv)
+    expire = when_stored(BATCH, server.expire_webenv)
     with pytest.raises(FetchError, match=f"after {MAX_ATTEMPTS} attempts.*Cannot retrieve history data"):
         fetch_run(client, raw_run, "migraine", on_progress=expire)
     assert len(searched_ids(raw_run)) == 5
@@ -124,7 +126,7 @@ def test_without_every_pmid_listed_an_expired_webenv_fails_the_run(
 
 def test_an_outage_is_not_taken_for_an_expired_webenv(server: PubmedRecordedServer, raw_run: RawRun) -> None:
     """HTTP 503 on every attempt is NCBI not answering: fetching by PMID would only double the wait."""
-    outage = when_stored(20, lambda: server.inject(*[Fault("http_503", endpoint="efetch")] * MAX_ATTEMPTS))
+    outage = when_stored(BATCH, lambda: server.inject(*[Fault("http_503", endpoint="efetch")] * MAX_ATTEMPTS))
     with pytest.raises(FetchError, match="HTTP 503"):
         fetch_run(make_client(server), raw_run, "migraine", on_progress=outage)
     assert all("id" not in r.params for r in server.requests_to("efetch"))
