@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.http.retry import InvalidBody
 from pipeline.sources.pubmed.responses import json_error, parse_esearch, summarise_efetch
+from tests.servers.corpus import RecordedCorpus
 
 
 def _esearch(fixtures_dir: Path, name: str) -> bytes:
@@ -112,3 +113,44 @@ def test_efetch_delete_citations_are_not_records() -> None:
     )
     summary = summarise_efetch(body)
     assert (summary.n_records, summary.pmids, summary.deleted_pmids) == (0, (), ("111", "222"))
+
+
+# -- twins on the served set (shared or packaged) and on bodies written to NCBI's documented format ------
+
+HANDWRITTEN_ESEARCH = (
+    b'<?xml version="1.0" encoding="UTF-8" ?>\n'
+    b"<eSearchResult><Count>3</Count><RetMax>2</RetMax><RetStart>0</RetStart><QueryKey>1</QueryKey>"
+    b"<WebEnv>MCID_handwritten</WebEnv><IdList><Id>90000102</Id><Id>90000101</Id></IdList>"
+    b"<TranslationSet/><TranslationStack><TermSet><Term>migraine[All Fields]</Term><Count>999</Count>"
+    b"</TermSet></TranslationStack><QueryTranslation>migraine[All Fields]</QueryTranslation>"
+    b"</eSearchResult>\n"
+)
+
+
+def test_handwritten_esearch_with_history() -> None:
+    result = parse_esearch(HANDWRITTEN_ESEARCH, require_history=True)
+    assert (result.count, result.retmax, result.retstart) == (3, 2, 0)  # not the TermSet's Count
+    assert result.ids == ("90000102", "90000101")
+    assert (result.webenv, result.query_key) == ("MCID_handwritten", "1")
+    without_history = HANDWRITTEN_ESEARCH.replace(b"<WebEnv>MCID_handwritten</WebEnv>", b"")
+    with pytest.raises(InvalidBody, match="WebEnv"):
+        parse_esearch(without_history, require_history=True)
+
+
+def test_served_rate_limit_body_is_an_error_not_a_result(corpus: RecordedCorpus) -> None:
+    body = corpus.rate_limit_body()
+    assert json_error(body) == "API rate limit exceeded"
+    with pytest.raises(InvalidBody, match="API rate limit exceeded"):
+        parse_esearch(body)
+    with pytest.raises(InvalidBody, match="API rate limit exceeded"):
+        summarise_efetch(body)
+
+
+def test_efetch_counts_every_served_article(corpus: RecordedCorpus) -> None:
+    files = sorted(p for folder in corpus.pubmed_folders for p in folder.glob("*.xml"))
+    summaries = [summarise_efetch(path.read_bytes()) for path in files]
+    assert sum(s.n_records for s in summaries) == len(corpus.articles())
+    assert all(len(s.pmids) == s.n_records for s in summaries)
+    body = files[0].read_bytes()
+    with pytest.raises(InvalidBody, match="not well-formed"):
+        summarise_efetch(body[: len(body) // 2])
