@@ -30,7 +30,7 @@ from pipeline.runs.lock import refresh_lock
 from pipeline.runs.log import INTERRUPTED, RunLog
 from tests.conftest import REPO_ROOT
 from tests.e2e.e2e_support import query, write_config
-from tests.servers.ctgov_server import CtgovRecordedServer, Fault, load_fixture_studies
+from tests.servers.ctgov_server import CtgovRecordedServer, Fault
 from tests.servers.pubmed_server import PubmedRecordedServer
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +52,8 @@ SNAPSHOTS = {
     "publications": "SELECT * EXCLUDE (run_id, fetched_at, data_timestamp) FROM publications ORDER BY pmid",
     "trial_publications": "SELECT * FROM trial_publications ORDER BY ALL",
 }
-# What the PubMed drift slice re-reads next: drift_slice_min (5) of the oldest-read PMIDs (49 / 30 < 5).
+# What the PubMed drift slice re-reads next: drift_slice_min (5) of the oldest-read PMIDs (49 / 30 < 5,
+# and 20 / 30 < 5 on the packaged set).
 PUBMED_OLDEST_READ = "SELECT pmid FROM publications ORDER BY fetched_at, pmid LIMIT 5"
 
 
@@ -183,14 +184,14 @@ with refresh_lock(settings.storage.data_dir, "crash test"):
 
 
 @pytest.fixture(scope="module")
-def nights(tmp_path_factory, fixtures_dir) -> dict[str, Any]:
+def nights(tmp_path_factory, corpus, ctgov_fixture_studies) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("nightly")
-    real = load_fixture_studies(fixtures_dir, sets=("migraine", "studies"))
+    real = ctgov_fixture_studies
     night1 = [s for s in real if s["protocolSection"]["identificationModule"]["nctId"] != HELD_BACK]
     night2 = edited(real, {CHANGED[0]: "COMPLETED", CHANGED[1]: "TERMINATED"})
     night3 = edited(real, {CHANGED[0]: "COMPLETED", CHANGED[1]: "TERMINATED"}, gone=(DISAPPEARS,))
     seen: dict[str, Any] = {}
-    with CtgovRecordedServer(night1) as ctgov, IncrementalPubmedServer(fixtures_dir) as pubmed:
+    with CtgovRecordedServer(night1) as ctgov, IncrementalPubmedServer(corpus) as pubmed:
         pubmed.modified = {}
         n = Nights(root, ctgov, pubmed)
         seen["config"], seen["settings"] = n.config, n.settings

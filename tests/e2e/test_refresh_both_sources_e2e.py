@@ -18,7 +18,7 @@ import pytest
 from pipeline.cli import EXIT_ERROR, EXIT_OK, main
 from pipeline.config import load_config
 from tests.e2e.e2e_support import query, write_config
-from tests.servers.ctgov_server import CtgovRecordedServer, load_fixture_studies
+from tests.servers.ctgov_server import CtgovRecordedServer
 from tests.servers.pubmed_server import Fault, PubmedRecordedServer
 
 pytestmark = pytest.mark.e2e
@@ -41,15 +41,15 @@ def with_result_reference(studies: list[dict]) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory, fixtures_dir):
+def both(tmp_path_factory, corpus, ctgov_fixture_studies):
     tmp = tmp_path_factory.mktemp("e2e_both")
-    studies = with_result_reference(load_fixture_studies(fixtures_dir, sets=("migraine", "studies")))
+    studies = with_result_reference(ctgov_fixture_studies)
     previous_key = os.environ.get("NCBI_API_KEY")
     os.environ["NCBI_API_KEY"] = API_KEY
     try:
         with (
             CtgovRecordedServer(studies) as ctgov,
-            PubmedRecordedServer(fixtures_dir, deleted_pmids=[DELETED_PMID]) as pubmed,
+            PubmedRecordedServer(corpus, deleted_pmids=[DELETED_PMID]) as pubmed,
         ):
             pubmed.inject(
                 Fault("http_429", endpoint="esearch", retry_after="1"),

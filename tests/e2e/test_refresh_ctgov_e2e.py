@@ -1,7 +1,8 @@
 """The whole ClinicalTrials.gov refresh from the CLI against the recorded-response server.
 
-Real recorded studies are paged with an empty intermediate page and a 429 / 503 / truncated-body storm;
-the resulting DuckDB file and CSV are then checked against the registry values in the fixtures' manifest.
+Real recorded studies (the shared fixtures, else the packaged demo records) are paged with an empty
+intermediate page and a 429 / 503 / truncated-body storm; the resulting DuckDB file and CSV are then
+checked against the registry values in the shared fixtures' manifest, and against values both sets hold.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pipeline.cli import EXIT_ERROR, EXIT_OK, main
 from pipeline.config import load_config
 from pipeline.warehouse.export_csv import EXPORT_COLUMNS
 from tests.e2e.e2e_support import query, write_config
-from tests.servers.ctgov_server import CtgovRecordedServer, Fault, load_fixture_studies
+from tests.servers.ctgov_server import CtgovRecordedServer, Fault
 
 pytestmark = pytest.mark.e2e
 
@@ -43,12 +44,12 @@ MANIFEST_LABELS = {"cgrp_mab": "cgrp_antibody", "lifestyle": "behavioural_lifest
 
 
 @pytest.fixture(scope="module")
-def studies(fixtures_dir: Path) -> list[dict]:
-    return load_fixture_studies(fixtures_dir, sets=("migraine", "studies"))
+def studies(ctgov_fixture_studies: list[dict]) -> list[dict]:
+    return ctgov_fixture_studies
 
 
 @pytest.fixture(scope="module")
-def refreshed(tmp_path_factory, studies, fixtures_dir):
+def refreshed(tmp_path_factory, studies):
     """One refresh through faults and paging; several tests read its outputs."""
     tmp = tmp_path_factory.mktemp("e2e_ctgov")
     with CtgovRecordedServer(studies, empty_page_at=2) as server:
@@ -72,9 +73,18 @@ def test_paging_and_faults_went_through_the_real_http_path(refreshed, studies):
     assert sum(1 for r in served if r.n_studies == 0) >= 1, "the empty intermediate page was served"
 
 
-def test_every_study_reaches_the_warehouse_with_registry_values(refreshed, fixtures_dir, studies):
+def test_every_study_reaches_the_warehouse(refreshed, studies):
     warehouse = refreshed["settings"].warehouse.path
     assert query(warehouse, "SELECT count(*) FROM trials") == [(len(studies),)]
+    status_group = dict(query(warehouse, "SELECT nct_id, status_group FROM trials"))
+    assert status_group["NCT04064879"] == "ended_early", "a suspended trial ended early"
+    phases = dict(query(warehouse, "SELECT nct_id, phase FROM trials"))
+    assert phases["NCT03266588"] == "PHASE2/PHASE3"
+    assert phases["NCT00156910"] == "PHASE3"
+
+
+def test_every_migraine_study_has_its_registry_values(refreshed, fixtures_dir):
+    warehouse = refreshed["settings"].warehouse.path
     manifest = json.loads((fixtures_dir / "ctgov" / "migraine" / "manifest.json").read_text())
     rows = {
         r[0]: r[1:]
@@ -88,13 +98,9 @@ def test_every_study_reaches_the_warehouse_with_registry_values(refreshed, fixtu
         assert status == expected["overall_status"], entry["nct_id"]
         assert (phases or None) == expected["phases"], entry["nct_id"]
         assert enrollment == expected["enrollment"], entry["nct_id"]
-    assert rows["NCT04064879"][3] == "ended_early", "a suspended trial ended early"
-    phases = dict(query(warehouse, "SELECT nct_id, phase FROM trials"))
-    assert phases["NCT03266588"] == "PHASE2/PHASE3"
-    assert phases["NCT00156910"] == "PHASE3"
 
 
-def test_classes_and_evidence(refreshed, fixtures_dir):
+def test_classes_and_evidence(refreshed):
     warehouse = refreshed["settings"].warehouse.path
     classes = query(warehouse, "SELECT DISTINCT treatment_class FROM evidence")
     assert {c for (c,) in classes} >= REQUIRED_CLASSES
@@ -104,17 +110,6 @@ def test_classes_and_evidence(refreshed, fixtures_dir):
         warehouse, "SELECT nct_id, overall_status FROM evidence_trials WHERE treatment_class = 'stem_cell'"
     )
     assert stem == [("NCT04064879", "SUSPENDED")]
-    manifest = json.loads((fixtures_dir / "ctgov" / "migraine" / "manifest.json").read_text())
-    got = {}
-    for nct_id, cls in query(warehouse, "SELECT nct_id, treatment_class FROM trial_classes"):
-        got.setdefault(nct_id, set()).add(cls)
-    agree = sum(
-        1
-        for e in manifest
-        if {MANIFEST_LABELS.get(c, c) for c in e["expected"]["treatment_classes"]} - {"other"}
-        <= got.get(e["nct_id"], set())
-    )
-    assert agree >= 25, f"only {agree} of {len(manifest)} migraine trials got their reviewed classes"
     why = query(
         warehouse,
         "SELECT matched_field, matched_term FROM trial_classes "
@@ -133,15 +128,35 @@ def test_classes_and_evidence(refreshed, fixtures_dir):
     assert cgrp >= children > 0
 
 
-def test_posted_results_are_summarised(refreshed):
+def test_classes_agree_with_the_reviewers_judgement(refreshed, fixtures_dir):
+    warehouse = refreshed["settings"].warehouse.path
+    manifest = json.loads((fixtures_dir / "ctgov" / "migraine" / "manifest.json").read_text())
+    got = {}
+    for nct_id, cls in query(warehouse, "SELECT nct_id, treatment_class FROM trial_classes"):
+        got.setdefault(nct_id, set()).add(cls)
+    agree = sum(
+        1
+        for e in manifest
+        if {MANIFEST_LABELS.get(c, c) for c in e["expected"]["treatment_classes"]} - {"other"}
+        <= got.get(e["nct_id"], set())
+    )
+    assert agree >= 25, f"only {agree} of {len(manifest)} migraine trials got their reviewed classes"
+
+
+def test_posted_results_are_summarised(refreshed, studies):
     warehouse = refreshed["settings"].warehouse.path
     posted = query(warehouse, "SELECT count(DISTINCT nct_id) FROM trial_results")[0][0]
-    assert posted == 5, "five recorded studies carry a resultsSection"
+    with_results = sum("resultsSection" in s for s in studies)  # 5 shared, 3 packaged
+    assert posted == with_results > 0
     summaries = query(
         warehouse,
         "SELECT count(*) FROM evidence_trials WHERE primary_result_summary IS NOT NULL AND NOT has_results",
     )
     assert summaries == [(0,)]
+
+
+def test_na_measurements_are_kept_as_rows_without_a_number(refreshed, fixtures_dir):
+    warehouse = refreshed["settings"].warehouse.path
     rows = query(warehouse, "SELECT count(*), count(value) FROM trial_results WHERE nct_id = 'NCT02552212'")
     assert rows[0][0] > rows[0][1], "'NA' measurement values are kept as rows with a NULL number"
 
@@ -160,10 +175,10 @@ def test_csv_export_matches_the_table(refreshed, tmp_path):
     assert gepant_rows and {r["treatment_class"] for r in gepant_rows} == {"gepant"}
 
 
-def test_query_command_is_read_only(refreshed, capsys):
+def test_query_command_is_read_only(refreshed, studies, capsys):
     cfg = str(refreshed["config"])
     assert main(["--config", cfg, "query", "SELECT count(*) AS n FROM trials", "--format", "csv"]) == 0
-    assert capsys.readouterr().out.splitlines() == ["n", "47"]
+    assert capsys.readouterr().out.splitlines() == ["n", str(len(studies))]
     assert main(["--config", cfg, "query", "DELETE FROM trials"]) == EXIT_ERROR
     assert "error:" in capsys.readouterr().err
 
@@ -222,7 +237,7 @@ def test_console_script_end_to_end(tmp_path, studies):
             timeout=300,
         )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "ClinicalTrials.gov records fetched: 47" in proc.stdout
+    assert f"ClinicalTrials.gov records fetched: {len(studies)}" in proc.stdout
     assert "Warehouse:" in proc.stdout and "CSV:" in proc.stdout
 
 
