@@ -1,4 +1,6 @@
-"""The shipped config against 35 real migraine studies and a reviewer's expected classes.
+"""The shipped config against 35 real migraine studies and a reviewer's expected classes (the shared
+fixtures' manifest), and against the served set's studies (shared, else packaged) where no manifest is
+needed: the CGRP-provocation trap, every match's explanation, and classes evident from intervention names.
 
 Interventions and arms are read straight from each study's armsInterventionsModule (mapped to the
 Arrow schema's keys), independently of the normaliser.
@@ -48,6 +50,27 @@ def settings() -> Settings:
 @pytest.fixture(scope="module")
 def classifier(settings: Settings) -> Classifier:
     return Classifier.from_settings(settings)
+
+
+# Packaged (and shared) trials whose class is evident from their intervention names, so a bare clone
+# checks the shipped config on real records too: name in the record -> expected classes.
+EVIDENT = {
+    "NCT00156910": {"botulinum_toxin"},  # Botulinum Toxin Type A
+    "NCT00382993": {"triptan"},  # sumatriptan succinate/naproxen sodium
+    "NCT02066415": {"cgrp_antibody"},  # Erenumab
+    "NCT02697071": {"ketamine"},  # Ketamine
+    "NCT03235479": {"gepant"},  # Rimegepant
+    "NCT03410628": {"nvns"},  # gammaCore
+    "NCT04064879": {"stem_cell"},  # AD-SVF (adipose-derived stromal vascular fraction)
+    "NCT07021859": set(),  # CGRP infused to provoke attacks: no therapy class
+    "NCT00763412": set(),  # repaglinide, not a migraine study
+}
+
+
+@pytest.fixture(scope="module")
+def served(ctgov_fixture_studies: list[dict]) -> dict[str, dict]:
+    """The served set's studies (shared, else packaged) by NCT id."""
+    return {s["protocolSection"]["identificationModule"]["nctId"]: s for s in ctgov_fixture_studies}
 
 
 @pytest.fixture(scope="module")
@@ -130,21 +153,26 @@ def test_exceptions_really_lack_an_active_entry_and_their_titles_classify(studie
         assert expected_classes(entry) <= got, f"{nct_id}: title {title!r} gave {got}"
 
 
-def test_cgrp_provocation_trap_gets_no_class(studies, classifier):
-    traps = [(e, s) for e, s in studies if "gene-related" in json.dumps(s).lower()]
+def test_evident_classes_of_served_studies(served, classifier, settings):
+    for nct_id, expected in EVIDENT.items():
+        got = {m.treatment_class for m in classifier.classify_trial(*schema_rows(served[nct_id]))}
+        assert expected <= got <= with_parents(expected, settings), (nct_id, expected, got)
+
+
+def test_cgrp_provocation_trap_gets_no_class(served, classifier):
+    traps = {n: s for n, s in served.items() if "gene-related" in json.dumps(s).lower()}
     assert traps, "the fixtures should include a study mentioning calcitonin gene-related peptide"
-    for entry, study in traps:
+    for nct_id, study in traps.items():
         from_arms = {m.treatment_class for m in classifier.classify_trial(*schema_rows(study))}
-        assert "gene_therapy" not in from_arms, entry["nct_id"]
+        assert "gene_therapy" not in from_arms, nct_id
         texts = _free_texts(study)
         got = {m.treatment_class for m in classifier.classify_text_fields(texts)}
-        assert "gene_therapy" not in got, entry["nct_id"]
-    provocation = next(s for e, s in traps if e["nct_id"] == "NCT07021859")
-    assert classifier.classify_trial(*schema_rows(provocation)) == []
+        assert "gene_therapy" not in got, nct_id
+    assert classifier.classify_trial(*schema_rows(traps["NCT07021859"])) == []
 
 
-def test_every_match_names_its_field_term_and_text(studies, classifier):
-    for _, study in studies:
+def test_every_match_names_its_field_term_and_text(served, classifier):
+    for study in served.values():
         for m in classifier.classify_trial(*schema_rows(study)):
             if m.matched_field == "child_class":
                 assert m.matched_term in classifier.class_names and m.matched_text is None
