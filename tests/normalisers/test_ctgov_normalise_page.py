@@ -1,4 +1,5 @@
-"""normalise_page on the real recorded ClinicalTrials.gov records (fixtures ctgov/)."""
+"""normalise_page on the real recorded ClinicalTrials.gov records (the shared fixtures' ctgov/, else the
+packaged demo records: a test about one record the packaged set lacks skips, naming it)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,28 @@ from pipeline.errors import NormaliseError
 from pipeline.parquet.provenance import Provenance
 from pipeline.sources.ctgov.normalise.schemas import TABLES
 from pipeline.sources.ctgov.normalise.tables import build_page_tables, normalise_page
+from tests.servers.corpus import RecordedCorpus
 
 PROV = Provenance("20260101T000000Z-abcd", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "2026-01-01T09:00:00")
 RESULTS_STUDIES = {"NCT00763412", "NCT02210780", "NCT02299791", "NCT02552212", "NCT05594173"}
 
 
-def study_files(fixtures_dir: Path, folder: str) -> list[Path]:
-    files = sorted((fixtures_dir / "ctgov" / folder).glob("NCT*.json"))
-    assert files, f"no records in fixtures ctgov/{folder}"
+def study_files(folder: Path) -> list[Path]:
+    files = sorted(folder.glob("NCT*.json"))
+    assert files, f"no records in {folder}"
     return files
+
+
+class StudyTables(dict[str, dict[str, pa.Table]]):
+    """Normalised tables by NCT id; a record the served set lacks skips the test on the packaged set."""
+
+    def __init__(self, corpus: RecordedCorpus, paths: list[Path]) -> None:
+        super().__init__((p.stem, normalise_file(p)) for p in paths)
+        self.corpus = corpus
+
+    def __missing__(self, nct_id: str) -> dict[str, pa.Table]:
+        self.corpus.require_shared(f"{nct_id} is not among the packaged records")
+        raise KeyError(nct_id)
 
 
 def normalise_file(path: Path) -> dict[str, pa.Table]:
@@ -38,14 +52,22 @@ def page_body(studies: list[dict[str, Any]]) -> bytes:
     return orjson.dumps({"studies": studies, "nextPageToken": "abc"})
 
 
+def results_folder(corpus: RecordedCorpus) -> Path:
+    """The shared full records (12, five with results), else the packaged records (three with results)."""
+    return corpus.root / "ctgov" / "studies" if corpus.is_shared else corpus.ctgov_folders[0]
+
+
 @pytest.fixture(scope="module")
-def study_tables(fixtures_dir: Path) -> dict[str, dict[str, pa.Table]]:
-    return {p.stem: normalise_file(p) for p in study_files(fixtures_dir, "studies")}
+def study_tables(corpus: RecordedCorpus) -> StudyTables:
+    return StudyTables(corpus, study_files(results_folder(corpus)))
 
 
-def test_every_real_record_gives_every_table_with_its_exact_schema(fixtures_dir: Path) -> None:
-    for folder in ("studies", "partial", "migraine"):
-        for path in study_files(fixtures_dir, folder):
+def test_every_real_record_gives_every_table_with_its_exact_schema(corpus: RecordedCorpus) -> None:
+    folders = list(corpus.ctgov_folders)
+    if corpus.is_shared:
+        folders.append(corpus.root / "ctgov" / "partial")
+    for folder in folders:
+        for path in study_files(folder):
             tables = normalise_file(path)
             assert set(tables) == set(TABLES)
             for name, table in tables.items():
@@ -55,7 +77,7 @@ def test_every_real_record_gives_every_table_with_its_exact_schema(fixtures_dir:
             assert [t["nct_id"] for t in trial] == [path.stem]
 
 
-def test_provenance_is_stamped_on_every_row(study_tables: dict[str, dict[str, pa.Table]]) -> None:
+def test_provenance_is_stamped_on_every_row(study_tables: StudyTables) -> None:
     for name, table in study_tables["NCT02552212"].items():
         if table.num_rows == 0:
             continue
@@ -65,15 +87,16 @@ def test_provenance_is_stamped_on_every_row(study_tables: dict[str, dict[str, pa
 
 
 def test_results_tables_are_filled_only_for_studies_with_results(
-    study_tables: dict[str, dict[str, pa.Table]],
+    study_tables: StudyTables,
 ) -> None:
     with_results = {nct for nct, t in study_tables.items() if t["result_outcomes"].num_rows}
-    assert with_results == RESULTS_STUDIES
-    for nct in RESULTS_STUDIES:
+    assert with_results == RESULTS_STUDIES & study_tables.keys()
+    assert len(with_results) >= 3  # 5 shared, 3 packaged
+    for nct in with_results:
         assert study_tables[nct]["trials"].column("has_results").to_pylist() == [True]
 
 
-def test_trial_fields_of_a_full_record(study_tables: dict[str, dict[str, pa.Table]]) -> None:
+def test_trial_fields_of_a_full_record(study_tables: StudyTables) -> None:
     (trial,) = study_tables["NCT00763412"]["trials"].to_pylist()
     assert trial["overall_status"] == "COMPLETED"
     assert trial["status_group"] == "completed"
@@ -89,7 +112,7 @@ def test_trial_fields_of_a_full_record(study_tables: dict[str, dict[str, pa.Tabl
 
 
 def test_outcome_groups_and_measurements_match_the_json(
-    study_tables: dict[str, dict[str, pa.Table]],
+    study_tables: StudyTables,
 ) -> None:
     tables = study_tables["NCT00763412"]
     (outcome,) = rows(tables["result_outcomes"], outcome_idx=0)
@@ -108,14 +131,14 @@ def test_outcome_groups_and_measurements_match_the_json(
     assert placebo["spread_raw"] is None and placebo["spread"] is None
 
 
-def test_measurement_spread_and_six_groups(study_tables: dict[str, dict[str, pa.Table]]) -> None:
+def test_measurement_spread_and_six_groups(study_tables: StudyTables) -> None:
     tables = study_tables["NCT05594173"]
     assert len(rows(tables["result_groups"], outcome_idx=0)) == 6
     (first,) = rows(tables["result_measurements"], outcome_idx=0, group_id="OG000")
     assert (first["value"], first["spread_raw"], first["spread"]) == (22.0, "11", 11.0)
 
 
-def test_analysis_fields_match_the_json(study_tables: dict[str, dict[str, pa.Table]]) -> None:
+def test_analysis_fields_match_the_json(study_tables: StudyTables) -> None:
     tables = study_tables["NCT02210780"]
     (outcome,) = rows(tables["result_outcomes"], outcome_idx=3)
     assert outcome["title"].startswith("Percentage of Participants Achieving an Investigator's Global")
@@ -135,7 +158,7 @@ def test_analysis_fields_match_the_json(study_tables: dict[str, dict[str, pa.Tab
 
 
 def test_na_measurements_keep_raw_and_give_null_numbers(
-    study_tables: dict[str, dict[str, pa.Table]],
+    study_tables: StudyTables,
 ) -> None:
     tables = study_tables["NCT02552212"]
     (na,) = rows(tables["result_measurements"], outcome_idx=10, group_id="OG001")
@@ -147,15 +170,15 @@ def test_na_measurements_keep_raw_and_give_null_numbers(
     assert (measured["value"], measured["lower_limit"], measured["upper_limit"]) == (0.2, 0.1, 0.7)
 
 
-def test_equals_p_value(study_tables: dict[str, dict[str, pa.Table]]) -> None:
+def test_equals_p_value(study_tables: StudyTables) -> None:
     (analysis,) = rows(study_tables["NCT02552212"]["result_analyses"], outcome_idx=27)
     assert (analysis["p_value_raw"], analysis["p_value"]) == ("=0.247", 0.247)
     assert analysis["ci_lower_limit"] == 0.142
 
 
-def test_result_row_counts_match_the_json(fixtures_dir: Path, study_tables: dict[str, Any]) -> None:
-    for nct in RESULTS_STUDIES:
-        doc = json.loads((fixtures_dir / "ctgov" / "studies" / f"{nct}.json").read_text())
+def test_result_row_counts_match_the_json(corpus: RecordedCorpus, study_tables: StudyTables) -> None:
+    for nct in RESULTS_STUDIES & study_tables.keys():
+        doc = json.loads((results_folder(corpus) / f"{nct}.json").read_text())
         measures = doc["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"]
         n_measurements = sum(
             len(cat.get("measurements", []))
@@ -169,7 +192,7 @@ def test_result_row_counts_match_the_json(fixtures_dir: Path, study_tables: dict
         assert tables["result_analyses"].num_rows == sum(len(m.get("analyses", [])) for m in measures)
 
 
-def test_design_outcomes_and_references(fixtures_dir: Path, study_tables: dict[str, Any]) -> None:
+def test_design_outcomes_and_references(fixtures_dir: Path, study_tables: StudyTables) -> None:
     doc = json.loads((fixtures_dir / "ctgov" / "studies" / "NCT02552212.json").read_text())
     outcomes = doc["protocolSection"]["outcomesModule"]
     design = study_tables["NCT02552212"]["design_outcomes"].to_pylist()
@@ -218,13 +241,8 @@ def test_migraine_records_match_the_manifest(fixtures_dir: Path) -> None:
         assert trial["unknown_values"] == [], entry["nct_id"]
 
 
-def test_suspended_migraine_trial_is_ended_early(fixtures_dir: Path) -> None:
-    page = page_body(
-        [
-            json.loads((fixtures_dir / "ctgov" / "migraine" / f"{n}.json").read_text())
-            for n in ("NCT04064879",)
-        ]
-    )
+def test_suspended_migraine_trial_is_ended_early(corpus: RecordedCorpus) -> None:
+    page = page_body([json.loads(corpus.file("ctgov/migraine/NCT04064879.json").read_text())])
     (trial,) = normalise_page(page, PROV, "migraine page")["trials"].to_pylist()
     assert (trial["overall_status"], trial["status_group"], trial["phase"]) == (
         "SUSPENDED",
@@ -233,8 +251,8 @@ def test_suspended_migraine_trial_is_ended_early(fixtures_dir: Path) -> None:
     )
 
 
-def test_multi_study_page_keeps_every_study_in_order(fixtures_dir: Path) -> None:
-    files = study_files(fixtures_dir, "studies")
+def test_multi_study_page_keeps_every_study_in_order(corpus: RecordedCorpus) -> None:
+    files = study_files(results_folder(corpus))
     studies = [json.loads(p.read_text()) for p in files]
     result = build_page_tables(page_body(studies), PROV, "page-000001.json.gz")
     assert result.n_studies == len(files)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,15 +14,15 @@ from pipeline.parquet.writer import PART_FILE, partition_dir
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.sources.ctgov.normalise.run import normalise_run
 from pipeline.sources.ctgov.normalise.schemas import TABLES
+from tests.servers.corpus import RecordedCorpus
 
 RUN_ID = "20260102T030405Z-a1b2"
 FETCHED = ["2026-01-02T03:04:06.000Z", "2026-01-02T03:04:09.500Z"]
 
 
-def real_studies(fixtures_dir: Path) -> list[dict]:
-    files = sorted((fixtures_dir / "ctgov" / "studies").glob("NCT*.json"))
-    files += sorted((fixtures_dir / "ctgov" / "migraine").glob("NCT*.json"))
-    return [json.loads(p.read_text()) for p in files]
+def real_studies(corpus: RecordedCorpus) -> list[dict]:
+    """The served set's studies (47 shared, 38 packaged), by NCT id."""
+    return corpus.studies()
 
 
 def write_pages(run: RawRun, pages: list[bytes], n_records: list[int]) -> None:
@@ -40,8 +39,8 @@ def write_pages(run: RawRun, pages: list[bytes], n_records: list[int]) -> None:
 
 
 @pytest.fixture
-def raw_run(tmp_path: Path, fixtures_dir: Path) -> RawRun:
-    studies = real_studies(fixtures_dir)
+def raw_run(tmp_path: Path, corpus: RecordedCorpus) -> RawRun:
+    studies = real_studies(corpus)
     half = len(studies) // 2
     run = RawZone(tmp_path / "raw").start_run("ctgov", RUN_ID)
     write_pages(
@@ -59,12 +58,12 @@ def raw_run(tmp_path: Path, fixtures_dir: Path) -> RawRun:
 
 
 def test_run_writes_every_table_with_its_exact_schema(
-    raw_run: RawRun, tmp_path: Path, fixtures_dir: Path
+    raw_run: RawRun, tmp_path: Path, corpus: RecordedCorpus
 ) -> None:
     out = tmp_path / "parquet" / "ctgov"
     summary = normalise_run(raw_run, out)
-    studies = real_studies(fixtures_dir)
-    assert summary.n_studies == len(studies) == 47
+    studies = real_studies(corpus)
+    assert summary.n_studies == len(studies)
     assert summary.n_pages == 2
     for name, schema in TABLES.items():
         path = partition_dir(out, name, RUN_ID) / PART_FILE
@@ -79,7 +78,13 @@ def test_run_writes_every_table_with_its_exact_schema(
     fetched = trials.column("fetched_at").to_pylist()
     assert fetched[0] == datetime(2026, 1, 2, 3, 4, 6, tzinfo=UTC)
     assert fetched[-1] == datetime(2026, 1, 2, 3, 4, 9, 500000, tzinfo=UTC)
-    assert summary.rows["result_outcomes"] > 0 and summary.rows["result_analyses"] > 0
+    measures = [
+        m
+        for s in studies
+        for m in s.get("resultsSection", {}).get("outcomeMeasuresModule", {}).get("outcomeMeasures", [])
+    ]
+    assert summary.rows["result_outcomes"] == len(measures) > 0
+    assert summary.rows["result_analyses"] == sum(len(m.get("analyses", [])) for m in measures)
     assert summary.unknown_values == {}
     assert summary.as_record()["rows"] == summary.rows
     assert not [p for p in out.rglob("*") if ".tmp-" in p.name or ".old-" in p.name]
@@ -96,17 +101,17 @@ def test_normalising_again_replaces_the_partition(raw_run: RawRun, tmp_path: Pat
     assert sorted(p.name for p in (out / "trials").iterdir()) == [f"run_id={RUN_ID}"]
 
 
-def test_incomplete_run_is_refused(tmp_path: Path, fixtures_dir: Path) -> None:
+def test_incomplete_run_is_refused(tmp_path: Path, corpus: RecordedCorpus) -> None:
     run = RawZone(tmp_path / "raw").start_run("ctgov", RUN_ID)
-    write_pages(run, [orjson.dumps({"studies": real_studies(fixtures_dir)[:2]})], [2])
+    write_pages(run, [orjson.dumps({"studies": real_studies(corpus)[:2]})], [2])
     with pytest.raises(RawZoneError, match="incomplete"):
         normalise_run(run, tmp_path / "parquet")
     assert not (tmp_path / "parquet").exists()
 
 
-def test_a_bad_page_leaves_no_partition(tmp_path: Path, fixtures_dir: Path) -> None:
+def test_a_bad_page_leaves_no_partition(tmp_path: Path, corpus: RecordedCorpus) -> None:
     run = RawZone(tmp_path / "raw").start_run("ctgov", RUN_ID)
-    write_pages(run, [orjson.dumps({"studies": real_studies(fixtures_dir)[:3]}), b'{"studies": [{'], [3, 1])
+    write_pages(run, [orjson.dumps({"studies": real_studies(corpus)[:3]}), b'{"studies": [{'], [3, 1])
     run.finish({"data_timestamp": None})
     out = tmp_path / "parquet"
     with pytest.raises(NormaliseError, match=r"page-000002\.json\.gz: not valid JSON"):

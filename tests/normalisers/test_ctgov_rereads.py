@@ -14,6 +14,7 @@ from pipeline.parquet.writer import partition_dir
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.sources.ctgov.normalise.run import normalise_run
 from tests.normalisers.test_ctgov_normalise_run import real_studies
+from tests.servers.corpus import RecordedCorpus
 
 FULL, NIGHT, FULL2, NIGHT2 = (
     "20260101T030000Z-aaaa",
@@ -49,15 +50,16 @@ def ids(out: Path, table: str, run_id: str) -> list[str]:
 
 
 @pytest.fixture
-def studies(fixtures_dir: Path) -> list[dict]:
-    return real_studies(fixtures_dir)[:6]
+def studies(corpus: RecordedCorpus) -> list[dict]:
+    return real_studies(corpus)[:6]
 
 
 def test_unchanged_drift_rereads_are_recorded_not_renormalised(tmp_path: Path, studies: list[dict]) -> None:
     out = tmp_path / "parquet" / "ctgov"
     normalise_run(raw_run(tmp_path, FULL, "full", {"page-000001": studies}), out)
     changed = copy.deepcopy(studies[1])
-    changed["protocolSection"]["statusModule"]["overallStatus"] = "COMPLETED"
+    status = changed["protocolSection"].setdefault("statusModule", {})
+    status["overallStatus"] = "WITHDRAWN" if status.get("overallStatus") != "WITHDRAWN" else "COMPLETED"
     night = raw_run(
         tmp_path,
         NIGHT,
