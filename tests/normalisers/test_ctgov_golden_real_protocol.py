@@ -8,12 +8,12 @@ design outcomes and an arm without a type) and a partial record (NCT00465816, re
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from tests.normalisers.golden import assert_provenance, data_rows
 from tests.normalisers.golden_ctgov import NO_DATE, PROV, recorded_study
 from tests.normalisers.golden_ctgov import date_columns as _date
+from tests.servers.corpus import RecordedCorpus
 
 ARISE = "NCT02483585"
 BEHAVIOURAL = "NCT05415020"
@@ -58,8 +58,8 @@ ARISE_TRIAL: dict[str, Any] = {
 }
 
 
-def test_arise_every_table(fixtures_dir: Path) -> None:
-    tables = recorded_study(fixtures_dir, f"migraine/{ARISE}")
+def test_arise_every_table(corpus: RecordedCorpus) -> None:
+    tables = recorded_study(corpus, f"migraine/{ARISE}")
     assert data_rows(tables["trials"]) == [ARISE_TRIAL]
     assert data_rows(tables["conditions"]) == [{"nct_id": ARISE, "condition_idx": 0, "condition": "Migraine"}]
     assert data_rows(tables["interventions"]) == [
@@ -112,8 +112,8 @@ def test_arise_every_table(fixtures_dir: Path) -> None:
     assert_provenance(tables, PROV)
 
 
-def test_behavioural_migraine_study_every_table(fixtures_dir: Path) -> None:
-    tables = recorded_study(fixtures_dir, f"migraine/{BEHAVIOURAL}")
+def test_behavioural_migraine_study_every_table(corpus: RecordedCorpus) -> None:
+    tables = recorded_study(corpus, f"migraine/{BEHAVIOURAL}")
     assert data_rows(tables["trials"]) == [
         {
             "nct_id": BEHAVIOURAL,
@@ -224,8 +224,8 @@ def test_behavioural_migraine_study_every_table(fixtures_dir: Path) -> None:
         assert tables[name].num_rows == 0, name
 
 
-def test_partial_record_every_table(fixtures_dir: Path) -> None:
-    tables = recorded_study(fixtures_dir, f"partial/{PARTIAL}")
+def test_partial_record_every_table(corpus: RecordedCorpus) -> None:
+    tables = recorded_study(corpus, f"partial/{PARTIAL}")
     nothing = dict.fromkeys(ARISE_TRIAL, None)
     assert data_rows(tables["trials"]) == [
         {

@@ -9,7 +9,6 @@ NCT02552212 an "NA" measurement with its comment and an "=0.247" p-value.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -18,6 +17,7 @@ import pytest
 from tests.normalisers.golden import data_rows
 from tests.normalisers.golden_ctgov import date_columns as _date
 from tests.normalisers.golden_ctgov import recorded_study
+from tests.servers.corpus import RecordedCorpus
 
 DUPILUMAB = "NCT02210780"
 PLACEBO_QW = (
@@ -33,8 +33,8 @@ DUPILUMAB_QW = (
 
 
 @pytest.fixture(scope="module")
-def dupilumab(fixtures_dir: Path) -> dict[str, pa.Table]:
-    return recorded_study(fixtures_dir, f"studies/{DUPILUMAB}")
+def dupilumab(corpus: RecordedCorpus) -> dict[str, pa.Table]:
+    return recorded_study(corpus, f"studies/{DUPILUMAB}")
 
 
 def test_dupilumab_trial_and_lists(dupilumab: dict[str, pa.Table]) -> None:
@@ -306,8 +306,8 @@ def test_dupilumab_row_counts(dupilumab: dict[str, pa.Table]) -> None:
     }
 
 
-def test_mean_with_full_range(fixtures_dir: Path) -> None:
-    tables = recorded_study(fixtures_dir, "studies/NCT00763412")
+def test_mean_with_full_range(corpus: RecordedCorpus) -> None:
+    tables = recorded_study(corpus, "studies/NCT00763412")
     assert data_rows(tables["result_outcomes"], outcome_idx=0) == [
         {
             "nct_id": "NCT00763412",
@@ -353,8 +353,8 @@ def test_mean_with_full_range(fixtures_dir: Path) -> None:
     assert tables["result_analyses"].num_rows == 0
 
 
-def test_na_measurement_and_equals_p_value(fixtures_dir: Path) -> None:
-    tables = recorded_study(fixtures_dir, "studies/NCT02552212")
+def test_na_measurement_and_equals_p_value(corpus: RecordedCorpus) -> None:
+    tables = recorded_study(corpus, "studies/NCT02552212")
     assert data_rows(tables["result_measurements"], outcome_idx=10) == [
         _measurement(
             "NCT02552212", 10, "OG000", value_raw="0.2", value=0.2,

@@ -9,19 +9,19 @@ articles (migraine/): a review with author keywords (35313740) and the PREEMPT 1
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from pipeline.parquet.provenance import Provenance
 from pipeline.sources.pubmed.normalise.efetch import PubmedBatch, parse_efetch
 from tests.normalisers.golden import assert_provenance, data_rows
+from tests.servers.corpus import RecordedCorpus
 
 PROV = Provenance("20261121T120000Z-ab12", datetime(2026, 11, 21, 12, 0, tzinfo=UTC), None)
 MEK = "22663011"
 CT_GOV = "ClinicalTrials.gov"
 
 
-def recorded(fixtures_dir: Path, name: str) -> PubmedBatch:
-    path = fixtures_dir / "pubmed" / name
+def recorded(corpus: RecordedCorpus, name: str) -> PubmedBatch:
+    path = corpus.file(f"pubmed/{name}")
     return parse_efetch(path.read_bytes(), PROV, str(path))
 
 
@@ -81,8 +81,8 @@ MEK_MESH = [
 ]
 
 
-def test_trial_report_with_mesh_and_databank(fixtures_dir: Path) -> None:
-    batch = recorded(fixtures_dir, "efetch/biomcp_efetch_citation_22663011.xml")
+def test_trial_report_with_mesh_and_databank(corpus: RecordedCorpus) -> None:
+    batch = recorded(corpus, "efetch/biomcp_efetch_citation_22663011.xml")
     assert data_rows(batch.tables["publications"]) == [
         {
             "pmid": MEK,
@@ -144,8 +144,8 @@ def test_trial_report_with_mesh_and_databank(fixtures_dir: Path) -> None:
     assert_provenance(batch.tables, PROV)
 
 
-def test_migraine_review_with_author_keywords(fixtures_dir: Path) -> None:
-    batch = recorded(fixtures_dir, "migraine/35313740.xml")
+def test_migraine_review_with_author_keywords(corpus: RecordedCorpus) -> None:
+    batch = recorded(corpus, "migraine/35313740.xml")
     assert data_rows(batch.tables["publications"]) == [
         {
             "pmid": "35313740",
@@ -181,8 +181,8 @@ def test_migraine_review_with_author_keywords(fixtures_dir: Path) -> None:
         assert batch.tables[name].num_rows == 0, name
 
 
-def test_migraine_trial_report(fixtures_dir: Path) -> None:
-    batch = recorded(fixtures_dir, "migraine/20647170.xml")
+def test_migraine_trial_report(corpus: RecordedCorpus) -> None:
+    batch = recorded(corpus, "migraine/20647170.xml")
     assert data_rows(batch.tables["publications"]) == [
         {
             "pmid": "20647170",
