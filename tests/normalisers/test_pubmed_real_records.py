@@ -16,13 +16,15 @@ from lxml import etree
 from pipeline.parquet.provenance import Provenance
 from pipeline.sources.pubmed.normalise.efetch import PubmedBatch, parse_efetch
 from pipeline.sources.pubmed.normalise.schemas import ARTICLE_TABLES
+from tests.servers.corpus import RecordedCorpus
 
 PROVENANCE = Provenance("20261121T120000Z-ab12", datetime(2026, 11, 21, 12, 0, tzinfo=UTC), None)
 _SAFE = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
 
 
-def _efetch_files(fixtures_dir: Path) -> list[Path]:
-    return sorted((fixtures_dir / "pubmed" / "efetch").glob("*.xml"))
+def _efetch_files(corpus: RecordedCorpus) -> list[Path]:
+    """The served set's EFetch files: 29 recorded + 18 migraine shared, 20 packaged."""
+    return sorted(p for folder in corpus.pubmed_folders for p in folder.glob("*.xml"))
 
 
 def _parse(path: Path) -> PubmedBatch:
@@ -38,9 +40,8 @@ def _publication(path: Path, pmid: str) -> dict[str, object]:
     return row
 
 
-def test_every_recorded_efetch_file_parses_with_the_contract_schemas(fixtures_dir: Path) -> None:
-    files = _efetch_files(fixtures_dir)
-    assert len(files) == 29
+def test_every_recorded_efetch_file_parses_with_the_contract_schemas(corpus: RecordedCorpus) -> None:
+    files = _efetch_files(corpus)
     n_articles = 0
     for path in files:
         batch = _parse(path)
@@ -51,11 +52,17 @@ def test_every_recorded_efetch_file_parses_with_the_contract_schemas(fixtures_di
         for name, schema in ARTICLE_TABLES.items():
             assert batch.tables[name].schema.equals(schema), (path.name, name)
         n_articles += len(pmids)
-    assert n_articles == 31
+    assert n_articles == len(corpus.articles())  # 49 shared (31 recorded + 18 migraine), 20 packaged
 
 
-def test_mesh_and_keyword_rows_match_an_independent_reading(fixtures_dir: Path) -> None:
-    for path in _efetch_files(fixtures_dir):
+def test_the_shared_recorded_set_holds_31_articles_in_29_files(fixtures_dir: Path) -> None:
+    files = sorted((fixtures_dir / "pubmed" / "efetch").glob("*.xml"))
+    assert len(files) == 29
+    assert sum(p.read_bytes().count(b"<PubmedArticle>") for p in files) == 31
+
+
+def test_mesh_and_keyword_rows_match_an_independent_reading(corpus: RecordedCorpus) -> None:
+    for path in _efetch_files(corpus):
         batch = _parse(path)
         tree = etree.parse(str(path), _SAFE)
         headings = tree.xpath("//MedlineCitation/MeshHeadingList/MeshHeading")
@@ -65,8 +72,8 @@ def test_mesh_and_keyword_rows_match_an_independent_reading(fixtures_dir: Path) 
         assert batch.tables["publication_keywords"].num_rows == expected_keywords, path.name
 
 
-def test_record_with_databank_nct_id(fixtures_dir: Path) -> None:
-    path = fixtures_dir / "pubmed" / "efetch" / "biomcp_efetch_citation_22663011.xml"
+def test_record_with_databank_nct_id(corpus: RecordedCorpus) -> None:
+    path = corpus.file("pubmed/efetch/biomcp_efetch_citation_22663011.xml")
     batch = _parse(path)
     registry = {
         (r["registry"], r["accession"], r["found_in"])
@@ -127,9 +134,9 @@ def test_record_with_databank_nct_id(fixtures_dir: Path) -> None:
     ]
 
 
-def test_pretty_printed_medline_style_record(fixtures_dir: Path) -> None:
+def test_pretty_printed_medline_style_record(corpus: RecordedCorpus) -> None:
     row = _publication(
-        fixtures_dir / "pubmed" / "efetch" / "pubmed-ingester_PMID29144720_gammaCore.xml", "29144720"
+        corpus.file("pubmed/efetch/pubmed-ingester_PMID29144720_gammaCore.xml"), "29144720"
     )
     assert row["title"].startswith("Cost-effectiveness of gammaCore (non-invasive vagus nerve stimulation)")
     assert row["abstract"].startswith("Cluster headache is a debilitating disease")
@@ -207,8 +214,8 @@ def test_migraine_articles_match_the_manifest(fixtures_dir: Path) -> None:
         assert row["is_review"] is ("Review" in types), pmid
 
 
-def test_migraine_rct_reports_and_reviews(fixtures_dir: Path) -> None:
-    folder = fixtures_dir / "pubmed" / "migraine"
+def test_migraine_rct_reports_and_reviews(corpus: RecordedCorpus) -> None:
+    folder = corpus.file("pubmed/migraine/20647170.xml").parent  # every one of them is packaged too
     preempt = _publication(folder / "20647170.xml", "20647170")
     assert preempt["is_rct_report"] is True
     assert preempt["author_list_complete"] is False  # AuthorList CompleteYN="N": count is a floor
@@ -225,8 +232,8 @@ def test_migraine_rct_reports_and_reviews(fixtures_dir: Path) -> None:
     assert (no_journal["journal"], no_journal["pub_date"], no_journal["year"]) == (None, None, None)
 
 
-def test_migraine_keywords_keep_owner_and_flag(fixtures_dir: Path) -> None:
-    batch = _parse(fixtures_dir / "pubmed" / "migraine" / "40442928.xml")
+def test_migraine_keywords_keep_owner_and_flag(corpus: RecordedCorpus) -> None:
+    batch = _parse(corpus.file("pubmed/migraine/40442928.xml"))
     keywords = _rows(batch.tables["publication_keywords"])
     assert [(k["keyword"], k["major"], k["owner"]) for k in keywords] == [
         ("calcitonin gene related peptide (CGRP)", False, "NOTNLM"),

@@ -20,21 +20,22 @@ from pipeline.sources.pubmed.client import PubmedClient
 from pipeline.sources.pubmed.fetch import fetch_run
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
+from tests.servers.corpus import RecordedCorpus, three_batch_size
 from tests.servers.fake_clock import FakeClock
-from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer, load_fixture_articles
+from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer
 
 RUN_ID = "20261121T120000Z-beef"
 DELETED = "11111111"  # not a served article: a withdrawal announced in the last batch
 
 
 @pytest.fixture(scope="module")
-def articles(fixtures_dir: Path) -> list[FixtureArticle]:
-    return load_fixture_articles(fixtures_dir)
+def articles(pubmed_fixture_articles: list[FixtureArticle]) -> list[FixtureArticle]:
+    return pubmed_fixture_articles
 
 
 @pytest.fixture(scope="module")
-def running_server(fixtures_dir: Path, articles: list[FixtureArticle]) -> Iterator[PubmedRecordedServer]:
-    with PubmedRecordedServer(fixtures_dir, articles=articles, deleted_pmids=[DELETED]) as recorded:
+def running_server(corpus: RecordedCorpus, articles: list[FixtureArticle]) -> Iterator[PubmedRecordedServer]:
+    with PubmedRecordedServer(corpus, articles=articles, deleted_pmids=[DELETED]) as recorded:
         yield recorded
 
 
@@ -44,11 +45,11 @@ def server(running_server: PubmedRecordedServer) -> PubmedRecordedServer:
     return running_server
 
 
-def fetch(server: PubmedRecordedServer, tmp_path: Path, batch_size: int = 20) -> RawRun:
+def fetch(server: PubmedRecordedServer, tmp_path: Path, batch_size: int | None = None) -> RawRun:
     """A real raw run: the PubMed client against the recorded server, with instant waits."""
     settings = PubmedSettings(
         base_url=server.base_url,
-        batch_size=batch_size,
+        batch_size=batch_size or three_batch_size(len(server.articles)),  # 3 batches: 20 shared, 8 packaged
         http=HttpSettings(max_attempts=2, backoff_initial_seconds=0.01, timeout_seconds=5.0),
     )
     clock = FakeClock()
