@@ -157,13 +157,10 @@ REAL_DESIGN_EXPECTED = {
 }
 
 
-def test_real_registered_migraine_outcomes(fixtures_dir):
+def test_real_registered_migraine_outcomes(corpus):
     from outcome_support import tables_of
 
-    docs = [
-        json.loads((fixtures_dir / "ctgov" / "migraine" / f"{n}.json").read_text())
-        for n in REAL_DESIGN_EXPECTED
-    ]
+    docs = [json.loads(corpus.file(f"ctgov/migraine/{n}.json").read_text()) for n in REAL_DESIGN_EXPECTED]
     tables = tables_of(docs)
     rows = map_endpoints(
         tables["design_outcomes"],
