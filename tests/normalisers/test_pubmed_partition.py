@@ -15,6 +15,7 @@ from pipeline.parquet.provenance import Provenance
 from pipeline.parquet.writer import PART_FILE, partition_dir
 from pipeline.sources.pubmed.normalise.run import write_pubmed_partition
 from pipeline.sources.pubmed.normalise.schemas import TABLES
+from tests.servers.corpus import IN_REPO_FIXTURES, RecordedCorpus
 
 RUN_ID = "20261121T120000Z-ab12"
 PROVENANCE = Provenance(RUN_ID, datetime(2026, 11, 21, 12, 0, tzinfo=UTC), None)
@@ -25,9 +26,23 @@ DELETION_BODY = (
 )
 
 
+# Hand-written to NCBI's EFetch format (3 articles and a DeleteCitation), and one real recorded article
+# that the packaged records hold too: failure handling runs on a bare clone.
+HANDWRITTEN = IN_REPO_FIXTURES / "pubmed" / "efetch_batch.xml"
+RECORDED = "pubmed/efetch/biomcp_efetch_citation_22663011.xml"
+
+
 def _real_bodies(fixtures_dir: Path, *names: str) -> list[tuple[bytes, Provenance, str]]:
     folder = fixtures_dir / "pubmed" / "efetch"
     return [((folder / name).read_bytes(), PROVENANCE, name) for name in names]
+
+
+def _bodies(*paths: Path) -> list[tuple[bytes, Provenance, str]]:
+    return [(path.read_bytes(), PROVENANCE, path.name) for path in paths]
+
+
+def _n_articles(body: bytes) -> int:
+    return body.count(b"<PubmedArticle>") + body.count(b"<PubmedBookArticle>")
 
 
 def _leftovers(out_root: Path) -> list[Path]:
@@ -63,8 +78,8 @@ def test_tables_without_rows_still_get_a_readable_file(tmp_path: Path) -> None:
     assert (empty.num_rows, empty.schema.equals(TABLES["publication_mesh"])) == (0, True)
 
 
-def test_a_bad_body_leaves_no_partition(fixtures_dir: Path, tmp_path: Path) -> None:
-    good = _real_bodies(fixtures_dir, "biopython_pubmed1.xml")
+def test_a_bad_body_leaves_no_partition(tmp_path: Path) -> None:
+    good = _bodies(HANDWRITTEN)
     truncated = (good[0][0][:-200], PROVENANCE, "efetch-000002.xml.gz")
     with pytest.raises(NormaliseError, match=re.escape("efetch-000002.xml.gz: malformed or truncated")):
         write_pubmed_partition([*good, truncated], tmp_path, RUN_ID)
@@ -72,28 +87,28 @@ def test_a_bad_body_leaves_no_partition(fixtures_dir: Path, tmp_path: Path) -> N
     assert _leftovers(tmp_path) == []
 
 
-def test_a_failed_rerun_keeps_the_previous_partition(fixtures_dir: Path, tmp_path: Path) -> None:
-    write_pubmed_partition(_real_bodies(fixtures_dir, "biopython_pubmed1.xml"), tmp_path, RUN_ID)
+def test_a_failed_rerun_keeps_the_previous_partition(tmp_path: Path) -> None:
+    write_pubmed_partition(_bodies(HANDWRITTEN), tmp_path, RUN_ID)
     with pytest.raises(NormaliseError):
         write_pubmed_partition([(b"<PubmedArticleSet><Pub", PROVENANCE, "bad")], tmp_path, RUN_ID)
     kept = pq.read_table(partition_dir(tmp_path, "publications", RUN_ID) / PART_FILE)
-    assert kept.num_rows == 2
+    assert kept.num_rows == _n_articles(HANDWRITTEN.read_bytes()) == 3
 
 
-def test_a_rerun_replaces_the_partition(fixtures_dir: Path, tmp_path: Path) -> None:
-    names = ("biopython_pubmed1.xml", "biopython_pubmed2.xml")
-    first = write_pubmed_partition(_real_bodies(fixtures_dir, *names), tmp_path, RUN_ID)
-    second = write_pubmed_partition(_real_bodies(fixtures_dir, names[1]), tmp_path, RUN_ID)
-    assert (first.n_articles, second.n_articles) == (4, 2)
+def test_a_rerun_replaces_the_partition(corpus: RecordedCorpus, tmp_path: Path) -> None:
+    recorded = corpus.file(RECORDED)
+    first = write_pubmed_partition(_bodies(HANDWRITTEN, recorded), tmp_path, RUN_ID)
+    second = write_pubmed_partition(_bodies(recorded), tmp_path, RUN_ID)
+    assert (first.n_articles, second.n_articles) == (4, 1)
     files = list((tmp_path / "publications").rglob("*.parquet"))
     assert files == [partition_dir(tmp_path, "publications", RUN_ID) / PART_FILE]
-    assert pq.read_table(files[0]).num_rows == 2
+    assert pq.read_table(files[0]).column("pmid").to_pylist() == ["22663011"]
     assert _leftovers(tmp_path) == []
 
 
-def test_a_body_from_another_run_is_refused(fixtures_dir: Path, tmp_path: Path) -> None:
+def test_a_body_from_another_run_is_refused(tmp_path: Path) -> None:
     other = Provenance("20261120T000000Z-ffff", PROVENANCE.fetched_at, None)
-    body = _real_bodies(fixtures_dir, "biopython_pubmed1.xml")[0][0]
+    body = HANDWRITTEN.read_bytes()
     with pytest.raises(NormaliseError, match="is not '20261121T120000Z-ab12'"):
         write_pubmed_partition([(body, other, "efetch-000001.xml.gz")], tmp_path, RUN_ID)
     assert _leftovers(tmp_path) == []
