@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Generic, NoReturn, TypeVar
 
 import requests
@@ -87,6 +88,29 @@ def _keep_body(body: bytes) -> bytes:
     return body
 
 
+@dataclass(frozen=True)
+class _Call(Generic[T]):
+    """One request as the retry loop repeats it: what is sent, how it is shown, what makes it usable."""
+
+    method: str
+    url: str
+    fields: dict[str, Any]
+    shown: str  # the URL as it may be shown: secrets redacted
+    validate: Callable[[bytes], T]
+
+    @property
+    def describe(self) -> str:
+        return f"{self.method} {self.shown}"
+
+    @cached_property
+    def secrets(self) -> tuple[str, ...]:
+        return secret_values(self.fields)
+
+    def one_line(self, text: str) -> str:
+        """``text`` as one short line without this request's secret values."""
+        return one_line(text, secrets=self.secrets)
+
+
 class HttpClient:
     """GET and form POST with timeouts, retries, rate limiting and body validation; one per API."""
 
@@ -121,7 +145,7 @@ class HttpClient:
         """The first usable response; ``validate`` raises InvalidBody for a body worth another try."""
         fields = dict(params or {})
         shown = redact_url(requests.Request("GET", url, params=fields).prepare().url or url)
-        return self._request("GET", url, fields, shown, validate)
+        return self._request(_Call("GET", url, fields, shown, validate))
 
     def post(
         self,
@@ -131,24 +155,17 @@ class HttpClient:
         validate: Callable[[bytes], T] = _keep_body,  # type: ignore[assignment]
     ) -> HttpResult[T]:
         """Like ``get``, the fields sent as a form body: long queries and keys stay out of URLs and logs."""
-        return self._request("POST", url, dict(data), redact_url(url), validate)
+        fields = dict(data)
+        return self._request(_Call("POST", url, fields, redact_url(url), validate))
 
-    def _request(
-        self,
-        method: str,
-        url: str,
-        fields: dict[str, Any],
-        shown: str,
-        validate: Callable[[bytes], T],
-    ) -> HttpResult[T]:
+    def _request(self, call: _Call[T]) -> HttpResult[T]:
         """The one retry loop both verbs share."""
-        secrets = secret_values(fields)
         attempts = 0
 
         def attempt() -> HttpResult[T]:
             nonlocal attempts
             attempts += 1
-            return self._attempt(method, url, fields, shown, validate, attempts, secrets)
+            return self._attempt(call, attempts)
 
         def give_up(state: RetryCallState) -> NoReturn:
             outcome = state.outcome
@@ -156,65 +173,56 @@ class HttpClient:
             status = f"HTTP {exc.status}" if isinstance(exc, TransientFault) and exc.status else "no response"
             reason = exc.reason if isinstance(exc, TransientFault) else str(exc)
             message = (
-                f"{method} {shown} failed after {state.attempt_number} attempts ({status}): "
-                f"{one_line(reason, secrets=secrets)}"
+                f"{call.describe} failed after {state.attempt_number} attempts ({status}): "
+                f"{call.one_line(reason)}"
             )
             if isinstance(exc, TransientFault) and exc.refused:
                 raise RequestRejected(message, exc.status or 200)
             raise FetchError(message)
 
-        describe = f"{method} {shown}"
-        retrying = build_retrying(self.settings, describe=describe, sleep=self._sleep, give_up=give_up)
+        retrying = build_retrying(self.settings, describe=call.describe, sleep=self._sleep, give_up=give_up)
         return retrying(attempt)
 
-    def _send(self, method: str, url: str, fields: dict[str, Any]) -> requests.Response:
+    def _send(self, call: _Call[T]) -> requests.Response:
         timeout = self.settings.timeout_seconds
-        if method == "POST":
-            return self.session.post(url, data=fields, timeout=timeout)
-        return self.session.get(url, params=fields, timeout=timeout)
+        if call.method == "POST":
+            return self.session.post(call.url, data=call.fields, timeout=timeout)
+        return self.session.get(call.url, params=call.fields, timeout=timeout)
 
-    def _attempt(
-        self,
-        method: str,
-        url: str,
-        fields: dict[str, Any],
-        shown: str,
-        validate: Callable[[bytes], T],
-        attempt_no: int,
-        secrets: tuple[str, ...],
-    ) -> HttpResult[T]:
+    def _attempt(self, call: _Call[T], attempt_no: int) -> HttpResult[T]:
         self.limiter.wait()
         try:
-            response = self._send(method, url, fields)
+            response = self._send(call)
             body = response.content  # reads the whole body: a cut connection raises here
         except TRANSIENT_NETWORK_ERRORS as exc:
             if self.settings.fail_fast and not self._answered:
-                raise_if_unreachable(exc, url, self.settings.timeout_seconds)
-            raise TransientFault(f"{type(exc).__name__}: {one_line(str(exc), secrets=secrets)}") from None
+                raise_if_unreachable(exc, call.url, self.settings.timeout_seconds)
+            raise TransientFault(f"{type(exc).__name__}: {call.one_line(str(exc))}") from None
         except requests.RequestException as exc:
-            detail = one_line(str(exc), secrets=secrets)
-            raise FetchError(f"{method} {shown} failed: {type(exc).__name__}: {detail}") from None
+            raise FetchError(
+                f"{call.describe} failed: {type(exc).__name__}: {call.one_line(str(exc))}"
+            ) from None
         self._answered = True
         fetched_at = datetime.now(UTC)
         status = response.status_code
         if status == 429 or status >= 500:
             raise TransientFault(
-                f"{response.reason or 'server error'}: {one_line(response.text, secrets=secrets)}",
+                f"{response.reason or 'server error'}: {call.one_line(response.text)}",
                 status=status,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if status >= 400:
-            detail = one_line(response.text, secrets=secrets) or response.reason
-            raise RequestRejected(f"{method} {shown} rejected with HTTP {status}: {detail}", status)
+            detail = call.one_line(response.text) or response.reason
+            raise RequestRejected(f"{call.describe} rejected with HTTP {status}: {detail}", status)
         try:
-            parsed = validate(body)
+            parsed = call.validate(body)
         except InvalidBody as exc:
-            reason = one_line(str(exc), secrets=secrets)  # a server's error text may echo the key
+            reason = call.one_line(str(exc))  # a server's error text may echo the key
             refused = isinstance(exc, ErrorBody)
             raise TransientFault(f"unusable body: {reason}", status=status, refused=refused) from None
         return HttpResult(
-            url=shown,
-            params=public_params(fields),
+            url=call.shown,
+            params=public_params(call.fields),
             status=status,
             body=body,
             parsed=parsed,
