@@ -28,7 +28,7 @@ import orjson
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from pipeline.raw.zone import RawZone, utc_now_iso  # noqa: E402
+from pipeline.raw.zone import Origin, RawZone, utc_now_iso  # noqa: E402
 
 PAGE_SIZE = 1000
 TARGET_STUDIES_PER_S = 3000
@@ -69,10 +69,9 @@ def build_raw_run(records: list[tuple[bytes, bytes]], n_studies: int, raw_root: 
             run.write_page(
                 f"page-{n_pages:06d}.json",
                 b'{"studies":[' + b",".join(page) + b"]" + token + b"}",
-                url="https://clinicaltrials.gov/api/v2/studies",
-                params={"pageSize": PAGE_SIZE},
-                http_status=200,
-                fetched_at=utc_now_iso(),
+                Origin(
+                    "https://clinicaltrials.gov/api/v2/studies", {"pageSize": PAGE_SIZE}, 200, utc_now_iso()
+                ),
                 n_records=len(page),
             )
             page = []

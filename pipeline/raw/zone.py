@@ -48,6 +48,20 @@ def utc_now_iso() -> str:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a stored body came from: the request as it may be written down, and when it was answered."""
+
+    url: str
+    params: dict[str, Any]
+    http_status: int
+    fetched_at: str  # see ``iso_utc``
+
+    @classmethod
+    def of(cls, response: HttpResult[Any]) -> Origin:
+        return cls(response.url, response.params, response.status, iso_utc(response.fetched_at))
+
+
+@dataclass(frozen=True)
 class PageRecord:
     """What the manifest says about one stored response."""
 
@@ -82,16 +96,7 @@ class RawRun:
     # -- writing ------------------------------------------------------------------------------------
 
     def write_page(
-        self,
-        name: str,
-        body: bytes,
-        *,
-        url: str,
-        params: dict[str, Any],
-        http_status: int,
-        fetched_at: str,
-        n_records: int,
-        kind: str = "page",
+        self, name: str, body: bytes, origin: Origin, *, n_records: int, kind: str = "page"
     ) -> PageRecord:
         """Store one response body gzipped, then log it; a retried page simply replaces its file."""
         file_name = f"{name}.gz"
@@ -100,10 +105,10 @@ class RawRun:
             write_atomically(target, gzip.compress(body, compresslevel=5, mtime=0))
             record = PageRecord(
                 file=file_name,
-                url=url,
-                params=params,
-                http_status=http_status,
-                fetched_at=fetched_at,
+                url=origin.url,
+                params=origin.params,
+                http_status=origin.http_status,
+                fetched_at=origin.fetched_at,
                 sha256=hashlib.sha256(body).hexdigest(),
                 n_records=n_records,
                 kind=kind,
@@ -143,16 +148,7 @@ class RawRun:
         self, name: str, response: HttpResult[Any], *, n_records: int, kind: str
     ) -> PageRecord:
         """Store a client response (body, url, params, status, fetch time) under ``name``."""
-        return self.write_page(
-            name,
-            response.body,
-            url=response.url,
-            params=response.params,
-            http_status=response.status,
-            fetched_at=iso_utc(response.fetched_at),
-            n_records=n_records,
-            kind=kind,
-        )
+        return self.write_page(name, response.body, Origin.of(response), n_records=n_records, kind=kind)
 
     def reset_pages(self) -> None:
         """Forget pages of an earlier attempt of this run (a retried fetch restarts from page one)."""

@@ -17,7 +17,7 @@ from rich.console import Console
 from pipeline.console.command_log import MAX_SIMILAR, command_logging
 from pipeline.demo.ctgov_api import load_studies
 from pipeline.demo.site import RECORDS
-from pipeline.raw.zone import RawZone
+from pipeline.raw.zone import Origin, RawZone
 from pipeline.sources.ctgov.normalise.run import normalise_run
 
 TASK_RUN = {"task_run_name": "fetch-ctgov-3eb"}
@@ -114,10 +114,7 @@ def test_an_unknown_enum_value_is_a_one_line_warning(tmp_path: Path) -> None:
     run.write_page(
         "page-000001.json",
         orjson.dumps({"studies": studies}),
-        url="http://127.0.0.1/api/v2/studies",
-        params={},
-        http_status=200,
-        fetched_at="2026-01-02T03:04:06.000Z",
+        Origin("http://127.0.0.1/api/v2/studies", {}, 200, "2026-01-02T03:04:06.000Z"),
         n_records=len(studies),
     )
     run.finish({"total_count": len(studies), "n_records": len(studies)})

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.errors import NormaliseError, RawZoneError
 from pipeline.parquet.writer import PART_FILE, partition_dir
-from pipeline.raw.zone import RawRun, RawZone
+from pipeline.raw.zone import Origin, RawRun, RawZone
 from pipeline.sources.ctgov.normalise.run import normalise_run
 from pipeline.sources.ctgov.normalise.schemas import TABLES
 from tests.servers.corpus import RecordedCorpus
@@ -30,10 +30,12 @@ def write_pages(run: RawRun, pages: list[bytes], n_records: list[int]) -> None:
         run.write_page(
             f"page-{i + 1:06d}.json",
             body,
-            url="https://clinicaltrials.gov/api/v2/studies",
-            params={"query.cond": "migraine", "pageSize": 1000},
-            http_status=200,
-            fetched_at=FETCHED[i],
+            Origin(
+                "https://clinicaltrials.gov/api/v2/studies",
+                {"query.cond": "migraine", "pageSize": 1000},
+                200,
+                FETCHED[i],
+            ),
             n_records=n,
         )
 

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.parquet.writer import partition_dir
-from pipeline.raw.zone import RawRun, RawZone
+from pipeline.raw.zone import Origin, RawRun, RawZone
 from pipeline.sources.ctgov.normalise.run import normalise_run
 from tests.normalisers.test_ctgov_normalise_run import real_studies
 from tests.servers.corpus import RecordedCorpus
@@ -34,10 +34,12 @@ def raw_run(root: Path, run_id: str, mode: str, pages: dict[str, list[dict]]) ->
         run.write_page(
             f"{name}.json",
             orjson.dumps({"studies": studies}),
-            url="https://clinicaltrials.gov/api/v2/studies",
-            params={},
-            http_status=200,
-            fetched_at=f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T03:00:01+00:00",
+            Origin(
+                "https://clinicaltrials.gov/api/v2/studies",
+                {},
+                200,
+                f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T03:00:01+00:00",
+            ),
             n_records=len(studies),
         )
     n = sum(len(s) for s in pages.values())

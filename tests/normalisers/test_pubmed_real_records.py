@@ -135,9 +135,7 @@ def test_record_with_databank_nct_id(corpus: RecordedCorpus) -> None:
 
 
 def test_pretty_printed_medline_style_record(corpus: RecordedCorpus) -> None:
-    row = _publication(
-        corpus.file("pubmed/efetch/pubmed-ingester_PMID29144720_gammaCore.xml"), "29144720"
-    )
+    row = _publication(corpus.file("pubmed/efetch/pubmed-ingester_PMID29144720_gammaCore.xml"), "29144720")
     assert row["title"].startswith("Cost-effectiveness of gammaCore (non-invasive vagus nerve stimulation)")
     assert row["abstract"].startswith("Cluster headache is a debilitating disease")
     assert "\n" not in row["abstract"] and "  " not in row["abstract"]

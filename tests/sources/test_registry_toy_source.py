@@ -15,7 +15,7 @@ from pipeline.cli import build_parser
 from pipeline.config import Settings
 from pipeline.errors import PipelineError
 from pipeline.parquet.writer import partition_dir
-from pipeline.raw.zone import RawZone
+from pipeline.raw.zone import Origin, RawZone
 from pipeline.runs.recovery import stale_runs
 from pipeline.runs.status import collect_status
 from pipeline.sources import registry
@@ -100,9 +100,7 @@ def test_recovery_finishes_its_parquet_and_reports_its_cut_off_runs(
     assert stale_runs(folder_settings, (NAME,))[0].needs_normalise
 
     cut_off = RawZone(folder_settings.raw_dir).start_run(NAME, "20260301T040000Z-cccc")
-    cut_off.write_page(
-        "page-000001.json", b"{}", url="u", params={}, http_status=200, fetched_at="x", n_records=0
-    )
+    cut_off.write_page("page-000001.json", b"{}", Origin("u", {}, 200, "x"), n_records=0)
 
     result = steps.recover(folder_settings, LATER, NAME)
     assert result["caught_up"] == [f"{NAME}:{RUN}"]

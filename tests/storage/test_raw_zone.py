@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import RawZoneError
-from pipeline.raw.zone import PAGES_LOG, RawRun, RawZone, new_run_id
+from pipeline.raw.zone import PAGES_LOG, Origin, RawRun, RawZone, new_run_id
 
 BODY_1 = b'{"studies": [], "totalCount": 0}'
 BODY_2 = b'{"studies": [{"x": 1}]}'
@@ -21,10 +21,7 @@ def write(run: RawRun, name: str, body: bytes, kind: str = "page", n: int = 0) -
     run.write_page(
         name,
         body,
-        url="https://example.test/api/v2/studies",
-        params={"pageSize": 10},
-        http_status=200,
-        fetched_at="2026-11-21T12:00:00.000Z",
+        Origin("https://example.test/api/v2/studies", {"pageSize": 10}, 200, "2026-11-21T12:00:00.000Z"),
         n_records=n,
         kind=kind,
     )
