@@ -16,6 +16,7 @@ from pipeline.errors import FetchError
 from pipeline.raw.zone import RawRun, RawZone, new_run_id
 from pipeline.sources.ctgov.client import CtgovClient
 from pipeline.sources.ctgov.fetch import fetch_run
+from pipeline.sources.ctgov.request import CtgovRequest
 from tests.servers.ctgov_server import CtgovRecordedServer, expected_page_sizes
 from tests.servers.fake_clock import FakeClock
 
@@ -85,7 +86,7 @@ def test_writes_version_pages_and_manifest(ctgov_server: CtgovRecordedServer, tm
 def test_incremental_params_are_recorded(ctgov_server: CtgovRecordedServer, tmp_path: Path) -> None:
     advanced = "AREA[LastUpdatePostDate]RANGE[2025-01-01,MAX]"
     manifest = fetch_run(
-        make_client(ctgov_server), new_run(tmp_path), extra_params={"filter.advanced": advanced}
+        make_client(ctgov_server), new_run(tmp_path), CtgovRequest(extra_params={"filter.advanced": advanced})
     )
     assert manifest["request_params"]["filter.advanced"] == advanced
     assert 0 < manifest["total_count"] < len(ctgov_server.studies)
@@ -152,6 +153,6 @@ def test_a_bad_extra_param_fails_before_any_file_is_touched(
 ) -> None:
     run = new_run(tmp_path)
     with pytest.raises(FetchError, match="may not override countTotal"):
-        fetch_run(make_client(ctgov_server), run, extra_params={"countTotal": "false"})
+        fetch_run(make_client(ctgov_server), run, CtgovRequest(extra_params={"countTotal": "false"}))
     assert list(run.path.iterdir()) == []
     assert ctgov_server.requests == []

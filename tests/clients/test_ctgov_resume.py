@@ -35,6 +35,7 @@ from pipeline.sources.ctgov.client import CtgovClient
 from pipeline.sources.ctgov.fetch import fetch_run
 from pipeline.sources.ctgov.normalise.run import normalise_run
 from pipeline.sources.ctgov.normalise.schemas import TABLES
+from pipeline.sources.ctgov.request import FULL_PULL, CtgovRequest
 from tests.servers.ctgov_server import CtgovRecordedServer, ServedRequest, expected_page_sizes
 from tests.servers.fake_clock import FakeClock
 
@@ -86,13 +87,13 @@ def cut_off_run(
     after: int,
     run_id: str = CUT_OFF,
     resume_from: RawRun | None = None,
-    **kwargs: Any,
+    request: CtgovRequest = FULL_PULL,
 ) -> RawRun:
     """A run killed once ``after`` studies were stored, reopened from disk as recovery finds it."""
     run = raw_zone.start_run("ctgov", run_id)
     with pytest.raises(FetchError, match="HTTP 503"):
         fetch_run(
-            make_client(server), run, on_page=outage_after(server, after), resume_from=resume_from, **kwargs
+            make_client(server), run, request, on_page=outage_after(server, after), resume_from=resume_from
         )
     assert not run.complete
     assert server.pending_faults() == 0
@@ -257,13 +258,15 @@ def test_a_resumed_run_cut_off_again_is_resumed_in_turn(
 def test_drift_pages_are_never_taken_over(server: CtgovRecordedServer, raw_zone: RawZone) -> None:
     """Cut off in the drift re-reads: the paged query is taken over whole, the drift slice re-read."""
     total = fetch_run(
-        make_client(server), raw_zone.start_run("ctgov", "20261120T000000Z-0000"), extra_params=SINCE_2025
+        make_client(server),
+        raw_zone.start_run("ctgov", "20261120T000000Z-0000"),
+        CtgovRequest(extra_params=SINCE_2025),
     )["total_count"]
     main_ids = set(stored_ids(raw_zone.open_run("ctgov", "20261120T000000Z-0000")))
     drift_ids = [nct(s) for s in server.studies if nct(s) not in main_ids][:3]
     assert 0 < total < len(server.studies) and len(drift_ids) == 3
-    plan: dict[str, Any] = {"extra_params": SINCE_2025, "mode": "incremental", "drift_ids": drift_ids}
-    donor = cut_off_run(server, raw_zone, after=total, drift_ids_per_request=2, **plan)
+    request = CtgovRequest(SINCE_2025, mode="incremental", drift_ids=drift_ids, drift_ids_per_request=2)
+    donor = cut_off_run(server, raw_zone, after=total, request=request)
     # Cut off on the first drift request: the paged query is all there, whole.
     donor_files = [p.file for p in donor.pages()]
     n_main = sum(f.startswith("page-") for f in donor_files)
@@ -271,11 +274,7 @@ def test_drift_pages_are_never_taken_over(server: CtgovRecordedServer, raw_zone:
 
     since = len(server.requests)
     manifest = fetch_run(
-        make_client(server),
-        raw_zone.start_run("ctgov", RESUMED),
-        resume_from=donor,
-        drift_ids_per_request=2,
-        **plan,
+        make_client(server), raw_zone.start_run("ctgov", RESUMED), request, resume_from=donor
     )
     requests = studies_requests(server, since)
     assert [r.params["filter.ids"] for r in requests] == [",".join(drift_ids[:2]), drift_ids[2]]
@@ -304,7 +303,8 @@ def test_a_run_with_another_plan_starts_from_page_one(
     since = len(server.requests)
     page_size = change.pop("page_size", 10)
     run = raw_zone.start_run("ctgov", RESUMED)
-    manifest = fetch_run(make_client(server, page_size=page_size), run, resume_from=donor, **change)
+    client = make_client(server, page_size=page_size)
+    manifest = fetch_run(client, run, CtgovRequest(**change), resume_from=donor)
     assert "pageToken" not in studies_requests(server, since)[0].params
     assert manifest["n_records"] == manifest["total_count"]
     assert_nothing_taken_over(run, manifest, donor)

@@ -37,6 +37,7 @@ from pipeline.sources.pubmed.client import PubmedClient
 from pipeline.sources.pubmed.fetch import fetch_run
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
+from pipeline.sources.pubmed.request import PubmedRequest
 from pipeline.sources.pubmed.source import incremental_term
 from tests.servers.corpus import n_articles
 from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client, stored_pmids
@@ -85,7 +86,9 @@ def test_drift_pmids_are_re_read_by_pmid_after_the_main_query(
     drift = [*ids[MAIN - 5 : MAIN], UNKNOWN, *ids[MAIN:]]
     drift_batches = chunks([UNKNOWN, *ids[MAIN:]])  # shared: the unknown one and 9, then 10
     with caplog.at_level(logging.WARNING):
-        manifest = fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=drift)
+        manifest = fetch_run(
+            make_client(server), run, PubmedRequest("migraine", mode="incremental", drift_ids=drift)
+        )
 
     fetches = server.requests_to("efetch")
     assert len(server.requests_to("esearch")) == 1
@@ -131,10 +134,12 @@ def test_a_re_read_normalises_like_an_ordinary_read(
     """Only provenance tells a drift re-read from a record fetched by the query: the warehouse's newest
     read wins, so an unchanged record keeps its content and only moves to the back of the drift queue."""
     drifted = raw_zone.start_run("pubmed", RUN)
-    fetch_run(make_client(server), drifted, "migraine", mode="incremental", drift_ids=ids[MAIN:])
+    fetch_run(
+        make_client(server), drifted, PubmedRequest("migraine", mode="incremental", drift_ids=ids[MAIN:])
+    )
     server.reset()  # the whole query, as a full pull reads it
     whole = raw_zone.start_run("pubmed", "20261121T020000Z-0000")
-    fetch_run(make_client(server), whole, "migraine")
+    fetch_run(make_client(server), whole, PubmedRequest("migraine"))
 
     roots = {run.run_id: tmp_path / run.run_id for run in (drifted, whole)}
     for run in (drifted, whole):
@@ -165,7 +170,7 @@ def test_without_drift_ids_nothing_more_is_asked(
     server: PubmedRecordedServer, ids: list[str], raw_zone: RawZone
 ) -> None:
     manifest = fetch_run(
-        make_client(server), raw_zone.start_run("pubmed", RUN), "migraine", mode="incremental"
+        make_client(server), raw_zone.start_run("pubmed", RUN), PubmedRequest("migraine", mode="incremental")
     )
     assert by_pmid(server) == []
     assert manifest["drift"] == {
@@ -182,7 +187,9 @@ def test_drift_pmids_the_main_query_fetched_are_not_asked_again(
     server: PubmedRecordedServer, ids: list[str], raw_zone: RawZone
 ) -> None:
     run = raw_zone.start_run("pubmed", RUN)
-    manifest = fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=ids[:12] * 2)
+    manifest = fetch_run(
+        make_client(server), run, PubmedRequest("migraine", mode="incremental", drift_ids=ids[:12] * 2)
+    )
     assert by_pmid(server) == []
     assert manifest["drift"]["n_ids_requested"] == 0 and manifest["drift"]["n_ids_in_main_query"] == 12
     assert sorted(stored_pmids(run)) == sorted(ids[:MAIN])
@@ -197,7 +204,9 @@ def test_drift_records_do_not_make_up_for_a_short_main_query(
     with pytest.raises(
         FetchError, match=f"received {MAIN - 1} records in 3 batches but ESearch counted {MAIN}"
     ):
-        fetch_run(make_client(server), run, "migraine", mode="incremental", drift_ids=ids[MAIN:])
+        fetch_run(
+            make_client(server), run, PubmedRequest("migraine", mode="incremental", drift_ids=ids[MAIN:])
+        )
     assert not run.complete
 
 
@@ -207,7 +216,7 @@ def test_a_full_pull_takes_no_drift_ids(
     """A full pull reads everything; a re-read PMID the query no longer returns would escape removal."""
     run = raw_zone.start_run("pubmed", RUN)
     with pytest.raises(FetchError, match="full pull takes no drift ids"):
-        fetch_run(make_client(server), run, "migraine", mode="full", drift_ids=ids[MAIN:])
+        fetch_run(make_client(server), run, PubmedRequest("migraine", mode="full", drift_ids=ids[MAIN:]))
     assert server.requests == [] and run.pages() == [] and run.started() is None
 
 
@@ -227,7 +236,7 @@ def test_a_resumed_run_takes_the_main_query_over_and_reads_the_drift_slice_afres
 
     client.efetch_ids = outage_on_second_batch  # type: ignore[method-assign]
     with pytest.raises(FetchError, match="HTTP 503"):
-        fetch_run(client, donor, "migraine", mode="incremental", drift_ids=ids[MAIN:])
+        fetch_run(client, donor, PubmedRequest("migraine", mode="incremental", drift_ids=ids[MAIN:]))
     donor = raw_zone.open_run("pubmed", RUN)
     assert [p.file for p in donor.pages()][-1] == "drift-000001.xml.gz"
 
@@ -235,7 +244,10 @@ def test_a_resumed_run_takes_the_main_query_over_and_reads_the_drift_slice_afres
     server.set_term_pmids("migraine", ids[:MAIN])
     run = raw_zone.start_run("pubmed", RESUMED)
     manifest = fetch_run(
-        make_client(server), run, "migraine", mode="incremental", drift_ids=ids[MAIN:], resume_from=donor
+        make_client(server),
+        run,
+        PubmedRequest("migraine", mode="incremental", drift_ids=ids[MAIN:]),
+        resume_from=donor,
     )
 
     assert server.requests_to("esearch") == []
@@ -286,9 +298,7 @@ def test_a_drift_batch_ncbi_refuses_is_reported_and_the_run_completes(
     manifest = fetch_run(
         make_client(server, batch_size=3),
         run,
-        "migraine",
-        mode="incremental",
-        drift_ids=[*gone, *ids[MAIN : MAIN + 3]],
+        PubmedRequest("migraine", mode="incremental", drift_ids=[*gone, *ids[MAIN : MAIN + 3]]),
     )
 
     assert manifest["complete"] is True

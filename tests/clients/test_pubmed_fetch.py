@@ -14,11 +14,13 @@ from pipeline.errors import FetchError, RawZoneError
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.sources.pubmed.client import PubmedClient, api_key_from_env
 from pipeline.sources.pubmed.fetch import fetch_run
+from pipeline.sources.pubmed.request import PubmedRequest
 from tests.servers.corpus import RecordedCorpus, n_articles, n_batches
 from tests.servers.fake_clock import FakeClock
 from tests.servers.pubmed_server import Fault, PubmedRecordedServer, pubmed_client, stored_pmids
 
 SECRET_KEY = "k3y-ncbi-0123456789abcdef"
+MIGRAINE = PubmedRequest("migraine")  # the query the recorded server answers with every article
 EMAIL = "curator@example.org"
 N_ARTICLES = n_articles()  # 49 shared (31 recorded EFetch + 18 migraine articles), 20 packaged
 
@@ -43,7 +45,7 @@ def make_client(server: PubmedRecordedServer, clock: FakeClock, **options: Any) 
 
 def test_count_history_and_batches(server: PubmedRecordedServer, raw_run: RawRun) -> None:
     client = make_client(server, FakeClock(), batch_size=20)
-    manifest = fetch_run(client, raw_run, "migraine[MeSH Terms]")
+    manifest = fetch_run(client, raw_run, PubmedRequest("migraine[MeSH Terms]"))
 
     assert manifest["complete"] is True
     assert manifest["total_count"] == manifest["n_records"] == manifest["n_unique_records"] == N_ARTICLES
@@ -75,7 +77,7 @@ def test_count_history_and_batches(server: PubmedRecordedServer, raw_run: RawRun
 
 
 def test_stored_bodies_are_the_bytes_received(server: PubmedRecordedServer, raw_run: RawRun) -> None:
-    fetch_run(make_client(server, FakeClock(), batch_size=N_ARTICLES), raw_run, "migraine")
+    fetch_run(make_client(server, FakeClock(), batch_size=N_ARTICLES), raw_run, MIGRAINE)
     ((_, body),) = list(raw_run.iter_bodies("efetch"))
     for article in server.articles:
         assert article.xml in body
@@ -86,7 +88,7 @@ def test_date_windows_split_until_under_the_cap(
 ) -> None:
     with PubmedRecordedServer(corpus, articles=pubmed_fixture_articles, max_ids=5) as server:
         client = make_client(server, FakeClock(), batch_size=2, max_retrievable=5)
-        manifest = fetch_run(client, raw_run, "migraine")
+        manifest = fetch_run(client, raw_run, MIGRAINE)
         searches = server.requests_to("esearch")
 
     pmids = stored_pmids(raw_run)
@@ -103,7 +105,9 @@ def test_date_windows_split_until_under_the_cap(
 
 def test_mindate_maxdate_limit_the_run(server: PubmedRecordedServer, raw_run: RawRun) -> None:
     client = make_client(server, FakeClock())
-    manifest = fetch_run(client, raw_run, "migraine", mindate="2015/01/01", maxdate="2020/12/31")
+    manifest = fetch_run(
+        client, raw_run, PubmedRequest("migraine", mindate="2015/01/01", maxdate="2020/12/31")
+    )
     expected = sorted(
         a.pmid for a in server.articles if "2015-01-01" <= a.entrez_date.isoformat() <= "2020-12-31"
     )
@@ -121,9 +125,9 @@ def test_mindate_maxdate_limit_the_run(server: PubmedRecordedServer, raw_run: Ra
 def test_bad_dates_are_refused_before_any_request(server: PubmedRecordedServer, raw_run: RawRun) -> None:
     client = make_client(server, FakeClock())
     with pytest.raises(FetchError, match="YYYY/MM/DD"):
-        fetch_run(client, raw_run, "migraine", mindate="2020-01-01")
+        fetch_run(client, raw_run, PubmedRequest("migraine", mindate="2020-01-01"))
     with pytest.raises(FetchError, match="after maxdate"):
-        fetch_run(client, raw_run, "migraine", mindate="2021/01/01", maxdate="2020/01/01")
+        fetch_run(client, raw_run, PubmedRequest("migraine", mindate="2021/01/01", maxdate="2020/01/01"))
     assert server.requests == []
 
 
@@ -132,7 +136,7 @@ def test_retry_after_is_honoured(server: PubmedRecordedServer, raw_run: RawRun) 
     server.inject(
         Fault("http_429", endpoint="esearch", retry_after="7"), Fault("http_503", endpoint="efetch")
     )
-    manifest = fetch_run(make_client(server, clock), raw_run, "migraine")
+    manifest = fetch_run(make_client(server, clock), raw_run, MIGRAINE)
     assert manifest["n_records"] == N_ARTICLES
     assert 7.0 in clock.sleeps
     assert len(server.requests_to("esearch")) == 2
@@ -145,7 +149,7 @@ def test_rate_limit_json_body_is_retried(server: PubmedRecordedServer, raw_run: 
         Fault("rate_limit_json", endpoint="esearch", status=status),
         Fault("rate_limit_json", endpoint="efetch", status=status),
     )
-    manifest = fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+    manifest = fetch_run(make_client(server, FakeClock()), raw_run, MIGRAINE)
     assert manifest["n_records"] == N_ARTICLES
     n_efetch = n_batches(N_ARTICLES, 20) + 1  # every batch, one of them twice
     assert len(server.requests_to("esearch")) == 2 and len(server.requests_to("efetch")) == n_efetch
@@ -155,7 +159,7 @@ def test_rate_limit_json_body_is_retried(server: PubmedRecordedServer, raw_run: 
 
 def test_error_in_200_is_retried(server: PubmedRecordedServer, raw_run: RawRun) -> None:
     server.inject(Fault("error_in_200", endpoint="efetch", message="Cannot retrieve history data"))
-    assert fetch_run(make_client(server, FakeClock()), raw_run, "migraine")["n_records"] == N_ARTICLES
+    assert fetch_run(make_client(server, FakeClock()), raw_run, MIGRAINE)["n_records"] == N_ARTICLES
     assert len(server.requests_to("efetch")) == n_batches(N_ARTICLES, 20) + 1
     for _, body in raw_run.iter_bodies():
         assert b"<ERROR>" not in body
@@ -164,7 +168,7 @@ def test_error_in_200_is_retried(server: PubmedRecordedServer, raw_run: RawRun) 
 def test_error_in_200_that_persists_is_a_fetch_error(server: PubmedRecordedServer, raw_run: RawRun) -> None:
     server.inject(*[Fault("error_in_200", endpoint="esearch", message="Search Backend failed")] * 4)
     with pytest.raises(FetchError, match="NCBI error: Search Backend failed") as failure:
-        fetch_run(make_client(server, FakeClock(), max_attempts=4), raw_run, "migraine")
+        fetch_run(make_client(server, FakeClock(), max_attempts=4), raw_run, MIGRAINE)
     assert "\n" not in str(failure.value)
     assert len(server.requests_to("esearch")) == 4
     assert not raw_run.complete and raw_run.pages() == []
@@ -172,7 +176,7 @@ def test_error_in_200_that_persists_is_a_fetch_error(server: PubmedRecordedServe
 
 def test_truncated_batch_is_retried(server: PubmedRecordedServer, raw_run: RawRun) -> None:
     server.inject(Fault("truncated", endpoint="efetch"))
-    manifest = fetch_run(make_client(server, FakeClock(), batch_size=25), raw_run, "migraine")
+    manifest = fetch_run(make_client(server, FakeClock(), batch_size=25), raw_run, MIGRAINE)
     assert manifest["n_records"] == N_ARTICLES
     assert len(server.requests_to("efetch")) == n_batches(N_ARTICLES, 25) + 1
     assert sorted(stored_pmids(raw_run)) == sorted(a.pmid for a in server.articles)
@@ -181,7 +185,7 @@ def test_truncated_batch_is_retried(server: PubmedRecordedServer, raw_run: RawRu
 def test_persistent_truncation_ends_in_fetch_error(server: PubmedRecordedServer, raw_run: RawRun) -> None:
     server.inject(*[Fault("truncated", endpoint="efetch")] * 3)
     with pytest.raises(FetchError, match=r"failed after 3 attempts.*not well-formed"):
-        fetch_run(make_client(server, FakeClock(), max_attempts=3), raw_run, "migraine")
+        fetch_run(make_client(server, FakeClock(), max_attempts=3), raw_run, MIGRAINE)
     assert not raw_run.complete
 
 
@@ -191,7 +195,7 @@ def test_count_mismatch_is_a_fetch_error(server: PubmedRecordedServer, raw_run: 
     with pytest.raises(
         FetchError, match=f"received {n - 1} records in {n_batches(n, 20)} batches but ESearch counted {n}"
     ):
-        fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+        fetch_run(make_client(server, FakeClock()), raw_run, MIGRAINE)
     assert not raw_run.complete
 
 
@@ -199,24 +203,24 @@ def test_deleted_citations_are_listed_not_counted(
     corpus: RecordedCorpus, pubmed_fixture_articles: list, raw_run: RawRun
 ) -> None:
     with PubmedRecordedServer(corpus, articles=pubmed_fixture_articles, deleted_pmids=["11111111"]) as server:
-        manifest = fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+        manifest = fetch_run(make_client(server, FakeClock()), raw_run, MIGRAINE)
     assert manifest["n_records"] == N_ARTICLES
     assert manifest["deleted_pmids"] == ["11111111"]
 
 
 def test_second_fetch_on_the_same_run_starts_clean(server: PubmedRecordedServer, raw_run: RawRun) -> None:
-    fetch_run(make_client(server, FakeClock(), batch_size=10), raw_run, "migraine")
+    fetch_run(make_client(server, FakeClock(), batch_size=10), raw_run, MIGRAINE)
     (raw_run.path / "manifest.json").unlink()  # as after a crash before the manifest
-    manifest = fetch_run(make_client(server, FakeClock(), batch_size=25), raw_run, "migraine")
+    manifest = fetch_run(make_client(server, FakeClock(), batch_size=25), raw_run, MIGRAINE)
     on_disk = sorted(p.name for p in raw_run.path.glob("*.gz"))
     assert on_disk == [*batch_files(n_batches(N_ARTICLES, 25)), "esearch-0001.xml.gz"]
     assert len(manifest["pages"]) == len(on_disk) and manifest["n_records"] == N_ARTICLES
 
 
 def test_a_complete_run_is_not_fetched_over(server: PubmedRecordedServer, raw_run: RawRun) -> None:
-    fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+    fetch_run(make_client(server, FakeClock()), raw_run, MIGRAINE)
     with pytest.raises(RawZoneError, match="already complete"):
-        fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+        fetch_run(make_client(server, FakeClock()), raw_run, MIGRAINE)
     assert raw_run.manifest()["n_records"] == N_ARTICLES
     assert all(raw_run.read_body(page) for page in raw_run.pages())
 
@@ -224,7 +228,10 @@ def test_a_complete_run_is_not_fetched_over(server: PubmedRecordedServer, raw_ru
 def test_progress_reports_records_against_the_total(server: PubmedRecordedServer, raw_run: RawRun) -> None:
     seen: list[tuple[int, int | None]] = []
     fetch_run(
-        make_client(server, FakeClock()), raw_run, "migraine", on_progress=lambda d, t: seen.append((d, t))
+        make_client(server, FakeClock()),
+        raw_run,
+        MIGRAINE,
+        on_progress=lambda d, t: seen.append((d, t)),
     )
     done = [min(k, N_ARTICLES) for k in range(20, N_ARTICLES + 20, 20)]  # 20, 40, 49 of 49 shared
     assert seen == [(0, N_ARTICLES)] + [(k, N_ARTICLES) for k in done]
@@ -238,7 +245,7 @@ def test_tool_email_and_key_sent_but_key_never_written(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     server.inject(Fault("http_503", endpoint="efetch"))
-    fetch_run(make_client(server, FakeClock(), api_key=SECRET_KEY), raw_run, "migraine")
+    fetch_run(make_client(server, FakeClock(), api_key=SECRET_KEY), raw_run, MIGRAINE)
 
     assert server.requests
     for request in server.requests:
@@ -269,7 +276,7 @@ def test_key_echoed_by_ncbi_is_scrubbed_from_errors_and_retry_logs(
         caplog.at_level(logging.WARNING),
         pytest.raises(FetchError, match=r"Invalid API key \*\*\*") as failure,
     ):
-        fetch_run(client, raw_run, "migraine")
+        fetch_run(client, raw_run, MIGRAINE)
     assert SECRET_KEY not in str(failure.value) and EMAIL not in str(failure.value)
     retry_lines = [r.getMessage() for r in caplog.records if r.name == "pipeline.http.retry"]
     assert len(retry_lines) == 1 and "Invalid API key ***" in retry_lines[0]
@@ -280,7 +287,7 @@ def test_long_query_travels_in_the_form_body(server: PubmedRecordedServer, raw_r
     # As long as the default query built from the treatment classes (~5,400 characters).
     query = "migraine[MeSH Terms] AND (" + " OR ".join(f'"term number {i}"[tiab]' for i in range(260)) + ")"
     assert len(query) > 6_000
-    manifest = fetch_run(make_client(server, FakeClock()), raw_run, query)
+    manifest = fetch_run(make_client(server, FakeClock()), raw_run, PubmedRequest(query))
     assert manifest["n_records"] == N_ARTICLES
     (search,) = server.requests_to("esearch")
     assert search.method == "POST" and search.query_string == "" and search.params["term"] == query
@@ -293,13 +300,13 @@ def test_key_absent_from_error_messages(server: PubmedRecordedServer, raw_run: R
     server.inject(*[Fault("http_503", endpoint="esearch")] * 2)
     client = make_client(server, FakeClock(), api_key=SECRET_KEY, max_attempts=2)
     with pytest.raises(FetchError, match="HTTP 503") as failure:
-        fetch_run(client, raw_run, "migraine")
+        fetch_run(client, raw_run, MIGRAINE)
     assert SECRET_KEY not in str(failure.value)
     assert SECRET_KEY not in repr(client)
 
 
 def test_no_key_sent_without_one(server: PubmedRecordedServer, raw_run: RawRun) -> None:
-    fetch_run(make_client(server, FakeClock()), raw_run, "migraine")
+    fetch_run(make_client(server, FakeClock()), raw_run, MIGRAINE)
     assert all("api_key" not in r.params for r in server.requests)
 
 

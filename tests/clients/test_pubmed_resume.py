@@ -37,6 +37,7 @@ from pipeline.sources.pubmed.client import PubmedClient
 from pipeline.sources.pubmed.fetch import fetch_run
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
+from pipeline.sources.pubmed.request import PubmedRequest
 from pipeline.sources.pubmed.responses import parse_esearch
 from pipeline.sources.pubmed.resume import RESUME_WITHIN
 from pipeline.sources.pubmed.source import watermark_after
@@ -51,6 +52,7 @@ from tests.servers.pubmed_server import (
 
 EMAIL = "curator@example.org"
 MAX_ATTEMPTS = 3
+MIGRAINE = PubmedRequest("migraine")  # the query the recorded server answers with every article
 N_ARTICLES = n_articles()  # 49 shared, 20 packaged
 BATCH = three_batch_size(N_ARTICLES)  # 20 shared, 8 packaged: three batches, the last one short
 CUT_OFF = "20261121T010000Z-aaaa"
@@ -88,15 +90,13 @@ def cut_off_run(
     raw_zone: RawZone,
     after: int,
     run_id: str = CUT_OFF,
-    query: str = "migraine",
     client: PubmedClient | None = None,
-    **kwargs: Any,
 ) -> RawRun:
     """A run killed once ``after`` records were stored, reopened from disk as recovery finds it."""
     run = raw_zone.start_run("pubmed", run_id)
     with pytest.raises(FetchError, match="HTTP 503"):
         on_progress = outage_after(server, after)
-        fetch_run(client or make_client(server), run, query, on_progress=on_progress, **kwargs)
+        fetch_run(client or make_client(server), run, MIGRAINE, on_progress=on_progress)
     assert not run.complete and server.pending_faults() == 0
     return raw_zone.open_run("pubmed", run_id)
 
@@ -174,7 +174,7 @@ def test_a_resumed_run_fetches_only_the_missing_batches(
     manifest = fetch_run(
         make_client(server),
         run,
-        "migraine",
+        MIGRAINE,
         resume_from=resume_candidate(folder_settings, "pubmed", exclude=RESUMED),
         on_progress=lambda n, total: progress.append((n, total)),
     )
@@ -223,10 +223,10 @@ def test_a_resumed_run_normalises_like_an_uninterrupted_one(
     server: PubmedRecordedServer, raw_zone: RawZone, tmp_path: Path
 ) -> None:
     whole = raw_zone.start_run("pubmed", "20261121T000000Z-0000")
-    fetch_run(make_client(server), whole, "migraine")
+    fetch_run(make_client(server), whole, MIGRAINE)
     donor = cut_off_run(server, raw_zone, after=BATCH)
     resumed = raw_zone.start_run("pubmed", RESUMED)
-    assert fetch_run(make_client(server), resumed, "migraine", resume_from=donor)["resumed_from"] == {
+    assert fetch_run(make_client(server), resumed, MIGRAINE, resume_from=donor)["resumed_from"] == {
         "run_id": CUT_OFF,
         "n_responses_kept": 2,
     }
@@ -274,7 +274,7 @@ def test_a_damaged_batch_is_fetched_again_by_pmid(
 
     server.reset()
     run = raw_zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(make_client(server), run, "migraine", resume_from=donor)
+    manifest = fetch_run(make_client(server), run, MIGRAINE, resume_from=donor)
     assert server.requests_to("esearch") == []
     assert [r.params["id"] for r in server.requests_to("efetch")] == [
         ",".join(ids[:BATCH]),
@@ -298,9 +298,7 @@ def test_a_batch_holding_pmids_of_another_slice_is_not_taken_over(
 
     server.reset()
     run = raw_zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(
-        make_client(server), run, "migraine", resume_from=raw_zone.open_run("pubmed", CUT_OFF)
-    )
+    manifest = fetch_run(make_client(server), run, MIGRAINE, resume_from=raw_zone.open_run("pubmed", CUT_OFF))
     assert [r.params["id"] for r in server.requests_to("efetch")] == [
         ",".join(ids[:BATCH]),
         ",".join(ids[2 * BATCH :]),
@@ -322,14 +320,14 @@ def test_split_windows_resume_with_the_donors_windows(
     """A query larger than one search can hand out: the searches made so far are taken over in order,
     later windows are searched afresh (and fetched through their own WebEnv)."""
     whole = raw_zone.start_run("pubmed", "20261121T000000Z-0000")
-    expected = fetch_run(small_cap(server), whole, "migraine")
+    expected = fetch_run(small_cap(server), whole, MIGRAINE)
     n_searches = len(server.requests_to("esearch"))
     donor = cut_off_run(server, raw_zone, after=BATCH, client=small_cap(server))
     donor_searches = [p.file for p in donor.pages() if p.kind == "esearch"]
     assert 1 < len(donor_searches) < n_searches
 
     run = raw_zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(small_cap(server), run, "migraine", resume_from=donor)
+    manifest = fetch_run(small_cap(server), run, MIGRAINE, resume_from=donor)
     fetches = server.requests_to("efetch")
 
     assert len(server.requests_to("esearch")) == n_searches - len(donor_searches)
@@ -359,15 +357,13 @@ def test_a_failed_run_whose_counts_no_longer_add_up_is_searched_afresh(
     donor = raw_zone.start_run("pubmed", CUT_OFF)
     expected = f"received {N_ARTICLES - 1} records in 3 batches but ESearch counted {N_ARTICLES}"
     with pytest.raises(FetchError, match=expected):
-        fetch_run(make_client(server), donor, "migraine")
+        fetch_run(make_client(server), donor, MIGRAINE)
     assert [p.file for p in donor.pages()] == [SEARCH, *batch_files(1, 3)]
 
     server.reset()
     server.set_term_pmids("migraine", [i for i in ids if i != withdrawn])  # now gone from searches too
     run = raw_zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(
-        make_client(server), run, "migraine", resume_from=raw_zone.open_run("pubmed", CUT_OFF)
-    )
+    manifest = fetch_run(make_client(server), run, MIGRAINE, resume_from=raw_zone.open_run("pubmed", CUT_OFF))
     assert "searching again" in caplog.text
     assert len(server.requests_to("esearch")) == 1
     assert manifest["n_records"] == manifest["total_count"] == N_ARTICLES - 1
@@ -394,7 +390,7 @@ def test_split_windows_that_no_longer_add_up_are_searched_afresh(
     client = small_cap(server)
     server.set_term_pmids("migraine", [a.pmid for a in pubmed_fixture_articles if a.pmid != newest])
     run = raw_zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(client, run, "migraine", resume_from=donor)
+    manifest = fetch_run(client, run, MIGRAINE, resume_from=donor)
     assert "no longer add up" in caplog.text and "searching again" in caplog.text
     assert manifest["n_records"] == manifest["total_count"] == N_ARTICLES - 1
     assert "resumed_from" not in manifest
@@ -421,7 +417,8 @@ def test_a_run_with_another_plan_searches_afresh(
     server.reset()
     run = raw_zone.start_run("pubmed", RESUMED)
     client = make_client(server, batch_size=change.pop("batch_size", BATCH))
-    manifest = fetch_run(client, run, change.pop("query", "migraine"), resume_from=donor, **change)
+    request = PubmedRequest(**{"query": "migraine", **change})
+    manifest = fetch_run(client, run, request, resume_from=donor)
     assert manifest["n_records"] == manifest["total_count"] > 0
     assert_nothing_taken_over(server, run, manifest, donor)
 
@@ -438,9 +435,7 @@ def test_only_a_recent_search_is_taken_over(
     searched_at = set_search_time(donor, datetime.now(UTC) - age)
     server.reset()
     run = raw_zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(
-        make_client(server), run, "migraine", resume_from=raw_zone.open_run("pubmed", CUT_OFF)
-    )
+    manifest = fetch_run(make_client(server), run, MIGRAINE, resume_from=raw_zone.open_run("pubmed", CUT_OFF))
     assert manifest["n_records"] == N_ARTICLES
     if not resumed:
         assert_nothing_taken_over(server, run, manifest, donor)
@@ -461,7 +456,7 @@ def test_a_damaged_search_takes_nothing_over(server: PubmedRecordedServer, raw_z
     path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()).replace(b"<Id>", b"<Id>9", 1)))
     server.reset()
     run = raw_zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(make_client(server), run, "migraine", resume_from=donor)
+    manifest = fetch_run(make_client(server), run, MIGRAINE, resume_from=donor)
     assert manifest["n_records"] == N_ARTICLES
     assert_nothing_taken_over(server, run, manifest, donor)
 
@@ -480,9 +475,7 @@ def test_a_search_without_its_pmids_takes_nothing_over(
 
     server.reset()
     run = raw_zone.start_run("pubmed", RESUMED)
-    manifest = fetch_run(
-        make_client(server), run, "migraine", resume_from=raw_zone.open_run("pubmed", CUT_OFF)
-    )
+    manifest = fetch_run(make_client(server), run, MIGRAINE, resume_from=raw_zone.open_run("pubmed", CUT_OFF))
     assert manifest["n_records"] == N_ARTICLES
     assert_nothing_taken_over(server, run, manifest, donor)
 

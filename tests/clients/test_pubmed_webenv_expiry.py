@@ -19,6 +19,7 @@ from pipeline.errors import FetchError
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.sources.pubmed.client import PubmedClient
 from pipeline.sources.pubmed.fetch import fetch_run
+from pipeline.sources.pubmed.request import PubmedRequest
 from pipeline.sources.pubmed.responses import parse_esearch
 from tests.servers.corpus import n_articles, three_batch_size
 from tests.servers.pubmed_server import (
@@ -30,6 +31,7 @@ from tests.servers.pubmed_server import (
 )
 
 MAX_ATTEMPTS = 3
+MIGRAINE = PubmedRequest("migraine")  # the query the recorded server answers with every article
 N_ARTICLES = n_articles()  # 49 shared, 20 packaged
 BATCH = three_batch_size(N_ARTICLES)  # 20 shared, 8 packaged: three batches, the last one short
 REFUSED = "refused the WebEnv"
@@ -80,7 +82,7 @@ def test_an_expired_webenv_is_replaced_by_the_searched_pmids(
     """The error inside a 200 is retried first (it may be a hiccup); a 400 is refused at once."""
     expire = when_stored(BATCH, lambda: server.expire_webenv(status=status))
     with caplog.at_level(logging.WARNING):
-        manifest = fetch_run(make_client(server), raw_run, "migraine", on_progress=expire)
+        manifest = fetch_run(make_client(server), raw_run, MIGRAINE, on_progress=expire)
 
     ids = searched_ids(raw_run)
     assert len(ids) == N_ARTICLES
@@ -118,7 +120,7 @@ def test_without_every_pmid_listed_an_expired_webenv_fails_the_run(
     client.esearch = lambda term, **kwargs: esearch(term, **{**kwargs, "retmax": 5})  # type: ignore[method-assign]
     expire = when_stored(BATCH, server.expire_webenv)
     with pytest.raises(FetchError, match=f"after {MAX_ATTEMPTS} attempts.*Cannot retrieve history data"):
-        fetch_run(client, raw_run, "migraine", on_progress=expire)
+        fetch_run(client, raw_run, MIGRAINE, on_progress=expire)
     assert len(searched_ids(raw_run)) == 5
     assert all("id" not in r.params for r in server.requests_to("efetch"))
     assert not raw_run.complete
@@ -128,7 +130,7 @@ def test_an_outage_is_not_taken_for_an_expired_webenv(server: PubmedRecordedServ
     """HTTP 503 on every attempt is NCBI not answering: fetching by PMID would only double the wait."""
     outage = when_stored(BATCH, lambda: server.inject(*[Fault("http_503", endpoint="efetch")] * MAX_ATTEMPTS))
     with pytest.raises(FetchError, match="HTTP 503"):
-        fetch_run(make_client(server), raw_run, "migraine", on_progress=outage)
+        fetch_run(make_client(server), raw_run, MIGRAINE, on_progress=outage)
     assert all("id" not in r.params for r in server.requests_to("efetch"))
     assert server.pending_faults() == 0 and not raw_run.complete
 
@@ -150,7 +152,7 @@ def test_split_windows_replace_each_expired_webenv_once(
         expired.extend(server.expire_webenv())
 
     with caplog.at_level(logging.WARNING):
-        manifest = fetch_run(client, raw_run, "migraine", on_progress=when_stored(7, expire))
+        manifest = fetch_run(client, raw_run, MIGRAINE, on_progress=when_stored(7, expire))
 
     assert sorted(stored_pmids(raw_run)) == sorted(a.pmid for a in pubmed_fixture_articles), (
         "every record, once"

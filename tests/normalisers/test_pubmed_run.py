@@ -20,6 +20,7 @@ from pipeline.sources.pubmed.client import PubmedClient
 from pipeline.sources.pubmed.fetch import fetch_run
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
+from pipeline.sources.pubmed.request import PubmedRequest
 from tests.servers.corpus import RecordedCorpus, three_batch_size
 from tests.servers.fake_clock import FakeClock
 from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer
@@ -56,7 +57,7 @@ def fetch(server: PubmedRecordedServer, tmp_path: Path, batch_size: int | None =
     client = PubmedClient(settings, "pipeline-tests/1.0", sleep=clock.sleep, clock=clock)
     raw_run = RawZone(tmp_path / "raw").start_run("pubmed", RUN_ID)
     try:
-        fetch_run(client, raw_run, "migraine[MeSH Terms]")
+        fetch_run(client, raw_run, PubmedRequest("migraine[MeSH Terms]"))
     finally:
         client.close()
     return raw_run

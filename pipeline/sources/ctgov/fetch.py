@@ -12,14 +12,15 @@ refused, a study coming twice, counts not adding up) restarts the query from pag
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from pipeline.errors import FetchError
 from pipeline.raw.zone import RawRun, utc_now_iso
 from pipeline.sources.ctgov.client import CtgovClient
-from pipeline.sources.ctgov.drift import DRIFT_IDS_PER_REQUEST, fetch_drift
+from pipeline.sources.ctgov.drift import fetch_drift
 from pipeline.sources.ctgov.paging import StaleResume, fetch_query
+from pipeline.sources.ctgov.request import FULL_PULL, CtgovRequest
 from pipeline.sources.ctgov.resume import run_plan, take_over
 
 logger = logging.getLogger(__name__)
@@ -28,19 +29,14 @@ logger = logging.getLogger(__name__)
 def fetch_run(
     client: CtgovClient,
     raw_run: RawRun,
+    request: CtgovRequest = FULL_PULL,
     *,
-    extra_params: Mapping[str, Any] | None = None,
     on_page: Callable[[int, int | None], None] | None = None,
-    mode: str = "full",
-    drift_ids: Sequence[str] = (),
-    drift_ids_per_request: int = DRIFT_IDS_PER_REQUEST,
     resume_from: RawRun | None = None,
 ) -> dict[str, Any]:
     """Fetch every page into ``raw_run`` and mark it complete only if the counts reconcile.
 
-    ``drift_ids`` are re-read after the main query (``drift.fetch_drift``); ids the main query already
-    returned are skipped so a run holds each study once. ``mode`` (full / incremental) is recorded in
-    the manifest: only a full run's absences mean a study left the registry's answer. Safe to call
+    Drift ids the main query already returned are skipped so a run holds each study once. Safe to call
     again on the same run (a Prefect retry): earlier pages are dropped first, so a run never mixes two
     snapshots.
 
@@ -51,8 +47,9 @@ def fetch_run(
     ``resumed_from``; the pages and counts are those of an uninterrupted fetch.
     """
     started_at = utc_now_iso()
+    extra_params, mode = request.extra_params, request.mode
     request_params = client.search_params(extra_params)  # a bad extra param fails before any file is touched
-    if drift_ids_per_request < 1:
+    if request.drift_ids_per_request < 1:
         raise FetchError("ClinicalTrials.gov: drift_ids_per_request must be at least 1")
     plan = run_plan(client, request_params, mode)
     raw_run.reset_pages()
@@ -76,7 +73,7 @@ def fetch_run(
         raw_run.drop_pages(p.file for p in raw_run.pages() if p.kind == "page")
         kept = []
         main = fetch_query(client, raw_run, extra_params, "page", on_page)
-    drift = fetch_drift(client, raw_run, extra_params, drift_ids, main.first_page_of, drift_ids_per_request)
+    drift = fetch_drift(client, raw_run, request, main.first_page_of)
     resumed = {"resumed_from": {"run_id": donor_id, "n_pages_kept": len(kept)}} if kept else {}
     return raw_run.finish(
         {

@@ -18,6 +18,7 @@ from pipeline.sources.ctgov.fetch import fetch_run
 from pipeline.sources.ctgov.normalise.rereads import REREADS_TABLE
 from pipeline.sources.ctgov.normalise.run import normalise_run
 from pipeline.sources.ctgov.normalise.schemas import REREADS, TABLES, TRIAL_CLASSES
+from pipeline.sources.ctgov.request import CtgovRequest
 from pipeline.sources.spec import Classification, FetchJob, Source, Versions
 from pipeline.util.dates import utc_day
 
@@ -29,16 +30,13 @@ def fetch(job: FetchJob) -> dict[str, Any]:
     settings = job.settings
     client = CtgovClient(settings.sources.ctgov, user_agent=settings.user_agent)
     try:
-        return fetch_run(
-            client,
-            job.raw_run,
+        request = CtgovRequest(
             extra_params=incremental_params(job.plan),
-            on_page=job.on_progress,
             mode=job.plan.mode,
             drift_ids=job.plan.drift_ids,
             drift_ids_per_request=settings.incremental.drift_ids_per_request,
-            resume_from=job.resume_from,
         )
+        return fetch_run(client, job.raw_run, request, on_page=job.on_progress, resume_from=job.resume_from)
     finally:
         client.close()
 

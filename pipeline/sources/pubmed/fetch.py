@@ -15,16 +15,16 @@ An incremental run may also re-read a drift slice (the oldest-read PMIDs) by PMI
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
-from pipeline.errors import FetchError, RawZoneError
+from pipeline.errors import RawZoneError
 from pipeline.raw.zone import RawRun, utc_now_iso
 from pipeline.sources.pubmed.client import PubmedClient
 from pipeline.sources.pubmed.drift import fetch_drift
 from pipeline.sources.pubmed.manifest import run_summary
+from pipeline.sources.pubmed.request import PubmedRequest
 from pipeline.sources.pubmed.resume import StaleResume, donor_for, run_plan
-from pipeline.sources.pubmed.windows import EARLIEST_EDAT, Progress, RunFetch, parse_edat
+from pipeline.sources.pubmed.windows import EARLIEST_EDAT, Progress, RunFetch
 
 logger = logging.getLogger(__name__)
 
@@ -32,22 +32,14 @@ logger = logging.getLogger(__name__)
 def fetch_run(
     client: PubmedClient,
     raw_run: RawRun,
-    query: str,
+    request: PubmedRequest,
     *,
-    mindate: str | None = None,
-    maxdate: str | None = None,
     on_progress: Progress | None = None,
-    mode: str = "full",
     resume_from: RawRun | None = None,
-    drift_ids: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Fetch every record matching ``query`` into ``raw_run``; complete only if all counts reconcile.
-
-    ``mindate``/``maxdate`` (``YYYY/MM/DD``, entry date, inclusive) limit the run, e.g. for an
-    incremental refresh; give one and the other defaults to the open end. ``mode`` (full /
-    incremental) is recorded in the manifest: only a full run's absences mean a record left the
-    query's answer. Safe to call again on the same run: earlier pages are dropped first, so a run
-    never mixes two snapshots.
+    """Fetch every record matching the request's query into ``raw_run``; complete only if all counts
+    reconcile. Safe to call again on the same run: earlier pages are dropped first, so a run never mixes
+    two snapshots.
 
     ``resume_from`` is a cut-off run (no manifest) this one may continue: when its plan equals this
     run's and its first search is recent (``RESUME_WITHIN``), its searches and whole batches are taken
@@ -56,31 +48,22 @@ def fetch_run(
     search (what the run's answer reflects). If the records fetched then fall short of what a
     taken-over search counted, everything is searched and fetched again without it.
 
-    ``drift_ids`` (incremental runs only) are PMIDs re-read by PMID after the main query, those it
-    already fetched skipped (see ``drift.fetch_drift``); the manifest's ``drift`` section says what came
-    back. They are not part of the plan, and a resumed run never takes a cut-off run's drift bodies
-    over: the drift slice is always read afresh.
+    The drift PMIDs already fetched by the main query are skipped (see ``drift.fetch_drift``); the
+    manifest's ``drift`` section says what came back. They are not part of the plan, and a resumed run
+    never takes a cut-off run's drift bodies over: the drift slice is always read afresh.
     """
-    if not query or not query.strip():
-        raise FetchError("PubMed query is empty")
-    if drift_ids and mode == "full":
-        # A full pull reads everything anyway; a re-read PMID the query no longer returns would survive it.
-        raise FetchError("PubMed: a full pull takes no drift ids")
-    low = parse_edat(mindate, "mindate") if mindate else None
-    high = parse_edat(maxdate, "maxdate") if maxdate else None
-    if low is not None and high is not None and low > high:
-        raise FetchError(f"PubMed mindate {mindate} is after maxdate {maxdate}")
-
+    low, high = request.checked_dates()
     if raw_run.complete:
         # reset_pages() keeps manifest.json, which would then describe deleted pages.
         raise RawZoneError(f"raw run {raw_run.run_id} is already complete; a new fetch needs a new run id")
     started_at = utc_now_iso()
-    plan = run_plan(client, query, mindate, maxdate, mode)
+    plan = run_plan(client, request)
     donor, open_end = donor_for(raw_run, resume_from, plan)
     if (low is None) != (high is None):
         low, high = low or EARLIEST_EDAT, high or open_end
     raw_run.reset_pages()
     raw_run.write_started(started_at, plan, open_end=open_end.isoformat())
+    query = request.query
     try:
         try:
             run = RunFetch(client, raw_run, query, on_progress, open_end, donor)
@@ -99,8 +82,5 @@ def fetch_run(
     finally:
         if donor is not None and donor.n_taken:
             donor.run.mark_taken_over(raw_run.run_id, donor.n_taken)
-    drift = fetch_drift(client, raw_run, drift_ids, run.received.first_file_of)
-    summary = run_summary(
-        run, total, drift, started_at=started_at, query=query, mode=mode, mindate=mindate, maxdate=maxdate
-    )
-    return raw_run.finish(summary)
+    drift = fetch_drift(client, raw_run, request.drift_ids, run.received.first_file_of)
+    return raw_run.finish(run_summary(run, total, drift, started_at=started_at, request=request))

@@ -5,21 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pipeline.sources.pubmed.request import PubmedRequest
 from pipeline.sources.pubmed.windows import RunFetch
 
 logger = logging.getLogger(__name__)
 
 
 def run_summary(
-    run: RunFetch,
-    total: int,
-    drift: dict[str, Any],
-    *,
-    started_at: str,
-    query: str,
-    mode: str,
-    mindate: str | None,
-    maxdate: str | None,
+    run: RunFetch, total: int, drift: dict[str, Any], *, started_at: str, request: PubmedRequest
 ) -> dict[str, Any]:
     """What ``RawRun.finish`` writes beside the page list, warning about what is worth a look."""
     received = run.received
@@ -48,14 +41,14 @@ def run_summary(
     webenv_lost = list(received.webenv_lost.values())
     return {
         "started_at": started_at,
-        "query": query,
-        "mode": mode,
+        "query": request.query,
+        "mode": request.mode,
         "request_params": {
             "db": "pubmed",
-            "term": query,
+            "term": request.query,
             "datetype": "edat",
-            "mindate": mindate,
-            "maxdate": maxdate,
+            "mindate": request.mindate,
+            "maxdate": request.maxdate,
         },
         # E-utilities has no snapshot stamp: the data is PubMed as of the (first) search.
         "data_timestamp": run.first_search_at if resumed else started_at,

@@ -20,6 +20,7 @@ from pipeline.errors import RawZoneError
 from pipeline.http.retry import InvalidBody
 from pipeline.raw.zone import PageRecord, RawRun
 from pipeline.sources.pubmed.client import PubmedClient
+from pipeline.sources.pubmed.request import PubmedRequest
 from pipeline.sources.pubmed.responses import EfetchSummary, EsearchResult, parse_esearch, summarise_efetch
 
 logger = logging.getLogger(__name__)
@@ -81,14 +82,15 @@ class Donor:
             return None
 
 
-def run_plan(client: PubmedClient, query: str, mindate: str | None, maxdate: str | None, mode: str) -> dict:
-    """What a run asks for: a cut-off run is resumed only by a run with an equal plan."""
+def run_plan(client: PubmedClient, request: PubmedRequest) -> dict:
+    """What a run asks for: a cut-off run is resumed only by a run with an equal plan (drift ids aside:
+    the drift slice is always read afresh)."""
     return {
         "base_url": client.base_url,
-        "mode": mode,
-        "term": query,
-        "mindate": mindate,
-        "maxdate": maxdate,
+        "mode": request.mode,
+        "term": request.query,
+        "mindate": request.mindate,
+        "maxdate": request.maxdate,
         "batch_size": client.settings.batch_size,
         "max_retrievable": client.max_retrievable,
     }

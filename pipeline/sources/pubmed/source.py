@@ -15,6 +15,7 @@ from pipeline.sources.pubmed.normalise.class_schema import PUBLICATION_CLASSES
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
 from pipeline.sources.pubmed.query import query_for
+from pipeline.sources.pubmed.request import PubmedRequest
 from pipeline.sources.spec import Classification, FetchJob, Source, Versions
 from pipeline.util.dates import utc_day
 
@@ -27,14 +28,11 @@ def fetch(job: FetchJob) -> dict[str, Any]:
     settings = job.settings
     client = PubmedClient(settings.sources.pubmed, user_agent=settings.user_agent, api_key=api_key_from_env())
     try:
+        request = PubmedRequest(
+            incremental_term(query_for(settings), job.plan), mode=job.plan.mode, drift_ids=job.plan.drift_ids
+        )
         return fetch_run(
-            client,
-            job.raw_run,
-            incremental_term(query_for(settings), job.plan),
-            on_progress=job.on_progress,
-            mode=job.plan.mode,
-            resume_from=job.resume_from,
-            drift_ids=job.plan.drift_ids,
+            client, job.raw_run, request, on_progress=job.on_progress, resume_from=job.resume_from
         )
     finally:
         client.close()

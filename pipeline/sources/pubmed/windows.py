@@ -7,8 +7,7 @@ fetched in batches (``batches.py``).
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from pipeline.errors import FetchError
 from pipeline.raw.zone import RawRun
@@ -18,20 +17,10 @@ from pipeline.sources.pubmed.resume import Donor, StaleResume
 
 # No PubMed record has an entry date before its oldest publication year; windows start here.
 EARLIEST_EDAT = date(1781, 1, 1)
-EDAT_FORMAT = re.compile(r"^\d{4}/\d{2}/\d{2}$")
 
 
 def format_edat(day: date) -> str:
     return day.strftime("%Y/%m/%d")
-
-
-def parse_edat(text: str, what: str) -> date:
-    if not EDAT_FORMAT.match(text):
-        raise FetchError(f"PubMed {what} {text!r} is not a date in YYYY/MM/DD form")
-    try:
-        return datetime.strptime(text, "%Y/%m/%d").date()
-    except ValueError:
-        raise FetchError(f"PubMed {what} {text!r} is not a calendar date") from None
 
 
 class RunFetch:
