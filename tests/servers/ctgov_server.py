@@ -33,7 +33,6 @@ from werkzeug import Request, Response
 
 from pipeline.demo.ctgov_api import (
     API_PREFIX,
-    DEFAULT_API_VERSION,
     DEFAULT_DATA_TIMESTAMP,
     BadRequest,
     CtgovApi,
@@ -90,25 +89,10 @@ class CtgovRecordedServer(CtgovApi):
     """Serves real study records with the v2 paging rules; use as a context manager."""
 
     def __init__(
-        self,
-        studies: Iterable[dict[str, Any]],
-        *,
-        data_timestamp: str = DEFAULT_DATA_TIMESTAMP,
-        api_version: str = DEFAULT_API_VERSION,
-        empty_page_at: int | None = None,
-        token_on_full_last_page: bool = False,
-        match_condition: bool = False,
-        host: str = "localhost",
-        port: int = 0,
+        self, studies: Iterable[dict[str, Any]], *, host: str = "localhost", port: int = 0, **api: Any
     ) -> None:
-        super().__init__(
-            studies,
-            data_timestamp=data_timestamp,
-            api_version=api_version,
-            empty_page_at=empty_page_at,
-            token_on_full_last_page=token_on_full_last_page,
-            match_condition=match_condition,
-        )
+        """``api``: the stand-in's own options (``data_timestamp``, ``empty_page_at``, ...; see CtgovApi)."""
+        super().__init__(studies, **api)
         self.requests: list[ServedRequest] = []
         self._faults: dict[str, deque[Fault]] = {"studies": deque(), "version": deque()}
         # threaded: a "slow" request must not hold up the client's retry behind it

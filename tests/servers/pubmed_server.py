@@ -238,36 +238,34 @@ def main(argv: Sequence[str] | None = None) -> None:
             threading.Event().wait()
 
 
-if __name__ == "__main__":
-    main()
-
-
 def pubmed_client(
     server: PubmedRecordedServer,
     clock: FakeClock | None = None,
     *,
-    batch_size: int = 20,
     api_key: str | None = None,
-    requests_per_second: float = 3.0,
-    max_attempts: int = 4,
     max_retrievable: int | None = None,
+    **tuning: float,
 ) -> PubmedClient:
-    """A real PubmedClient against ``server`` on a fake clock (waits cost nothing, but are recorded)."""
+    """A real PubmedClient against ``server`` on a fake clock (waits cost nothing, but are recorded).
+
+    ``tuning`` overrides ``batch_size`` (20), ``requests_per_second`` (3) and ``max_attempts`` (4);
+    ``max_retrievable`` lowers NCBI's cap on the ids one search hands out.
+    """
     clock = clock or FakeClock()
+    http = {"requests_per_second": 3.0, "max_attempts": 4, **tuning}
+    batch_size = int(http.pop("batch_size", 20))
     settings = PubmedSettings(
         base_url=server.base_url,
         email="curator@example.org",
         batch_size=batch_size,
         http=HttpSettings(
-            requests_per_second=requests_per_second,
-            max_attempts=max_attempts,
-            backoff_initial_seconds=0.01,
-            backoff_max_seconds=60.0,
-            timeout_seconds=5.0,
+            **http, backoff_initial_seconds=0.01, backoff_max_seconds=60.0, timeout_seconds=5.0
         ),
     )
-    extra = {} if max_retrievable is None else {"max_retrievable": max_retrievable}
-    return PubmedClient(settings, "pipeline-tests/1.0", api_key, sleep=clock.sleep, clock=clock, **extra)
+    client = PubmedClient(settings, "pipeline-tests/1.0", api_key, sleep=clock.sleep, clock=clock)
+    if max_retrievable is not None:
+        client.max_retrievable = max_retrievable
+    return client
 
 
 def stored_pmids(run: RawRun, prefix: str = "") -> list[str]:
@@ -279,3 +277,7 @@ def stored_pmids(run: RawRun, prefix: str = "") -> list[str]:
             root = etree.fromstring(body, parser=etree.XMLParser(load_dtd=False, no_network=True))
             pmids.extend(el.findtext("MedlineCitation/PMID") for el in root.iterfind("PubmedArticle"))
     return pmids
+
+
+if __name__ == "__main__":
+    main()

@@ -51,13 +51,11 @@ class PubmedClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        max_retrievable: int = NCBI_MAX_RETRIEVABLE,
     ) -> None:
-        if max_retrievable < 1:
-            raise ValueError("max_retrievable must be positive")
         self.settings = settings
-        # Lowered only by tests, to exercise date-window splitting against a server with a tiny cap.
-        self.max_retrievable = max_retrievable
+        # NCBI's cap on the ids one search hands out; tests lower it to exercise date-window splitting
+        # against a server with a tiny cap.
+        self.max_retrievable = NCBI_MAX_RETRIEVABLE
         self.base_url = str(settings.base_url).rstrip("/")
         self._api_key = api_key.strip() if api_key and api_key.strip() else None
         rate = allowed_rate(settings.http.requests_per_second, self._api_key is not None)
