@@ -10,6 +10,7 @@ CompleteYN="Y".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from lxml import etree
@@ -201,51 +202,54 @@ def _add_registry_ids(
         column["is_trial_registry"].append(is_trial_registry)
 
 
-def _add_publication(
-    column: Columns,
-    *,
-    pmid: str,
-    record_kind: str,
-    title: str | None,
-    abstract: str | None,
-    journal: str | None,
-    iso_abbreviation: str | None,
-    volume: str | None,
-    issue: str | None,
-    pages: str | None,
-    pub_date: PartialDate,
-    doi: str | None,
-    pmcid: str | None,
-    languages: list[str],
-    publication_types: list[str],
-    author_list: etree._Element | None,
-    date_revised: date | None,
-) -> None:
-    first_author, author_count, complete = _authors(author_list)
-    types = set(publication_types)
-    column["pmid"].append(pmid)
-    column["record_kind"].append(record_kind)
-    column["title"].append(title)
-    column["abstract"].append(abstract)
-    column["journal"].append(journal)
-    column["iso_abbreviation"].append(iso_abbreviation)
-    column["volume"].append(volume)
-    column["issue"].append(issue)
-    column["pages"].append(pages)
-    column["pub_date_raw"].append(pub_date.raw)
-    column["pub_date"].append(pub_date.value)
-    column["pub_date_precision"].append(pub_date.precision)
-    column["year"].append(pub_date.year)
-    column["doi"].append(doi)
-    column["pmcid"].append(pmcid)
-    column["languages"].append(languages)
-    column["publication_types"].append(publication_types)
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """What one record says of itself, read from a journal article or a book; rows of ``publications``."""
+
+    pmid: str
+    record_kind: str  # "article" or "book_article"
+    title: str | None
+    abstract: str | None
+    journal: str | None
+    iso_abbreviation: str | None
+    volume: str | None
+    issue: str | None
+    pages: str | None
+    pub_date: PartialDate
+    doi: str | None
+    pmcid: str | None
+    languages: list[str]
+    publication_types: list[str]
+    author_list: etree._Element | None
+    date_revised: date | None
+
+
+def _add_publication(column: Columns, record: Publication) -> None:
+    first_author, author_count, complete = _authors(record.author_list)
+    types = set(record.publication_types)
+    column["pmid"].append(record.pmid)
+    column["record_kind"].append(record.record_kind)
+    column["title"].append(record.title)
+    column["abstract"].append(record.abstract)
+    column["journal"].append(record.journal)
+    column["iso_abbreviation"].append(record.iso_abbreviation)
+    column["volume"].append(record.volume)
+    column["issue"].append(record.issue)
+    column["pages"].append(record.pages)
+    column["pub_date_raw"].append(record.pub_date.raw)
+    column["pub_date"].append(record.pub_date.value)
+    column["pub_date_precision"].append(record.pub_date.precision)
+    column["year"].append(record.pub_date.year)
+    column["doi"].append(record.doi)
+    column["pmcid"].append(record.pmcid)
+    column["languages"].append(record.languages)
+    column["publication_types"].append(record.publication_types)
     column["first_author"].append(first_author)
     column["author_count"].append(author_count)
     column["author_list_complete"].append(complete)
     column["is_rct_report"].append(not types.isdisjoint(RCT_REPORT_TYPES))
     column["is_review"].append(not types.isdisjoint(REVIEW_TYPES))
-    column["date_revised"].append(date_revised)
+    column["date_revised"].append(record.date_revised)
 
 
 def add_journal_article(elem: etree._Element, tables: Tables) -> bool:
@@ -262,8 +266,7 @@ def add_journal_article(elem: etree._Element, tables: Tables) -> bool:
     pubmed_ids = _children(record.get("PubmedData")).get("ArticleIdList")
     title = text_of(article.get("ArticleTitle"))
     abstract = abstract_text(article.get("Abstract"))
-    _add_publication(
-        tables["publications"].columns,
+    publication = Publication(
         pmid=pmid,
         record_kind="article",
         title=title,
@@ -281,6 +284,7 @@ def add_journal_article(elem: etree._Element, tables: Tables) -> bool:
         author_list=_author_list(article_elem),
         date_revised=parse_ymd(citation.get("DateRevised")),
     )
+    _add_publication(tables["publications"].columns, publication)
     _add_mesh(pmid, citation.get("MeshHeadingList"), tables["publication_mesh"].columns)
     _add_keywords(pmid, record.get("MedlineCitation"), tables["publication_keywords"].columns)
     _add_registry_ids(
@@ -304,8 +308,7 @@ def add_book_article(elem: etree._Element, tables: Tables) -> bool:
     title = chapter_title or book_title
     abstract = abstract_text(document.get("Abstract"))
     id_lists = [document.get("ArticleIdList"), _children(record.get("PubmedBookData")).get("ArticleIdList")]
-    _add_publication(
-        tables["publications"].columns,
+    publication = Publication(
         pmid=pmid,
         record_kind="book_article",
         title=title,
@@ -323,6 +326,7 @@ def add_book_article(elem: etree._Element, tables: Tables) -> bool:
         author_list=_author_list(document_elem, book_elem),
         date_revised=parse_ymd(document.get("DateRevised")),
     )
+    _add_publication(tables["publications"].columns, publication)
     _add_keywords(pmid, document_elem, tables["publication_keywords"].columns)
     _add_registry_ids(pmid, None, title, abstract, tables["publication_registry_ids"].columns)
     return True
