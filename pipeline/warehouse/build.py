@@ -73,6 +73,20 @@ class BuildSummary:
     reason: str = ""  # why that mode
 
 
+@dataclass(frozen=True)
+class BuildInputs:
+    """What one build reads before it starts: the SQL, the Parquet partitions, the run log and the
+    configured classes (together they decide the plan's fingerprint)."""
+
+    sql: WarehouseSql
+    files: list[PartitionFile]
+    runs: RunMetadata
+    classes: list[dict[str, object]]
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.sql.files, self.classes)
+
+
 def build_warehouse(settings: Settings, sql_dir: Path | None = None, full: str | None = None) -> BuildSummary:
     """Rebuild settings.warehouse.path, incrementally when that gives the same result; ``full`` forces a
     full build (the reason it gives is recorded); sql_dir replaces the packaged SQL (to try changes)."""
@@ -83,49 +97,42 @@ def build_warehouse(settings: Settings, sql_dir: Path | None = None, full: str |
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WarehouseError(f"cannot create the warehouse folder {target.parent}: {exc.strerror}") from None
-    files = partition_files(settings.parquet_dir)
-    runs = RunMetadata.read(settings)
-    classes = _config_class_rows(settings)
+    inputs = BuildInputs(
+        sql, partition_files(settings.parquet_dir), RunMetadata.read(settings), _config_class_rows(settings)
+    )
     with _temporary_database(target) as tmp:
-        plan = _plan(target, tmp, files, runs, fingerprint(sql.files, classes), full)
-        summary = _build_into(tmp, settings, sql, plan, files, runs, classes)
+        plan = _plan(target, tmp, inputs, full)
+        summary = _build_into(tmp, settings, inputs, plan)
         fsync_path(tmp)  # the slow flush comes before the last check, so the swap follows it at once
         _refuse_pending_wal(target)
         publish(tmp, target)
     return replace(summary, path=target)
 
 
-def _plan(
-    target: Path, tmp: Path, files: list[PartitionFile], runs: RunMetadata, print_: str, full: str | None
-) -> BuildPlan:
+def _plan(target: Path, tmp: Path, inputs: BuildInputs, full: str | None) -> BuildPlan:
     """Copy the previous warehouse to ``tmp`` and plan from the copy (what will be updated is what was
     judged); a full build starts from an empty ``tmp`` instead."""
     previous: PreviousBuild | str = full or "no previous warehouse"
     if not full and target.exists():
         shutil.copyfile(target, tmp)
         previous = read_previous_build(tmp)
+    runs = inputs.runs
     succeeded = {name: runs.succeeded(name) for name, s in registry.SOURCES.items() if s.changes_baseline}
-    plan = plan_build(previous, files, print_, runs.raw_run_modes(), succeeded, full)
+    plan = plan_build(previous, inputs.files, inputs.fingerprint(), runs.raw_run_modes(), succeeded, full)
     if plan.mode == "full":
         tmp.unlink(missing_ok=True)
     return plan
 
 
-def _build_into(
-    path: Path,
-    settings: Settings,
-    sql: WarehouseSql,
-    plan: BuildPlan,
-    files: list[PartitionFile],
-    runs: RunMetadata,
-    classes: list[dict[str, object]],
-) -> BuildSummary:
+def _build_into(path: Path, settings: Settings, inputs: BuildInputs, plan: BuildPlan) -> BuildSummary:
+    sql, files = inputs.sql, inputs.files
     con = duckdb.connect(str(path))
     try:
         register_partition_files(con, files)
-        runs.register(con)
+        inputs.runs.register(con)
         register_value_lists(con)
-        con.register(CONFIG_CLASSES_RELATION, pa.Table.from_pylist(classes, schema=CONFIG_CLASSES_SCHEMA))
+        classes = pa.Table.from_pylist(inputs.classes, schema=CONFIG_CLASSES_SCHEMA)
+        con.register(CONFIG_CLASSES_RELATION, classes)
         con.register(
             BUILD_PLAN_RELATION,
             pa.Table.from_pylist(

@@ -95,15 +95,24 @@ def plan_build(
     """``raw_run_modes``: (source, run_id) -> full/incremental for complete raw runs;
     ``succeeded_runs``: per source with a changes baseline, the run ids the run log records as succeeded."""
 
-    def full(reason: str) -> BuildPlan:
+    if force_full or isinstance(previous, str):
+        return BuildPlan("full", force_full or str(previous), fingerprint_now)
+    reason = _changed_inputs(previous, files, fingerprint_now)
+    known = {f.file for f in previous.inputs}
+    new_files = tuple(f for f in files if f.file not in known)
+    new_runs: dict[str, tuple[str, ...]] = {}
+    if reason is None:
+        new_runs, reason = _new_runs(previous, new_files, raw_run_modes, succeeded_runs)
+    if reason is not None:
         return BuildPlan("full", reason, fingerprint_now)
+    summary = ", ".join(f"{s} {len(r)} new run(s)" for s, r in new_runs.items()) or "no new partitions"
+    return BuildPlan("incremental", summary, fingerprint_now, new_files, new_runs)
 
-    if force_full:
-        return full(force_full)
-    if isinstance(previous, str):
-        return full(previous)
+
+def _changed_inputs(previous: PreviousBuild, files: list[PartitionFile], fingerprint_now: str) -> str | None:
+    """Why the previous build's inputs no longer stand (so only a full build is right), or None."""
     if previous.fingerprint != fingerprint_now:
-        return full(
+        return (
             "the warehouse SQL, Parquet schemas, treatment classes or DuckDB version changed since the "
             "last build"
         )
@@ -111,30 +120,38 @@ def plan_build(
     for old in previous.inputs:
         now = on_disk.get(old.file)
         if now is None:
-            return full(f"partition file {old.file} read by the last build is gone")
+            return f"partition file {old.file} read by the last build is gone"
         if now.key() != old.key():
-            return full(f"partition file {old.file} changed since the last build")
-    known = {f.file for f in previous.inputs}
-    new_files = tuple(f for f in files if f.file not in known)
+            return f"partition file {old.file} changed since the last build"
+    return None
+
+
+def _new_runs(
+    previous: PreviousBuild,
+    new_files: tuple[PartitionFile, ...],
+    raw_run_modes: dict[tuple[str, str], str],
+    succeeded_runs: dict[str, list[str]],
+) -> tuple[dict[str, tuple[str, ...]], str | None]:
+    """Each source's new runs, and why they cannot be spliced in (so only a full build is right) or None."""
     new_runs: dict[str, tuple[str, ...]] = {}
     for source in registry.SOURCES:
         runs = sorted({f.run_id for f in new_files if f.source == source})
         newest_old = max((f.run_id for f in previous.inputs if f.source == source), default=None)
         if runs and newest_old is not None and runs[0] <= newest_old:
-            return full(
-                f"new {source} partitions for run {runs[0]}, not newer than the last build's {newest_old}"
+            return (
+                new_runs,
+                f"new {source} partitions for run {runs[0]}, not newer than the last build's {newest_old}",
             )
         for run_id in runs:
             if raw_run_modes.get((source, run_id), "full") == "full":
-                return full(f"{source} run {run_id} is a full pull: its absences may remove any record")
+                return new_runs, f"{source} run {run_id} is a full pull: its absences may remove any record"
         if runs:
             new_runs[source] = tuple(runs)
     for source, runs in new_runs.items():
         reason = _baseline_moved(previous, registry.get(source), runs, succeeded_runs.get(source, []))
         if reason:
-            return full(reason)
-    summary = ", ".join(f"{s} {len(r)} new run(s)" for s, r in new_runs.items()) or "no new partitions"
-    return BuildPlan("incremental", summary, fingerprint_now, new_files, new_runs)
+            return new_runs, reason
+    return new_runs, None
 
 
 def _baseline_moved(
