@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.parquet.columns import Columns
 from pipeline.sources.ctgov.normalise.dates import parse_partial_date
 from pipeline.sources.ctgov.normalise.enums import check
 from pipeline.sources.ctgov.normalise.phase import canonical_phase
@@ -91,8 +92,6 @@ def add_trial(study: dict[str, Any], nct_id: str, digest: str, rows: PageRows, u
     ident = protocol.get("identificationModule") or EMPTY
     status = protocol.get("statusModule") or EMPTY
     design = protocol.get("designModule") or EMPTY
-    info = design.get("designInfo") or EMPTY
-    enrollment_info = design.get("enrollmentInfo") or EMPTY
     sponsor = (protocol.get("sponsorCollaboratorsModule") or EMPTY).get("leadSponsor") or EMPTY
     trial = rows.tables["trials"].columns
 
@@ -105,16 +104,7 @@ def add_trial(study: dict[str, Any], nct_id: str, digest: str, rows: PageRows, u
     if bad_phase:
         unknown.append(bad_phase)
 
-    for key, column, raw_column, precision_column, type_column in DATE_STRUCTS:
-        struct = status.get(key) or EMPTY
-        raw = struct.get("date")
-        parsed, precision = parse_partial_date(raw)
-        if raw is not None and parsed is None:
-            rows.unparseable_dates[f"{column}={raw}"] += 1
-        trial[raw_column].append(raw)
-        trial[column].append(parsed)
-        trial[precision_column].append(precision)
-        trial[type_column].append(check("dateStruct.type", struct.get("type"), unknown))
+    _add_dates(status, rows, unknown)
 
     has_results = study.get("hasResults")
     if not isinstance(has_results, bool):
@@ -128,15 +118,9 @@ def add_trial(study: dict[str, Any], nct_id: str, digest: str, rows: PageRows, u
     trial["overall_status"].append(overall_status)
     trial["status_group"].append(group)
     trial["why_stopped"].append(status.get("whyStopped"))
-    trial["study_type"].append(check("studyType", design.get("studyType"), unknown))
     trial["phases_raw"].append(phases)
     trial["phase"].append(phase)
-    trial["allocation"].append(check("allocation", info.get("allocation"), unknown))
-    trial["intervention_model"].append(check("interventionModel", info.get("interventionModel"), unknown))
-    trial["primary_purpose"].append(check("primaryPurpose", info.get("primaryPurpose"), unknown))
-    trial["masking"].append(check("masking", (info.get("maskingInfo") or EMPTY).get("masking"), unknown))
-    trial["enrollment"].append(_enrollment(enrollment_info.get("count"), unknown))
-    trial["enrollment_type"].append(check("enrollmentInfo.type", enrollment_info.get("type"), unknown))
+    _add_design(design, trial, unknown)
     trial["lead_sponsor"].append(sponsor.get("name"))
     trial["lead_sponsor_class"].append(check("leadSponsor.class", sponsor.get("class"), unknown))
     trial["brief_summary"].append((protocol.get("descriptionModule") or EMPTY).get("briefSummary"))
@@ -145,6 +129,34 @@ def add_trial(study: dict[str, Any], nct_id: str, digest: str, rows: PageRows, u
     trial["has_results"].append(has_results)
     trial["unknown_values"].append(unknown)
     trial["content_sha256"].append(digest)
+
+
+def _add_dates(status: dict[str, Any], rows: PageRows, unknown: list[str]) -> None:
+    """Each status date as its registry string, its first day, its precision and its type."""
+    trial = rows.tables["trials"].columns
+    for key, column, raw_column, precision_column, type_column in DATE_STRUCTS:
+        struct = status.get(key) or EMPTY
+        raw = struct.get("date")
+        parsed, precision = parse_partial_date(raw)
+        if raw is not None and parsed is None:
+            rows.unparseable_dates[f"{column}={raw}"] += 1
+        trial[raw_column].append(raw)
+        trial[column].append(parsed)
+        trial[precision_column].append(precision)
+        trial[type_column].append(check("dateStruct.type", struct.get("type"), unknown))
+
+
+def _add_design(design: dict[str, Any], trial: Columns, unknown: list[str]) -> None:
+    """Study type, design and enrollment, checked against their documented lists in this order."""
+    info = design.get("designInfo") or EMPTY
+    enrollment_info = design.get("enrollmentInfo") or EMPTY
+    trial["study_type"].append(check("studyType", design.get("studyType"), unknown))
+    trial["allocation"].append(check("allocation", info.get("allocation"), unknown))
+    trial["intervention_model"].append(check("interventionModel", info.get("interventionModel"), unknown))
+    trial["primary_purpose"].append(check("primaryPurpose", info.get("primaryPurpose"), unknown))
+    trial["masking"].append(check("masking", (info.get("maskingInfo") or EMPTY).get("masking"), unknown))
+    trial["enrollment"].append(_enrollment(enrollment_info.get("count"), unknown))
+    trial["enrollment_type"].append(check("enrollmentInfo.type", enrollment_info.get("type"), unknown))
 
 
 def _enrollment(count: Any, unknown: list[str]) -> int | None:
