@@ -38,6 +38,8 @@ import orjson
 from werkzeug import Request, Response
 from werkzeug.datastructures import MultiDict
 
+from pipeline.demo.http_server import answer
+
 API_PREFIX = "/api/v2"
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 1000
@@ -144,16 +146,11 @@ class CtgovApi:
     # -- HTTP -----------------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
-        if request.method != "GET":
-            response = Response("method not allowed", status=405, mimetype="text/plain")
-        elif request.path == f"{API_PREFIX}/studies":
-            response = self.studies_endpoint(request)
-        elif request.path == f"{API_PREFIX}/version":
-            response = self.version_endpoint(request)
-        else:
-            response = Response(f"not found: {request.path}", status=404, mimetype="text/plain")
-        return response(environ, start_response)
+        routes = {
+            f"{API_PREFIX}/studies": self.studies_endpoint,
+            f"{API_PREFIX}/version": self.version_endpoint,
+        }
+        return answer(environ, start_response, routes, methods=("GET",))
 
     def studies_endpoint(self, request: Request) -> Response:
         try:

@@ -8,13 +8,36 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
+from werkzeug import Request, Response
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 # How often the serving loop checks for a stop request: werkzeug's 0.5 s default is what a stop costs.
 POLL_SECONDS = 0.05
 LOOPBACK = "127.0.0.1"
+
+
+Endpoint = Callable[[Request], Response]
+
+
+def answer(
+    environ: dict[str, Any],
+    start_response: Any,
+    routes: Mapping[str, Endpoint],
+    methods: Collection[str] = ("GET", "POST"),
+) -> Iterable[bytes]:
+    """A stand-in's WSGI answer: the endpoint for the request's path; 405 for another method, else 404."""
+    request = Request(environ)
+    endpoint = routes.get(request.path)
+    if request.method not in methods:
+        response = Response("method not allowed", status=405, mimetype="text/plain")
+    elif endpoint is None:
+        response = Response(f"not found: {request.path}", status=404, mimetype="text/plain")
+    else:
+        response = endpoint(request)
+    return response(environ, start_response)
 
 
 class _RequestLogHandler(WSGIRequestHandler):

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from werkzeug import Request, Response
 
+from pipeline.demo.http_server import answer
 from pipeline.demo.pubmed_records import RecordedArticle
 
 # Measured at NCBI: "'retstart' cannot be larger than 9998. For PubMed, ESearch can only retrieve the
@@ -127,14 +128,11 @@ class PubmedApi:
     # -- HTTP -----------------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
-        if request.path == f"{EUTILS_PATH}/esearch.fcgi":
-            response = self.esearch_endpoint(request)
-        elif request.path == f"{EUTILS_PATH}/efetch.fcgi":
-            response = self.efetch_endpoint(request)
-        else:
-            response = Response(f"not found: {request.path}", status=404, content_type="text/plain")
-        return response(environ, start_response)
+        routes = {
+            f"{EUTILS_PATH}/esearch.fcgi": self.esearch_endpoint,
+            f"{EUTILS_PATH}/efetch.fcgi": self.efetch_endpoint,
+        }
+        return answer(environ, start_response, routes)  # NCBI takes GET and POST alike
 
     def esearch_endpoint(self, request: Request) -> Response:
         params = request_params(request)

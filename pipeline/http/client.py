@@ -8,7 +8,6 @@ the values of secret parameters scrubbed from it even where a server echoed them
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from tenacity import RetryCallState
 
 from pipeline.config import HttpSettings
 from pipeline.errors import FetchError
+from pipeline.http.clock import SYSTEM_CLOCK, Clock
 from pipeline.http.rate_limit import RateLimiter
 from pipeline.http.reachability import raise_if_unreachable
 from pipeline.http.redact import (
@@ -114,22 +114,12 @@ class _Call(Generic[T]):
 class HttpClient:
     """GET and form POST with timeouts, retries, rate limiting and body validation; one per API."""
 
-    def __init__(
-        self,
-        settings: HttpSettings,
-        user_agent: str,
-        *,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, settings: HttpSettings, user_agent: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.settings = settings
         install_log_redaction()
-        self.session = session or make_session(user_agent)
-        if session is not None:
-            self.session.headers["User-Agent"] = user_agent
-        self._sleep = sleep
-        self.limiter = RateLimiter(settings.requests_per_second, clock=clock, sleep=sleep)
+        self.session = make_session(user_agent)
+        self._sleep = clock.sleep
+        self.limiter = RateLimiter(settings.requests_per_second, clock=clock, sleep=clock.sleep)
         self._answered = False  # fail_fast applies until the host has answered once
 
     def close(self) -> None:

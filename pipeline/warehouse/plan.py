@@ -14,17 +14,17 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 
+from pipeline.runs.source_plan import Mode
 from pipeline.sources import registry
 from pipeline.sources.spec import Source
 from pipeline.warehouse.relations import PartitionFile, source_tables, versions_relations
 from pipeline.warehouse.sql_files import SqlFile
 
 FORMAT_VERSION = "incremental-1"  # bump when the on-disk meaning of a table changes without SQL changes
-Mode = Literal["full", "incremental"]
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def make_client(
         backoff_max_seconds=60.0,
     )
     settings = CtgovSettings(base_url=server.base_url, page_size=20, http=http)
-    return CtgovClient(settings, UA, sleep=clock.sleep, clock=clock)
+    return CtgovClient(settings, UA, clock=clock)
 
 
 def retry_waits(clock: FakeClock) -> list[float]:

@@ -27,7 +27,7 @@ def make_client(server: CtgovRecordedServer, page_size: int = 10) -> CtgovClient
     clock = FakeClock()
     http = HttpSettings(requests_per_second=1000.0, max_attempts=3, backoff_initial_seconds=1.0)
     settings = CtgovSettings(base_url=server.base_url, page_size=page_size, http=http)
-    return CtgovClient(settings, UA, sleep=clock.sleep, clock=clock)
+    return CtgovClient(settings, UA, clock=clock)
 
 
 def new_run(tmp_path: Path) -> RawRun:

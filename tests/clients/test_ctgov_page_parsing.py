@@ -64,7 +64,7 @@ def test_a_token_that_comes_back_twice_stops_paging(httpserver: HTTPServer) -> N
     settings = CtgovSettings(
         base_url=httpserver.url_for("/api/v2"), http=HttpSettings(requests_per_second=1000.0)
     )
-    client = CtgovClient(settings, "ua", sleep=clock.sleep, clock=clock)
+    client = CtgovClient(settings, "ua", clock=clock)
     with pytest.raises(FetchError, match="paging loop: nextPageToken 'same' came back twice"):
         list(client.iter_pages())
     assert len(httpserver.log) == 2

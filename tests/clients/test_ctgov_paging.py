@@ -23,7 +23,7 @@ FAST = HttpSettings(requests_per_second=1000.0, max_attempts=3, backoff_initial_
 def make_client(base_url: str, page_size: int = 10, clock: FakeClock | None = None) -> CtgovClient:
     clock = clock or FakeClock()
     settings = CtgovSettings(base_url=base_url, page_size=page_size, condition="migraine", http=FAST)
-    return CtgovClient(settings, UA, sleep=clock.sleep, clock=clock)
+    return CtgovClient(settings, UA, clock=clock)
 
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,7 @@ def server(
 def make_client(server: CtgovRecordedServer, page_size: int = 10) -> CtgovClient:
     clock = FakeClock()
     folder_settings = CtgovSettings(base_url=server.base_url, page_size=page_size, http=FAST)
-    return CtgovClient(folder_settings, UA, sleep=clock.sleep, clock=clock)
+    return CtgovClient(folder_settings, UA, clock=clock)
 
 
 def outage_after(server: CtgovRecordedServer, n_records: int) -> Progress:

@@ -119,3 +119,10 @@ def test_faults_apply_in_order_then_stop(server: CtgovRecordedServer) -> None:
 def test_unknown_fault_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown fault kind"):
         Fault("418")
+
+
+def test_only_get_on_known_paths(server: CtgovRecordedServer) -> None:
+    posted = requests.post(f"{server.base_url}/studies", data=BASE, timeout=5)
+    assert (posted.status_code, posted.text) == (405, "method not allowed")
+    unknown = requests.get(f"{server.base_url}/nothing-here", timeout=5)
+    assert (unknown.status_code, unknown.text) == (404, "not found: /api/v2/nothing-here")

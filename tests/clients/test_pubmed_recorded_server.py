@@ -94,3 +94,8 @@ def test_efetch_by_id_and_faults(server: PubmedRecordedServer) -> None:
     assert b"<ERROR>ID list is empty" in empty.content
     with pytest.raises(ValueError, match="unknown fault kind"):
         Fault("http_418")
+
+
+def test_unknown_paths_are_404(server: PubmedRecordedServer) -> None:
+    reply = requests.post(f"{server.base_url}/einfo.fcgi", data={"db": "pubmed"})
+    assert (reply.status_code, reply.text) == (404, "not found: /entrez/eutils/einfo.fcgi")

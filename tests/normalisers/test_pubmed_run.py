@@ -54,7 +54,7 @@ def fetch(server: PubmedRecordedServer, tmp_path: Path, batch_size: int | None =
         http=HttpSettings(max_attempts=2, backoff_initial_seconds=0.01, timeout_seconds=5.0),
     )
     clock = FakeClock()
-    client = PubmedClient(settings, "pipeline-tests/1.0", sleep=clock.sleep, clock=clock)
+    client = PubmedClient(settings, "pipeline-tests/1.0", clock=clock)
     raw_run = RawZone(tmp_path / "raw").start_run("pubmed", RUN_ID)
     try:
         fetch_run(client, raw_run, PubmedRequest("migraine[MeSH Terms]"))

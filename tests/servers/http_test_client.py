@@ -25,7 +25,7 @@ def make_client(clock: FakeClock, *, max_attempts: int = 4, **overrides: float) 
             **overrides,
         }
     )
-    return HttpClient(settings, UA, sleep=clock.sleep, clock=clock)
+    return HttpClient(settings, UA, clock=clock)
 
 
 def sequence(*responses: Response) -> Callable[[Request], Response]:

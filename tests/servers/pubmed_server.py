@@ -262,7 +262,7 @@ def pubmed_client(
             **http, backoff_initial_seconds=0.01, backoff_max_seconds=60.0, timeout_seconds=5.0
         ),
     )
-    client = PubmedClient(settings, "pipeline-tests/1.0", api_key, sleep=clock.sleep, clock=clock)
+    client = PubmedClient(settings, "pipeline-tests/1.0", api_key, clock=clock)
     if max_retrievable is not None:
         client.max_retrievable = max_retrievable
     return client

@@ -5,15 +5,13 @@ It only fetches and checks (``pages.py``); it knows nothing about the raw zone o
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
-
-import requests
 
 from pipeline.config import CtgovSettings
 from pipeline.errors import FetchError
 from pipeline.http.client import HttpClient, HttpResult
+from pipeline.http.clock import SYSTEM_CLOCK, Clock
 from pipeline.sources.ctgov.pages import ParsedPage, parse_studies_page, parse_version
 
 # Set by the client on every page; letting extra_params change them would break paging or counting.
@@ -23,18 +21,10 @@ RESERVED_PARAMS = frozenset({"query.cond", "pageSize", "countTotal", "format", "
 class CtgovClient:
     """Fetches pages of ``/studies`` for the configured condition; knows nothing about storage."""
 
-    def __init__(
-        self,
-        settings: CtgovSettings,
-        user_agent: str,
-        *,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, settings: CtgovSettings, user_agent: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.settings = settings
         self.base_url = str(settings.base_url).rstrip("/")
-        self.http = HttpClient(settings.http, user_agent, session=session, sleep=sleep, clock=clock)
+        self.http = HttpClient(settings.http, user_agent, clock=clock)
 
     def close(self) -> None:
         self.http.close()

@@ -8,15 +8,13 @@ back (which the raw zone stores as they are).
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
-
-import requests
 
 from pipeline.config import PubmedSettings
 from pipeline.errors import FetchError
 from pipeline.http.client import HttpClient, HttpResult
+from pipeline.http.clock import SYSTEM_CLOCK, Clock
 from pipeline.sources.pubmed.responses import EfetchSummary, EsearchResult, parse_esearch, summarise_efetch
 
 API_KEY_ENV_VAR = "NCBI_API_KEY"
@@ -48,9 +46,7 @@ class PubmedClient:
         user_agent: str,
         api_key: str | None = None,
         *,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.settings = settings
         # NCBI's cap on the ids one search hands out; tests lower it to exercise date-window splitting
@@ -60,7 +56,7 @@ class PubmedClient:
         self._api_key = api_key.strip() if api_key and api_key.strip() else None
         rate = allowed_rate(settings.http.requests_per_second, self._api_key is not None)
         http_settings = settings.http.model_copy(update={"requests_per_second": rate})
-        self.http = HttpClient(http_settings, user_agent, session=session, sleep=sleep, clock=clock)
+        self.http = HttpClient(http_settings, user_agent, clock=clock)
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"
