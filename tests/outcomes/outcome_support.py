@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import pyarrow as pa
 
@@ -80,21 +80,25 @@ def study(
     }
 
 
+class MeasureOptions(TypedDict, total=False):
+    """What a test may set on a ``measure`` besides its title, groups and values."""
+
+    param_type: str  # default LEAST_SQUARES_MEAN
+    dispersion: str | None  # the dispersionType, e.g. "Standard Error"; none by default
+    spreads: list[str | None]  # one per group
+    limits: list[tuple[str, str]]  # (lower, upper) per group
+    denoms: list[str | None]  # participants per group
+    unit: str  # default "days"
+    analyses: list[dict[str, Any]]
+    kind: str  # default PRIMARY
+
+
 def measure(
-    title: str,
-    groups: list[str],
-    values: list[str | None],
-    *,
-    param_type: str = "LEAST_SQUARES_MEAN",
-    dispersion: str | None = None,
-    spreads: list[str | None] | None = None,
-    unit: str = "days",
-    denoms: list[str | None] | None = None,
-    analyses: list[dict[str, Any]] | None = None,
-    kind: str = "PRIMARY",
-    limits: list[tuple[str, str]] | None = None,
+    title: str, groups: list[str], values: list[str | None], **options: Unpack[MeasureOptions]
 ) -> dict[str, Any]:
     """One outcome measure in the v2 results shape; group i is OG00i."""
+    spreads, limits, denoms = options.get("spreads"), options.get("limits"), options.get("denoms")
+    dispersion = options.get("dispersion")
     ids = [f"OG{i:03d}" for i in range(len(groups))]
     measurements = []
     for i, gid in enumerate(ids):
@@ -107,13 +111,13 @@ def measure(
             m["lowerLimit"], m["upperLimit"] = limits[i]
         measurements.append(m)
     out: dict[str, Any] = {
-        "type": kind,
+        "type": options.get("kind", "PRIMARY"),
         "title": title,
-        "paramType": param_type,
-        "unitOfMeasure": unit,
+        "paramType": options.get("param_type", "LEAST_SQUARES_MEAN"),
+        "unitOfMeasure": options.get("unit", "days"),
         "groups": [{"id": gid, "title": t} for gid, t in zip(ids, groups, strict=True)],
         "classes": [{"categories": [{"measurements": measurements}]}],
-        "analyses": analyses or [],
+        "analyses": options.get("analyses") or [],
     }
     if dispersion:
         out["dispersionType"] = dispersion

@@ -9,6 +9,7 @@ Hartung-Knapp scale is 1, so the HK interval is the metafor estimate ± t(0.975,
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -30,30 +31,30 @@ METAFOR_FE = {"b": 62.5833970939982, "ci_lb": 62.3720233953344, "ci_ub": 62.7947
 METAFOR_I2 = 67.744403741711  # Q-based (metafor's DL fit of the same data)
 
 
-def _effect(
-    nct: str,
-    y: float,
-    se: float,
-    *,
-    control: str = "OG000",
-    active: str = "OG001",
-    share=None,
-    n1=None,
-    n0=None,
-    idx: int = 0,
-    endpoint: str = "mmd_change",
-    population="episodic",
-    **kw,
-) -> dict:
-    return {
+# Short names tests use for an effect row's columns.
+EFFECT_ALIASES = {
+    "active": "active_group_id",
+    "control": "control_group_id",
+    "share": "control_variance_share",
+    "n1": "n_active",
+    "n0": "n_control",
+    "idx": "outcome_idx",
+    "endpoint": "endpoint_code",
+}
+
+
+def _effect(nct: str, y: float, se: float, **columns: Any) -> dict:
+    """A selected primary mean-difference row (95% CI from ``se``); ``columns`` override any column, by
+    its name or its short name in EFFECT_ALIASES."""
+    row = {
         "nct_id": nct,
-        "outcome_idx": idx,
+        "outcome_idx": 0,
         "outcome_kind": "primary",
-        "endpoint_code": endpoint,
-        "population": population,
-        "active_group_id": active,
-        "active_group_title": f"Dose {active}",
-        "control_group_id": control,
+        "endpoint_code": "mmd_change",
+        "population": "episodic",
+        "active_group_id": "OG001",
+        "active_group_title": None,  # "Dose <active group>" unless given
+        "control_group_id": "OG000",
         "control_group_title": "Placebo",
         "effect_measure": "mean_difference",
         "estimate": y,
@@ -61,12 +62,15 @@ def _effect(
         "ci_upper": y + 1.96 * se,
         "analysis_estimate": y,
         "analysis_se": se,
-        "control_variance_share": share,
-        "n_active": n1,
-        "n_control": n0,
+        "control_variance_share": None,
+        "n_active": None,
+        "n_control": None,
         "selected_for_pooling": True,
-        **kw,
     }
+    row |= {EFFECT_ALIASES.get(name, name): value for name, value in columns.items()}
+    if row["active_group_title"] is None:
+        row["active_group_title"] = f"Dose {row['active_group_id']}"
+    return row
 
 
 def _classes(ncts: list[str], cls: str = "cgrp_antibody") -> pa.Table:
