@@ -25,6 +25,7 @@ from tests.classifier.reference_classifier import (
     reference_pubmed_tables,
 )
 from tests.classifier.stress_trials import Stress
+from tests.servers.corpus import RecordedCorpus
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROVENANCE = Provenance("20261102T100000Z-ab12", datetime(2026, 11, 2, 10, 0, tzinfo=UTC), "2026-11-01")
@@ -41,9 +42,12 @@ def classifiers(settings: Settings) -> tuple[Classifier, ReferenceClassifier]:
 
 
 @pytest.fixture(scope="module")
-def real_tables(fixtures_dir: Path) -> tuple[pa.Table, pa.Table]:
-    """Interventions and arms of every real recorded study (full, migraine and partial), normalised."""
-    paths = sorted((fixtures_dir / "ctgov").glob("*/NCT*.json"))
+def real_tables(corpus: RecordedCorpus) -> tuple[pa.Table, pa.Table]:
+    """Interventions and arms of every real recorded study (shared: full, migraine and partial; else the
+    packaged ones), normalised."""
+    folders = [corpus.root / "ctgov"] if corpus.is_shared else list(corpus.ctgov_folders)
+    pattern = "*/NCT*.json" if corpus.is_shared else "NCT*.json"
+    paths = sorted(p for folder in folders for p in folder.glob(pattern))
     studies = [orjson.loads(path.read_bytes()) for path in paths]
     page = build_page_tables(orjson.dumps({"studies": studies}), PROVENANCE, "fixtures")
     return page.tables["interventions"], page.tables["arms"]

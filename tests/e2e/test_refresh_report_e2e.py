@@ -9,15 +9,15 @@ from flows import tasks
 from pipeline.cli import EXIT_OK, main
 from pipeline.config import load_config
 from tests.e2e.e2e_support import query, write_config
-from tests.servers.ctgov_server import CtgovRecordedServer, load_fixture_studies
+from tests.servers.ctgov_server import CtgovRecordedServer
 
 pytestmark = pytest.mark.e2e
 
 
-def test_refresh_and_rebuild_write_and_link_the_report(tmp_path, fixtures_dir, capsys, monkeypatch):
+def test_refresh_and_rebuild_write_and_link_the_report(tmp_path, ctgov_fixture_studies, capsys, monkeypatch):
     artifacts: list[str] = []
     monkeypatch.setattr(tasks, "create_markdown_artifact", lambda markdown, **_: artifacts.append(markdown))
-    studies = load_fixture_studies(fixtures_dir, sets=("migraine",))
+    studies = ctgov_fixture_studies  # the shared fixtures, else the packaged records
     with CtgovRecordedServer(studies) as server:
         config = write_config(tmp_path, ctgov_url=server.base_url, page_size=100)
         assert main(["--config", str(config), "refresh", "--source", "ctgov"]) == EXIT_OK
