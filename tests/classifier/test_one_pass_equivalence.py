@@ -17,6 +17,7 @@ from pipeline.classify.one_pass import ASCII_TWINS, OnePassMatcher
 from pipeline.config import Settings, load_config
 from pipeline.parquet.provenance import Provenance
 from pipeline.sources.ctgov.classify import classify_ctgov_tables
+from pipeline.sources.ctgov.normalise.schemas import INTERVENTION_MESH, TRIALS
 from pipeline.sources.ctgov.normalise.tables import build_page_tables
 from pipeline.sources.pubmed.classify import classify_pubmed_tables
 from tests.classifier.reference_classifier import (
@@ -40,20 +41,32 @@ def classifiers(settings: Settings) -> tuple[Classifier, ReferenceClassifier]:
     return Classifier.from_settings(settings), ReferenceClassifier(settings)
 
 
+def classify_ctgov(interventions: pa.Table, arms: pa.Table, classifier: Classifier) -> pa.Table:
+    """Interventions and arms only (no titles, no MeSH): what the reference classifier read."""
+    return classify_ctgov_tables(
+        TRIALS.empty_table(), interventions, arms, INTERVENTION_MESH.empty_table(), classifier
+    )
+
+
 @pytest.fixture(scope="module")
-def real_tables(fixtures_dir: Path) -> tuple[pa.Table, pa.Table]:
-    """Interventions and arms of every real recorded study (full, migraine and partial), normalised."""
+def real_tables(fixtures_dir: Path) -> dict[str, pa.Table]:
+    """Every table of every real recorded study (full, migraine and partial), normalised."""
     paths = sorted((fixtures_dir / "ctgov").glob("*/NCT*.json"))
     studies = [orjson.loads(path.read_bytes()) for path in paths]
-    page = build_page_tables(orjson.dumps({"studies": studies}), PROVENANCE, "fixtures")
-    return page.tables["interventions"], page.tables["arms"]
+    return build_page_tables(orjson.dumps({"studies": studies}), PROVENANCE, "fixtures").tables
 
 
 def test_real_records_give_the_same_rows(real_tables, classifiers):
+    """With titles and MeSH too, the interventions and arms still give exactly the reference's rows;
+    the weaker tiers add rows only for trials those give no class."""
     new, ref = classifiers
-    expected = reference_ctgov_tables(*real_tables, ref)
-    assert expected.num_rows > 80  # the migraine records are full of therapies
-    assert classify_ctgov_tables(*real_tables, new).to_pylist() == expected.to_pylist()
+    expected = reference_ctgov_tables(real_tables["interventions"], real_tables["arms"], ref).to_pylist()
+    assert len(expected) > 80  # the migraine records are full of therapies
+    inputs = [real_tables[name] for name in ("trials", "interventions", "arms", "intervention_mesh")]
+    got = classify_ctgov_tables(*inputs, new).to_pylist()
+    assert [r for r in got if r["match_strength"] == "intervention"] == expected
+    weaker = {r["nct_id"] for r in got if r["match_strength"] != "intervention"}
+    assert weaker and not weaker & {r["nct_id"] for r in expected}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -67,7 +80,7 @@ def test_generated_trials_give_the_same_rows(settings, classifiers, seed):
         "intervention.name", "intervention.other_name", "intervention.description",
         "arm.label", "arm.description", "child_class",
     }  # fmt: skip
-    assert classify_ctgov_tables(interventions, arms, new).to_pylist() == expected
+    assert classify_ctgov(interventions, arms, new).to_pylist() == expected
 
 
 def test_trials_classified_in_chunks_give_the_same_rows(settings, classifiers, monkeypatch):
@@ -78,7 +91,7 @@ def test_trials_classified_in_chunks_give_the_same_rows(settings, classifiers, m
     interventions, arms = Stress(settings, 10).trial_tables(300)
     expected = reference_ctgov_tables(interventions, arms, ref).to_pylist()
     monkeypatch.setattr(classify, "CHUNK_TRIALS", 7)
-    assert classify_ctgov_tables(interventions, arms, new).to_pylist() == expected
+    assert classify_ctgov(interventions, arms, new).to_pylist() == expected
 
 
 def test_row_path_gives_the_same_rows(settings, classifiers):
@@ -88,7 +101,7 @@ def test_row_path_gives_the_same_rows(settings, classifiers):
     index = interventions.column_names.index("name")
     cast = interventions.set_column(index, "name", interventions.column("name").cast(pa.large_string()))
     expected = reference_ctgov_tables(interventions, arms, ref).to_pylist()
-    assert classify_ctgov_tables(cast, arms, new).to_pylist() == expected
+    assert classify_ctgov(cast, arms, new).to_pylist() == expected
 
 
 def test_trials_one_at_a_time_give_the_same_matches(settings, classifiers):
