@@ -99,13 +99,19 @@ class Provocation:
 
     def __init__(self, settings: ClassifierSettings) -> None:
         self._agents = compile_terms(settings.provocation_agents, "provocation_agents")
+        self._named: dict[str, bool] = {}  # span -> names an agent: the same few spans recur
         cues = compile_terms(settings.provocation_cues, "provocation_cues")
         self._cues = OnePassMatcher({"provocation": cues}) if cues is not None else None
 
     def names_agent(self, span: str) -> bool:
         """Whether a matched class term names a provocation agent itself (all of it: "PACAP", not
         "anti-PACAP")."""
-        return self._agents is not None and self._agents.names(span)
+        if self._agents is None:
+            return False
+        named = self._named.get(span)
+        if named is None:
+            named = self._named[span] = self._agents.names(span)
+        return named
 
     def texts_with_cue(self, texts: Sequence[str | None]) -> set[int]:
         """Indexes of the texts that use a provocation cue."""

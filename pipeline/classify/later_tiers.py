@@ -69,6 +69,10 @@ class LaterTiers:
         self.cues = cues
         self.provocation = provocation
 
+    def restricted(self, name: str) -> bool:
+        """Whether the class counts only for some intervention types."""
+        return self._types[name] is not None
+
     def admits(self, name: str, kinds: frozenset[str]) -> bool:
         types = self._types[name]
         return not kinds or types is None or bool(kinds & types)

@@ -63,9 +63,15 @@ class MeshMatcher:
         term_hits: dict[str, list[TextHit]] = {}
         for hit in find_terms(distinct):
             term_hits.setdefault(distinct[hit.text_index], []).append(hit)
-        return [
-            self._row_hits(row, term_hits.get(row.term or "", []) if row.kind == MESH else []) for row in rows
-        ]
+        known: dict[MeshRow, list[MeshHit]] = {}  # the same rows recur across trials
+        found = []
+        for row in rows:
+            hits = known.get(row)
+            if hits is None:
+                own = term_hits.get(row.term or "", []) if row.kind == MESH else []
+                hits = known[row] = self._row_hits(row, own)
+            found.append(hits)
+        return found
 
     def _row_hits(self, row: MeshRow, term_hits: list[TextHit]) -> list[MeshHit]:
         field = MESH_FIELDS.get(row.kind)

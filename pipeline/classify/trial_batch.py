@@ -108,13 +108,13 @@ class _Batch:
     def __init__(self, classifier: Classifier, cols: TrialColumns) -> None:
         self.c = classifier
         self.cols = cols
-        # rows[nct_id][part]: the trial's row numbers in each table (INTERVENTION, ARM, trials, mesh).
-        self.rows: dict[str, tuple[list[int], ...]] = {}
+        # rows[nct_id][part]: the trial's row numbers in interventions (INTERVENTION), arms (ARM), trials.
+        self.rows: dict[str, tuple[list[int], list[int], list[int]]] = {}
         # local[part][row]: the row's position among its trial's interventions (or arms).
         self.local: tuple[list[int], list[int]] = ([], [])
-        for part, table in enumerate((cols.interventions, cols.arms, cols.trials, cols.mesh)):
+        for part, table in enumerate((cols.interventions, cols.arms, cols.trials)):
             for row, nct_id in enumerate(table["nct_id"]):
-                own = self.rows.setdefault(nct_id, ([], [], [], []))[part]
+                own = self.rows.setdefault(nct_id, ([], [], []))[part]
                 if part < len(self.local):
                     self.local[part].append(len(own))
                 own.append(row)
@@ -179,9 +179,7 @@ class _Batch:
 
     def _mesh_hits(self) -> dict[str, list[MeshHit]]:
         mesh = self.cols.mesh
-        rows = [
-            MeshRow(*values) for values in zip(mesh["mesh_kind"], mesh["mesh_id"], mesh["term"], strict=True)
-        ]
+        rows = list(map(MeshRow, mesh["mesh_kind"], mesh["mesh_id"], mesh["term"]))
         found: dict[str, list[MeshHit]] = {}
         for nct_id, row_hits in zip(mesh["nct_id"], self.c.mesh_hits(rows), strict=True):
             if row_hits:
@@ -200,7 +198,9 @@ class _Batch:
         provoked = self._provoked(agents)
         found: dict[str, list[Match]] = {}
         for nct_id, evs in evidence.items():
-            view = TrialView(self._parts_of(nct_id).kinds, frozenset())
+            # The trial's intervention types matter only to a class restricted to some.
+            restricted = any(self.c.later.restricted(h.name) for e in evs for h in e.hits)
+            view = TrialView(self._parts_of(nct_id).kinds if restricted else frozenset(), frozenset())
             matches = self.c.later.text_matches(evs, view, nct_id in provoked, strength)
             if matches:
                 found[nct_id] = matches
@@ -274,7 +274,7 @@ class _Batch:
         return {owners[i] for i in self.c.later.provocation.texts_with_cue(texts)}
 
     def _trial_texts(self, nct_id: str) -> Iterator[str | None]:
-        iv_rows, arm_rows, trial_rows, _ = self.rows[nct_id]
+        iv_rows, arm_rows, trial_rows = self.rows[nct_id]
         iv, arm, trials = self.cols.interventions, self.cols.arms, self.cols.trials
         for row in trial_rows:
             yield from (trials[key][row] for key in TRIAL_KEYS[1:])

@@ -217,7 +217,8 @@ TRIAL_CLASSES = _schema(
         pa.field("matched_term", pa.string(), nullable=False),
         pa.field("matched_text", pa.string()),
         # intervention / mesh / title / summary (config.MATCH_STRENGTHS): how directly the record names it.
-        pa.field("match_strength", pa.string(), nullable=False),
+        # Nullable: partitions classified before it read as NULL (they matched interventions and arms only).
+        pa.field("match_strength", pa.string()),
     ]
 )
 
