@@ -164,3 +164,72 @@ def test_publication_row_path_gives_the_same_rows(settings, classifiers):
     cast = publications.set_column(index, "title", publications.column("title").cast(pa.large_string()))
     expected = reference_pubmed_tables(publications, mesh, keywords, ref).to_pylist()
     assert classify_pubmed_tables(cast, mesh, keywords, new).to_pylist() == expected
+
+
+def test_all_tiers_give_the_same_rows_by_row_path_chunks_and_trial_by_trial(
+    real_tables, classifiers, monkeypatch
+):
+    """Titles, summaries and MeSH included: the column path, the row path (large_string titles),
+    small chunks and ``classify_trial`` one trial at a time agree, on the real records and the
+    hand-written ones (provocation, comparators, MeSH)."""
+    from pipeline.sources.ctgov import classify
+    from tests.classifier import test_classifier_later_tiers as later
+    from tests.classifier.sparse_records import INPUTS, normalised
+
+    new, _ = classifiers
+    extra = normalised([later.study("NCT99000090", "Rimegepant Versus Sumatriptan"), *_hand_written(later)])
+    tables = {name: pa.concat_tables([real_tables[name], extra[name]]) for name in INPUTS}
+    expected = classify_ctgov_tables(*(tables[name] for name in INPUTS), new).to_pylist()
+    assert {r["match_strength"] for r in expected} == {"intervention", "mesh", "title", "summary"}
+
+    trials = tables["trials"]
+    index = trials.column_names.index("brief_title")
+    cast = dict(
+        tables, trials=trials.set_column(index, "brief_title", trials.column(index).cast(pa.large_string()))
+    )
+    assert classify_ctgov_tables(*(cast[name] for name in INPUTS), new).to_pylist() == expected
+
+    monkeypatch.setattr(classify, "CHUNK_TRIALS", 3)
+    assert classify_ctgov_tables(*(tables[name] for name in INPUTS), new).to_pylist() == expected
+
+    by_trial: dict[str, set] = {}
+    for r in expected:
+        by_trial.setdefault(r["nct_id"], set()).add(
+            (
+                r["treatment_class"],
+                r["matched_field"],
+                r["matched_term"],
+                r["matched_text"],
+                r["match_strength"],
+            )
+        )
+    rows = {name: tables[name].to_pylist() for name in INPUTS}
+    for nct_id in {r["nct_id"] for r in rows["trials"]}:
+        own = {name: [r for r in rows[name] if r["nct_id"] == nct_id] for name in INPUTS}
+        matches = new.classify_trial(
+            own["interventions"], own["arms"], own["trials"][0], own["intervention_mesh"]
+        )
+        got = {
+            (m.treatment_class, m.matched_field, m.matched_term, m.matched_text, m.match_strength)
+            for m in matches
+        }
+        assert got == by_trial.get(nct_id, set()), nct_id
+
+
+def _hand_written(later) -> list[dict]:
+    return [
+        later.study("NCT99000091", "PACAP-38 Provocation", interventions=[("DRUG", "PACAP-38")]),
+        later.study(
+            "NCT99000092",
+            "A Study",
+            summary="The gammaCore device is evaluated.",
+            interventions=[("DEVICE", "Device")],
+        ),
+        later.study(
+            "NCT99000093",
+            "Injections",
+            interventions=[("BIOLOGICAL", "Study drug")],
+            meshes=[("D000019274", "Botulinum Toxins, Type A")],
+            ancestors=[("D000001905", "Botulinum Toxins")],
+        ),
+    ]
