@@ -110,17 +110,13 @@ class TreatmentClass(Strict):
     # MeSH descriptors (exact names, any case) and unique ids that mark the class when the registry
     # derives them for a trial's interventions, as a descriptor or one of its ancestors.
     mesh_terms: list[Annotated[str, Field(min_length=2)]] = Field(default_factory=list)
-    mesh_ids: list[str] = Field(default_factory=list)
+    mesh_ids: list[Annotated[str, Field(pattern=MESH_ID.pattern)]] = Field(default_factory=list)
     # Weakest match that counts for this class in the evidence tables; null: classifier.min_match_strength.
     min_match_strength: MatchStrength | None = None
 
-    @field_validator("mesh_ids")
-    @classmethod
-    def _mesh_ids(cls, value: list[str]) -> list[str]:
-        for mesh_id in value:
-            if not MESH_ID.match(mesh_id):
-                raise ValueError(f"{mesh_id!r} is not a MeSH unique id such as D001905 or C000600427")
-        return value
+
+CUE_FIELDS = ("comparator_cues", "background_cues", "trailing_background_cues", "provocation_cues",
+              "provocation_agents", "generic_intervention_words")  # fmt: skip
 
 
 def _cue_list(*words: str) -> list[str]:
@@ -140,14 +136,7 @@ class ClassifierSettings(Strict):
     provocation_agents: list[str] = _cue_list("CGRP", "PACAP", "nitroglycerin")
     generic_intervention_words: list[str] = _cue_list("drug", "device", "active", "treatment", "study")
 
-    @field_validator(
-        "comparator_cues",
-        "background_cues",
-        "trailing_background_cues",
-        "provocation_cues",
-        "provocation_agents",
-        "generic_intervention_words",
-    )
+    @field_validator(*CUE_FIELDS)
     @classmethod
     def _cue_words(cls, value: list[str]) -> list[str]:
         return [_has_word(word) for word in value]

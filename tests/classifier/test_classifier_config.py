@@ -104,7 +104,7 @@ def test_shipped_terms_on_text(settings, text, expected):
         ),
         (
             {"treatment_classes": {"x": {"mesh_ids": ["M9744"]}}},
-            "treatment_classes.x.mesh_ids: 'M9744' is not a MeSH",
+            "treatment_classes.x.mesh_ids.0: String should match pattern",
         ),
         (
             {"treatment_classes": {"x": {"min_match_strength": "keyword"}}},
