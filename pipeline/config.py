@@ -92,6 +92,14 @@ class SourcesSettings(Strict):
     pubmed: PubmedSettings = PubmedSettings()
 
 
+# How directly a trial's record names its class, strongest first: its interventions or arms, the MeSH
+# terms the registry derived for them, its titles, its brief summary (pipeline/classify/later_tiers.py).
+MATCH_STRENGTHS = ("intervention", "mesh", "title", "summary")
+MatchStrength = Literal["intervention", "mesh", "title", "summary"]
+# A MeSH unique id: a descriptor (D) or supplementary concept (C), 6 digits or the registry's 9.
+MESH_ID = re.compile(r"^[CD](\d{6}|\d{9})$")
+
+
 class TreatmentClass(Strict):
     """One treatment class: what text marks a trial as belonging to it."""
 
@@ -99,14 +107,39 @@ class TreatmentClass(Strict):
     terms: Annotated[list[Annotated[str, Field(min_length=2)]], Field(min_length=1)]
     intervention_types: list[INTERVENTION_TYPES] | None = None
     parent: str | None = None
+    # MeSH descriptors (exact names, any case) and unique ids that mark the class when the registry
+    # derives them for a trial's interventions, as a descriptor or one of its ancestors.
+    mesh_terms: list[Annotated[str, Field(min_length=2)]] = Field(default_factory=list)
+    mesh_ids: list[Annotated[str, Field(pattern=MESH_ID.pattern)]] = Field(default_factory=list)
+    # Weakest match that counts for this class in the evidence tables; null: classifier.min_match_strength.
+    min_match_strength: MatchStrength | None = None
+
+
+CUE_FIELDS = ("comparator_cues", "background_cues", "trailing_background_cues", "provocation_cues",
+              "provocation_agents", "generic_intervention_words")  # fmt: skip
+
+
+def _cue_list(*words: str) -> list[str]:
+    return Field(default_factory=lambda: list(words))
 
 
 class ClassifierSettings(Strict):
-    """Words that mark an intervention or arm as a control, so matches in it do not count."""
+    """Control words, the cues that make a named therapy a comparator, background or provoking agent
+    rather than the trial's subject, and the weakest match the evidence tables count."""
 
-    control_terms: list[str] = Field(
-        default_factory=lambda: ["placebo", "sham", "vehicle", "dummy", "matching placebo"]
-    )
+    control_terms: list[str] = _cue_list("placebo", "sham", "vehicle", "dummy", "matching placebo")
+    min_match_strength: MatchStrength = "summary"
+    comparator_cues: list[str] = _cue_list("versus", "vs", "compared with", "compared to", "than")
+    background_cues: list[str] = _cue_list("failed", "prior", "previous", "rescue", "overuse of")
+    trailing_background_cues: list[str] = _cue_list("resistant", "refractory", "non-responders", "naive")
+    provocation_cues: list[str] = _cue_list("provocation", "provoke", "induce", "induced", "infusion")
+    provocation_agents: list[str] = _cue_list("CGRP", "PACAP", "nitroglycerin")
+    generic_intervention_words: list[str] = _cue_list("drug", "device", "active", "treatment", "study")
+
+    @field_validator(*CUE_FIELDS)
+    @classmethod
+    def _cue_words(cls, value: list[str]) -> list[str]:
+        return [_has_word(word) for word in value]
 
 
 # A term of the endpoint taxonomy: matched like a class term (pipeline/classify/terms.py).

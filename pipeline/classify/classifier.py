@@ -9,38 +9,40 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
-from pipeline.classify.controls import TrialControls, find_controls
-from pipeline.classify.field_hits import INTERVENTION, PROSE_FIELDS, FieldHit, trial_texts
+from pipeline.classify.controls import TrialControls
+from pipeline.classify.cues import ContextCues, GenericNames, Provocation
+from pipeline.classify.field_hits import INTERVENTION, PROSE_FIELDS, FieldHit
+from pipeline.classify.later_tiers import STRENGTH_RANK, LaterTiers
+from pipeline.classify.match import CHILD_CLASS, Match
+from pipeline.classify.mesh_match import MeshHit, MeshMatcher, MeshRow
 from pipeline.classify.one_pass import OnePassMatcher, TextHit
 from pipeline.classify.terms import TermSet, snippet
-from pipeline.classify.trial_parts import Arm, Intervention, read_arm, read_intervention
-from pipeline.config import Settings, TreatmentClass
+from pipeline.classify.trial_batch import classify_trial_record
+from pipeline.classify.trial_parts import Arm, Intervention
+from pipeline.config import ClassifierSettings, Settings, TreatmentClass
 from pipeline.errors import ClassifyError, ConfigError
 from pipeline.sources.ctgov.classify import classify_ctgov_tables
 
-__all__ = ["Classifier", "ClassifyError", "Match", "classify_ctgov_tables"]
+__all__ = ["CHILD_CLASS", "Classifier", "ClassifyError", "Match", "classify_ctgov_tables"]
 
-CHILD_CLASS = "child_class"
 # In free-text descriptions, a term this close after a control word ("placebo matching erenumab",
 # "sham gammaCore") describes the control, not the therapy under test.
 CONTROL_LOOKBACK_CHARS = 30
 _SENTENCE_END = re.compile(r"[.;!?]")
 
 
-@dataclass(frozen=True)
-class Match:
-    treatment_class: str
-    matched_field: str  # e.g. intervention.name, arm.label, title, child_class
-    matched_term: str  # the configured term, or the child class for a parent row
-    matched_text: str | None  # the matched words in context; None for parent rows
-
-
 class Classifier:
     """Compiled once per run from the settings; stateless afterwards, so one instance serves all trials."""
 
-    def __init__(self, classes: Mapping[str, TreatmentClass], control_terms: Sequence[str]) -> None:
+    def __init__(
+        self,
+        classes: Mapping[str, TreatmentClass],
+        control_terms: Sequence[str],
+        rules: ClassifierSettings | None = None,
+    ) -> None:
+        """``rules``: the cue words of the later tiers (defaults: ClassifierSettings's) with
+        ``control_terms`` as its control words."""
         self._terms: dict[str, TermSet] = {}
         for name, tc in classes.items():
             try:
@@ -60,10 +62,14 @@ class Classifier:
             raise ConfigError(f"classifier.control_terms: {exc}") from None
         self._matcher = OnePassMatcher(self._terms)
         self._control_matcher = OnePassMatcher({"control": self._controls}) if self._controls else None
+        rules = (rules or ClassifierSettings()).model_copy(update={"control_terms": list(control_terms)})
+        self.mesh = MeshMatcher(classes)
+        self.later = LaterTiers(self._types, ContextCues(rules), Provocation(rules))
+        self.generic_names = GenericNames(rules.generic_intervention_words)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Classifier:
-        return cls(settings.treatment_classes, settings.classifier.control_terms)
+        return cls(settings.treatment_classes, settings.classifier.control_terms, settings.classifier)
 
     @property
     def class_names(self) -> list[str]:
@@ -94,18 +100,17 @@ class Classifier:
         return self.with_ancestors(found)
 
     def classify_trial(
-        self, interventions: Sequence[Mapping[str, object]], arms: Sequence[Mapping[str, object]]
+        self,
+        interventions: Sequence[Mapping[str, object]],
+        arms: Sequence[Mapping[str, object]],
+        trial: Mapping[str, object] | None = None,
+        meshes: Sequence[Mapping[str, object]] = (),
     ) -> list[Match]:
-        """Matches in the trial's non-control interventions and arms, honouring intervention_types.
-
-        Fields read: intervention name, other names and description; arm label and description.
-        """
-        ivs = [read_intervention(row) for row in interventions]
-        arm_rows = [read_arm(row) for row in arms]
-        texts = list(trial_texts(ivs, arm_rows))
-        hits = [FieldHit(*texts[hit.text_index], hit) for hit in self.find_terms([t[3] for t in texts])]
-        controls = find_controls(ivs, arm_rows, self.names_a_control)
-        return self.trial_matches(hits, ivs, arm_rows, controls)
+        """One trial's matches, rows keyed like the ctgov tables: its non-control interventions and
+        arms (intervention name, other names, description; arm label, description) honouring
+        intervention_types, and its MeSH rows; then, if those give no class, ``trial``'s titles and
+        brief summary (pipeline/classify/later_tiers.py)."""
+        return classify_trial_record(self, interventions, arms, trial, meshes)
 
     def trial_matches(
         self,
@@ -114,27 +119,49 @@ class Classifier:
         arms: Sequence[Arm],
         controls: TrialControls,
     ) -> list[Match]:
+        """``first_tier``'s matches plus every parent class of what matched."""
+        return self.with_ancestors(self.first_tier(hits, interventions, arms, controls)[0])
+
+    def first_tier(
+        self,
+        hits: Iterable[FieldHit],
+        interventions: Sequence[Intervention],
+        arms: Sequence[Arm],
+        controls: TrialControls,
+        provoked: bool = False,
+    ) -> tuple[list[Match], frozenset[str]]:
         """The trial's terms that count: not in a control, admitted by the class's intervention_types
-        (an intervention's own type, or the types an arm gives; none known admits every class), and
-        in prose not right after a control word. Plus every parent class of what matched."""
+        (an intervention's own type, or the types an arm gives; none known admits every class), in
+        prose not right after a control word, and (in a provocation study, ``provoked``) not naming
+        the agent it infuses. Also the classes named only in controls."""
         found: list[Match] = []
+        in_controls: set[str] = set()
         for part, index, field, text, hit in hits:
             if part == INTERVENTION:
                 if controls.intervention_is_control[index]:
+                    in_controls.add(hit.name)
                     continue
                 kind = interventions[index].kind
                 kinds: set[str] | frozenset[str] = {kind} if kind else set()
             else:
                 if controls.arm_is_control[index]:
+                    in_controls.add(hit.name)
                     continue
                 kinds = controls.arm_types[index]
             types = self._types[hit.name]
             if kinds and types is not None and not kinds & types:
                 continue
             if field in PROSE_FIELDS and self._follows_control_word(text, hit.start):
+                in_controls.add(hit.name)
+                continue
+            if provoked and self.later.provocation.names_agent(text[hit.start : hit.end]):
                 continue
             found.append(Match(hit.name, field, hit.term, snippet(text, hit.start, hit.end)))
-        return self.with_ancestors(found)
+        return found, frozenset(in_controls - {m.treatment_class for m in found})
+
+    def mesh_hits(self, rows: Sequence[MeshRow]) -> list[list[MeshHit]]:
+        """Each MeSH row's classes (pipeline/classify/mesh_match.py), before the trial's rules."""
+        return self.mesh.find(rows, self.find_terms)
 
     def _follows_control_word(self, text: str, start: int) -> bool:
         window = text[max(0, start - CONTROL_LOOKBACK_CHARS) : start]
@@ -142,12 +169,18 @@ class Classifier:
         return self.names_a_control(window)
 
     def with_ancestors(self, found: list[Match]) -> list[Match]:
-        """Dedupe (keeping first-seen order), then add one row per parent naming the child it came from."""
+        """Dedupe (keeping first-seen order), then add one row per parent naming the child it came from,
+        with the strongest match_strength of the child's own matches."""
         result = list(dict.fromkeys(found))
-        for child in dict.fromkeys(m.treatment_class for m in found):
+        best: dict[str, str] = {}
+        for m in found:
+            known = best.get(m.treatment_class)
+            if known is None or STRENGTH_RANK[m.match_strength] < STRENGTH_RANK[known]:
+                best[m.treatment_class] = m.match_strength
+        for child, strength in best.items():
             parent = self._parents[child]
             while parent is not None:
-                result.append(Match(parent, CHILD_CLASS, child, None))
+                result.append(Match(parent, CHILD_CLASS, child, None, strength))
                 child, parent = parent, self._parents[parent]
         return list(dict.fromkeys(result))
 

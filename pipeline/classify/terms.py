@@ -112,6 +112,10 @@ class TermSet:
     def search(self, text: str) -> bool:
         return self._pattern.search(text) is not None
 
+    def names(self, text: str) -> bool:
+        """Whether the whole of ``text`` is one of the terms (as matched: any case, separators, plural)."""
+        return self._pattern.fullmatch(text) is not None
+
 
 def snippet(text: str, start: int, end: int, context: int = SNIPPET_CONTEXT) -> str:
     """The match with some words either side, so an analyst can judge it without opening the record.

@@ -62,6 +62,21 @@ def read_arm(row: Mapping[str, object]) -> Arm:
     )
 
 
+def read_trial(row: Mapping[str, object]) -> tuple[str, str, str]:
+    """The trial's brief title, official title and brief summary."""
+    return (
+        _text(row, "brief_title", "trial"),
+        _text(row, "official_title", "trial"),
+        _text(row, "brief_summary", "trial"),
+    )
+
+
+def read_mesh(row: Mapping[str, object]) -> tuple[str, str, str]:
+    """One MeSH row of the trial: its kind (mesh or ancestor), id and term."""
+    what = "intervention MeSH"
+    return (_text(row, "mesh_kind", what), _text(row, "mesh_id", what), _text(row, "term", what))
+
+
 def _text(row: Mapping[str, object], key: str, what: str) -> str:
     if not isinstance(row, Mapping):
         kind = type(row).__name__

@@ -56,6 +56,9 @@ CONFIG_CLASSES_SCHEMA = pa.schema(
         pa.field("parent", pa.string()),
         pa.field("terms", pa.list_(pa.string())),
         pa.field("intervention_types", pa.list_(pa.string())),
+        pa.field("mesh_terms", pa.list_(pa.string())),
+        pa.field("mesh_ids", pa.list_(pa.string())),
+        pa.field("min_match_strength", pa.string(), nullable=False),
         pa.field("sort_order", pa.int32(), nullable=False),
     ]
 )
@@ -192,6 +195,9 @@ def _config_class_rows(settings: Settings) -> list[dict[str, object]]:
             "parent": tc.parent,
             "terms": list(tc.terms),
             "intervention_types": list(tc.intervention_types) if tc.intervention_types is not None else None,
+            "mesh_terms": list(tc.mesh_terms),
+            "mesh_ids": list(tc.mesh_ids),
+            "min_match_strength": tc.min_match_strength or settings.classifier.min_match_strength,
             "sort_order": i,
         }
         for i, (name, tc) in enumerate(settings.treatment_classes.items())

@@ -41,6 +41,7 @@ Kind = Literal["text", "list", "date", "int", "bool"]
 EXPORT_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("treatment_class", "text"),
     ("class_label", "text"),
+    ("match_strength", "text"),
     ("nct_id", "text"),
     ("title", "text"),
     ("phase", "text"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from pipeline.config import MATCH_STRENGTHS
 from pipeline.sources.ctgov.normalise.phase import CANONICAL_PHASES
 from pipeline.sources.ctgov.normalise.status import STATUS_GROUPS
 from pipeline.sources.pubmed.normalise.class_schema import MATCHED_FIELDS as PUBLICATION_MATCHED_FIELDS
@@ -19,6 +20,8 @@ VALUE_LISTS: dict[str, tuple[str, ...]] = {
     "phases": CANONICAL_PHASES,
     "status_groups": tuple(dict.fromkeys(STATUS_GROUPS.values())),
     "publication_matched_fields": PUBLICATION_MATCHED_FIELDS,
+    # Strongest first: the position is the rank the evidence tables compare with min_match_strength.
+    "match_strengths": MATCH_STRENGTHS,
 }
 VALUE_LISTS_RELATION = "src_value_lists"
 VALUE_LISTS_SCHEMA = pa.schema(

@@ -127,7 +127,11 @@ def reference_ctgov_tables(interventions: pa.Table, arms: pa.Table, ref: Referen
         source = (trial_ivs or trial_arms)[0]
         provenance = {column: source[column] for column in PROVENANCE_COLUMNS}
         matches = ref.classify_trial(trial_ivs, trial_arms)
-        out.extend(_row("nct_id", nct_id, m, provenance) for m in sorted(set(matches), key=_sort_key))
+        # It read interventions and arms only: every match has the strongest match_strength.
+        out.extend(
+            {**_row("nct_id", nct_id, m, provenance), "match_strength": "intervention"}
+            for m in sorted(set(matches), key=_sort_key)
+        )
     return pa.Table.from_pylist(out, schema=TRIAL_CLASSES)
 
 

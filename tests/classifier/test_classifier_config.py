@@ -84,3 +84,53 @@ def test_shipped_classes_compile_and_control_terms_mark_controls(settings):
 def test_shipped_terms_on_text(settings, text, expected):
     matches = Classifier.from_settings(settings).classify_text_fields([("title", text)])
     assert {m.treatment_class for m in matches} == expected
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        (
+            {"classifier": {"min_match_strength": "abstract"}},
+            "classifier.min_match_strength: Input should be",
+        ),
+        ({"classifier": {"comparator_cue": ["versus"]}}, "classifier.comparator_cue: unknown key"),
+        (
+            {"classifier": {"provocation_cues": ["--"]}},
+            "classifier.provocation_cues: term '--' has no letters",
+        ),
+        (
+            {"treatment_classes": {"x": {"mesh_term": ["Ketamine"]}}},
+            "treatment_classes.x.mesh_term: unknown key",
+        ),
+        (
+            {"treatment_classes": {"x": {"mesh_ids": ["M9744"]}}},
+            "treatment_classes.x.mesh_ids.0: String should match pattern",
+        ),
+        (
+            {"treatment_classes": {"x": {"min_match_strength": "keyword"}}},
+            "treatment_classes.x.min_match_strength",
+        ),
+    ],
+)
+def test_a_wrong_classifier_key_fails_at_start_up_naming_it(tmp_path, patch, message):
+    import yaml
+
+    from pipeline.errors import ConfigError
+
+    config = {"treatment_classes": {"x": {"label": "X", "terms": ["xenon"]}}}
+    for key, value in patch.items():
+        if key == "treatment_classes":
+            config[key]["x"].update(value["x"])
+        else:
+            config[key] = value
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        load_config(path)
+
+
+def test_shipped_mesh_terms_name_categories_not_the_peptides_provocation_studies_infuse(settings):
+    listed = {t.casefold() for tc in settings.treatment_classes.values() for t in tc.mesh_terms}
+    for trap in ("Calcitonin Gene-Related Peptide", "Tryptamines", "Electric Stimulation Therapy"):
+        assert trap.casefold() not in listed
+    assert "calcitonin gene-related peptide receptor antagonists" in listed

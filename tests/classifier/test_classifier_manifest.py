@@ -197,3 +197,34 @@ def _free_texts(study: dict) -> list[tuple[str, str]]:
 
     walk(study, "")
     return out
+
+
+def trial_row(study: dict) -> dict:
+    ident = study["protocolSection"]["identificationModule"]
+    summary = study["protocolSection"].get("descriptionModule", {}).get("briefSummary")
+    return {
+        "brief_title": ident.get("briefTitle"),
+        "official_title": ident.get("officialTitle"),
+        "brief_summary": summary,
+    }
+
+
+def test_whole_records_give_every_study_exactly_its_expected_classes(studies, classifier, settings):
+    """Titles and summaries too (the transcriptions carry no MeSH): the studies whose interventions
+    were not transcribed get their classes from their titles, and nothing else changes."""
+    for entry, study in studies:
+        nct_id = entry["nct_id"]
+        matches = classifier.classify_trial(*schema_rows(study), trial_row(study))
+        assert {m.treatment_class for m in matches} == with_parents(expected_classes(entry), settings), nct_id
+        strengths = {m.match_strength for m in matches}
+        expected = {"title"} if nct_id in NO_ACTIVE_ENTRY_TRANSCRIBED else {"intervention"}
+        assert strengths == (expected if matches else set()), nct_id
+        for m in matches:
+            if m.matched_field != "child_class":
+                assert m.matched_field.startswith(("intervention.", "arm.", "trial.")) and m.matched_text
+
+
+def test_cgrp_provocation_record_gets_no_class_from_its_titles_or_summary(studies, classifier):
+    study = next(s for e, s in studies if e["nct_id"] == "NCT07021859")
+    assert "CGRP" in trial_row(study)["brief_summary"]
+    assert classifier.classify_trial(*schema_rows(study), trial_row(study)) == []

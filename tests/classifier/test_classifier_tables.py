@@ -10,7 +10,13 @@ import pytest
 
 from pipeline.classify.classifier import Classifier, ClassifyError, classify_ctgov_tables
 from pipeline.config import load_config
-from pipeline.sources.ctgov.normalise.schemas import ARMS, INTERVENTIONS, TRIAL_CLASSES
+from pipeline.sources.ctgov.normalise.schemas import (
+    ARMS,
+    INTERVENTION_MESH,
+    INTERVENTIONS,
+    TRIAL_CLASSES,
+    TRIALS,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FETCHED_A = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -20,6 +26,19 @@ FETCHED_B = datetime(2026, 11, 2, 10, 5, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
     return Classifier.from_settings(load_config(REPO_ROOT / "config.yaml"))
+
+
+def classify_ctgov(
+    interventions: pa.Table,
+    arms: pa.Table,
+    classifier: Classifier,
+    trials: pa.Table | None = None,
+    mesh: pa.Table | None = None,
+) -> pa.Table:
+    """The adapter with empty trials and MeSH tables unless given."""
+    trials = TRIALS.empty_table() if trials is None else trials
+    mesh = INTERVENTION_MESH.empty_table() if mesh is None else mesh
+    return classify_ctgov_tables(trials, interventions, arms, mesh, classifier)
 
 
 def provenance(fetched_at: datetime) -> dict:
@@ -50,7 +69,7 @@ def arm_rows() -> list[dict]:
 def test_rows_follow_the_schema_with_each_trials_provenance(classifier):
     interventions = pa.Table.from_pylist(intervention_rows(), schema=INTERVENTIONS)
     arms = pa.Table.from_pylist(arm_rows(), schema=ARMS)
-    out = classify_ctgov_tables(interventions, arms, classifier)
+    out = classify_ctgov(interventions, arms, classifier)
     assert out.schema == TRIAL_CLASSES
     rows = out.to_pylist()
     summary = [(r["nct_id"], r["treatment_class"], r["matched_field"], r["matched_term"]) for r in rows]
@@ -87,12 +106,12 @@ def test_interventions_and_arms_of_one_trial_are_classified_together(classifier)
         schema=ARMS,
     )  # fmt: skip
     # Without the arm, the saline would look active; with it, it is a control.
-    assert classify_ctgov_tables(interventions, ARMS.empty_table(), classifier).num_rows == 2
-    assert classify_ctgov_tables(interventions, arms, classifier).num_rows == 0
+    assert classify_ctgov(interventions, ARMS.empty_table(), classifier).num_rows == 2
+    assert classify_ctgov(interventions, arms, classifier).num_rows == 0
 
 
 def test_empty_inputs_give_an_empty_table(classifier):
-    out = classify_ctgov_tables(INTERVENTIONS.empty_table(), ARMS.empty_table(), classifier)
+    out = classify_ctgov(INTERVENTIONS.empty_table(), ARMS.empty_table(), classifier)
     assert out.num_rows == 0
     assert out.schema == TRIAL_CLASSES
 
@@ -100,7 +119,7 @@ def test_empty_inputs_give_an_empty_table(classifier):
 def test_missing_columns_are_named(classifier):
     interventions = INTERVENTIONS.empty_table().drop_columns(["other_names", "run_id"])
     with pytest.raises(ClassifyError, match=r"interventions table lacks column\(s\) other_names, run_id"):
-        classify_ctgov_tables(interventions, ARMS.empty_table(), classifier)
+        classify_ctgov(interventions, ARMS.empty_table(), classifier)
 
 
 def test_a_bad_value_names_the_trial(classifier):
@@ -108,7 +127,7 @@ def test_a_bad_value_names_the_trial(classifier):
     table = pa.Table.from_pylist(rows, schema=INTERVENTIONS)
     bad = table.set_column(table.column_names.index("name"), "name", pa.array([7], pa.int64()))
     with pytest.raises(ClassifyError, match=r"^NCT00000002: intervention name must be text"):
-        classify_ctgov_tables(bad, ARMS.empty_table(), classifier)
+        classify_ctgov(bad, ARMS.empty_table(), classifier)
 
 
 def test_a_row_without_nct_id_is_refused(classifier):
@@ -116,4 +135,4 @@ def test_a_row_without_nct_id_is_refused(classifier):
     schema = INTERVENTIONS.set(0, pa.field("nct_id", pa.string()))
     table = pa.Table.from_pylist(rows, schema=schema)
     with pytest.raises(ClassifyError, match="interventions row 0 has no nct_id"):
-        classify_ctgov_tables(table, ARMS.empty_table(), classifier)
+        classify_ctgov(table, ARMS.empty_table(), classifier)

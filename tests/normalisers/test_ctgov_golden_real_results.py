@@ -303,6 +303,7 @@ def test_dupilumab_row_counts(dupilumab: dict[str, pa.Table]) -> None:
         "result_measurements": 28,
         "result_analyses": 7,
         "references": 0,
+        "intervention_mesh": 0,  # its interventionBrowseModule has browseLeaves only
     }
 
 

@@ -48,9 +48,8 @@ def tables_of_files(paths: list[Path]) -> dict[str, pa.Table]:
 
 def trial_classes(tables: dict[str, pa.Table]) -> pa.Table:
     """The shipped classifier's classes for these trials, as the pipeline computes them."""
-    return classify_ctgov_tables(
-        tables["interventions"], tables["arms"], Classifier.from_settings(settings())
-    )
+    inputs = (tables[name] for name in ("trials", "interventions", "arms", "intervention_mesh"))
+    return classify_ctgov_tables(*inputs, Classifier.from_settings(settings()))
 
 
 def transcribed_files() -> list[Path]:

@@ -295,4 +295,4 @@ def test_title_cell_bytes(tmp_path: Path, value: str | None, cell: bytes) -> Non
     row = {name: None for name in NAMES} | {"treatment_class": "a_class", "nct_id": "NCT1", "title": value}
     path = make_warehouse(tmp_path / "w.duckdb", [row])
     lines = export_bytes(path, tmp_path).split(b"\r\n", 1)
-    assert lines[1] == b"a_class,,NCT1," + cell + b"," * (len(NAMES) - 4) + b"\r\n"
+    assert lines[1] == b"a_class,,,NCT1," + cell + b"," * (len(NAMES) - 5) + b"\r\n"

@@ -20,6 +20,7 @@ ANALYST_TABLES = {
     "trials",
     "trial_conditions",
     "trial_interventions",
+    "trial_intervention_mesh",
     "trial_arms",
     "trial_outcomes",
     "trial_results",
@@ -175,6 +176,7 @@ def test_evidence_trials_row_and_result_summaries(built: Settings) -> None:
     assert cols == [
         "treatment_class",
         "class_label",
+        "match_strength",
         "nct_id",
         "title",
         "phase",

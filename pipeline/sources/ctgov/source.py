@@ -77,7 +77,7 @@ CTGOV = Source(
     classification=Classification(
         table="trial_classes",
         schema=TRIAL_CLASSES,
-        inputs=("interventions", "arms"),
+        inputs=("trials", "interventions", "arms", "intervention_mesh"),
         rows=classify_ctgov_tables,
     ),
     versions=Versions(

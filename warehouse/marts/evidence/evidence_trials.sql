@@ -1,7 +1,8 @@
 -- grain: treatment class x trial (a trial of a subclass is listed under every ancestor class too)
 -- key: treatment_class, nct_id
 -- incremental: rebuild (over every trial and publication, after the splice)
--- not null: treatment_class, class_label, nct_id, status_group, has_results, url
+-- not null: treatment_class, class_label, match_strength, nct_id, status_group, has_results, url
+-- allowed: match_strength in match_strengths
 -- allowed: phase in phases or null
 -- allowed: status_group in status_groups
 -- allowed: results_route in (registry, publication, both, none)
@@ -11,6 +12,8 @@
 -- publication (trial_publications.is_results_link: a pubmed_databank or pubmed_text link, or a
 -- ctgov_reference of type RESULT or DERIVED), 'both', or 'none'. linked_pmids lists the publications
 -- linked by any route, results or not. Without PubMed data every trial is 'registry' or 'none'.
+-- match_strength: the strongest evidence that puts the trial in the class (int_class_membership, which
+-- leaves out matches weaker than the class's min_match_strength).
 
 CREATE OR REPLACE TABLE evidence_trials AS
 WITH publication_evidence AS (
@@ -28,6 +31,7 @@ WITH publication_evidence AS (
 SELECT
     m.treatment_class,
     tc.label AS class_label,
+    m.match_strength,
     t.nct_id,
     t.title,
     t.phase,
@@ -59,6 +63,7 @@ ORDER BY tc.sort_order, t.nct_id;
 COMMENT ON TABLE evidence_trials IS 'One row per treatment class x trial; a trial of a subclass is listed under every ancestor class too.';
 COMMENT ON COLUMN evidence_trials.treatment_class IS 'Class (treatment_classes.treatment_class).';
 COMMENT ON COLUMN evidence_trials.class_label IS 'Human-readable class name.';
+COMMENT ON COLUMN evidence_trials.match_strength IS 'Strongest evidence for the trial''s class (trial_classes.match_strength): intervention, mesh, title or summary; never weaker than treatment_classes.min_match_strength.';
 COMMENT ON COLUMN evidence_trials.nct_id IS 'Trial (trials.nct_id).';
 COMMENT ON COLUMN evidence_trials.title IS 'Brief title.';
 COMMENT ON COLUMN evidence_trials.phase IS 'Phase (see trials.phase); NULL when none registered.';

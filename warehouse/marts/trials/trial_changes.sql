@@ -37,7 +37,10 @@ classes AS (
     FROM diff AS d
     JOIN trial_classes AS m ON m.nct_id = d.nct_id
     JOIN treatment_class_ancestry AS a ON a.descendant = m.treatment_class
-    WHERE d.change <> 'removed'
+    JOIN treatment_classes AS tc ON tc.treatment_class = a.treatment_class
+    JOIN stg_match_strengths AS s ON s.match_strength = m.match_strength
+    JOIN stg_match_strengths AS weakest ON weakest.match_strength = tc.min_match_strength
+    WHERE d.change <> 'removed' AND s.strength_rank <= weakest.strength_rank
     GROUP BY d.nct_id
     UNION ALL
     -- Only a full pull removes trials, and a build with a new full pull is always a full build, so
@@ -46,7 +49,10 @@ classes AS (
     FROM diff AS d
     JOIN stg_ctgov_trial_classes AS x ON x.nct_id = d.nct_id AND x.run_id = d.baseline_version_run
     JOIN treatment_class_ancestry AS a ON a.descendant = x.treatment_class
-    WHERE d.change = 'removed'
+    JOIN treatment_classes AS tc ON tc.treatment_class = a.treatment_class
+    JOIN stg_match_strengths AS s ON s.match_strength = x.match_strength
+    JOIN stg_match_strengths AS weakest ON weakest.match_strength = tc.min_match_strength
+    WHERE d.change = 'removed' AND s.strength_rank <= weakest.strength_rank
     GROUP BY d.nct_id
 )
 SELECT
@@ -84,4 +90,4 @@ COMMENT ON COLUMN trial_changes.phase IS 'Phase now.';
 COMMENT ON COLUMN trial_changes.previous_enrollment IS 'Enrollment at the baseline.';
 COMMENT ON COLUMN trial_changes.enrollment IS 'Enrollment now.';
 COMMENT ON COLUMN trial_changes.last_update_post_date IS 'Registry update date (current, or last known for a removed trial).';
-COMMENT ON COLUMN trial_changes.treatment_classes IS 'Classes of the trial, ancestors included (for a removed trial, those of its last version), a list.';
+COMMENT ON COLUMN trial_changes.treatment_classes IS 'Classes of the trial, ancestors included (for a removed trial, those of its last version), counted as in the evidence tables (matches at least as strong as the class''s min_match_strength), a list.';

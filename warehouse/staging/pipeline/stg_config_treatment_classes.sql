@@ -3,5 +3,6 @@
 -- incremental: complete (the whole config; the build fingerprint covers it)
 
 CREATE TEMP VIEW stg_config_treatment_classes AS
-SELECT treatment_class, label, parent, terms, intervention_types, sort_order
+SELECT treatment_class, label, parent, terms, intervention_types, mesh_terms, mesh_ids, min_match_strength,
+       sort_order
 FROM src_config_treatment_classes;

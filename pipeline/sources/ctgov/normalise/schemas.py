@@ -195,6 +195,20 @@ REFERENCES = _schema(
     ]
 )
 
+# MeSH terms the registry derived for a study's interventions (derivedSection.interventionBrowseModule):
+# mesh_kind "mesh" for a descriptor (or supplementary concept) an intervention maps to, "ancestor" for a
+# broader descriptor above one. The module's browseLeaves and browseBranches are not kept: they repeat
+# these terms under the registry's own ids, plus its browsing categories.
+INTERVENTION_MESH = _schema(
+    [
+        pa.field("nct_id", pa.string(), nullable=False),
+        pa.field("mesh_kind", pa.string(), nullable=False),  # mesh / ancestor
+        pa.field("mesh_idx", pa.int32(), nullable=False),
+        pa.field("mesh_id", pa.string()),
+        pa.field("term", pa.string()),
+    ]
+)
+
 TRIAL_CLASSES = _schema(
     [
         pa.field("nct_id", pa.string(), nullable=False),
@@ -202,6 +216,9 @@ TRIAL_CLASSES = _schema(
         pa.field("matched_field", pa.string(), nullable=False),
         pa.field("matched_term", pa.string(), nullable=False),
         pa.field("matched_text", pa.string()),
+        # intervention / mesh / title / summary (config.MATCH_STRENGTHS): how directly the record names it.
+        # Nullable: partitions classified before it read as NULL (they matched interventions and arms only).
+        pa.field("match_strength", pa.string()),
     ]
 )
 
@@ -226,4 +243,5 @@ TABLES: dict[str, pa.Schema] = {
     "result_measurements": RESULT_MEASUREMENTS,
     "result_analyses": RESULT_ANALYSES,
     "references": REFERENCES,
+    "intervention_mesh": INTERVENTION_MESH,
 }

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from pipeline.errors import NormaliseError
 from pipeline.parquet.provenance import Provenance
+from pipeline.sources.ctgov.normalise.derived import add_intervention_mesh
 from pipeline.sources.ctgov.normalise.protocol import add_protocol_lists, add_trial
 from pipeline.sources.ctgov.normalise.results import add_result_rows
 from pipeline.sources.ctgov.normalise.rows import MalformedStudy, PageRows
@@ -107,6 +108,7 @@ def _add_study(study: Any, position: int, rows: PageRows, source: str, digest: s
     unknown: list[str] = []
     try:
         add_protocol_lists(protocol, nct_id, rows, unknown)
+        add_intervention_mesh(study, nct_id, rows)
         results = study.get("resultsSection")
         if results:
             add_result_rows(results, nct_id, rows, unknown)
