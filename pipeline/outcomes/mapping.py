@@ -67,28 +67,11 @@ def map_endpoints(
     """One TRIAL_ENDPOINTS row per registered outcome (design_outcomes) and per posted result outcome
     (result_outcomes). ``trials`` and ``conditions`` (optional) give the population a trial states when
     its outcome does not."""
-    populations = trial_populations(taxonomy, trials, conditions)
-    cache: dict[tuple, _Derived] = {}
-    rows: list[dict] = []
+    mapper = _Mapper(taxonomy, trial_populations(taxonomy, trials, conditions))
     design = column_rows(
         design_outcomes, ["nct_id", "outcome_kind", "outcome_idx", "measure", "description", "time_frame"]
     )
-    for nct_id, kind, idx, title, description, time_frame in design:
-        rows.append(
-            _row(
-                taxonomy,
-                cache,
-                populations,
-                "design",
-                nct_id,
-                kind,
-                idx,
-                title,
-                description,
-                time_frame,
-                None,
-            )
-        )
+    rows = [mapper.row(_Outcome("design", *values, None)) for values in design]
     results = column_rows(
         result_outcomes,
         [
@@ -101,24 +84,23 @@ def map_endpoints(
             "population_description",
         ],
     )
-    for nct_id, kind, idx, title, description, time_frame, population_text in results:
-        kind = kind.lower() if kind else None
-        rows.append(
-            _row(
-                taxonomy,
-                cache,
-                populations,
-                "results",
-                nct_id,
-                kind,
-                idx,
-                title,
-                description,
-                time_frame,
-                population_text,
-            )
-        )
+    for nct_id, kind, *texts in results:
+        rows.append(mapper.row(_Outcome("results", nct_id, kind.lower() if kind else None, *texts)))
     return rows_to_table(rows, TRIAL_ENDPOINTS)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One registered or posted outcome as the mapping reads it."""
+
+    source: str  # design / results
+    nct_id: str
+    kind: str | None
+    idx: int
+    title: str | None
+    description: str | None
+    time_frame: str | None
+    population_text: str | None  # the results' population description; None for a registered outcome
 
 
 @dataclass(frozen=True)
@@ -157,43 +139,40 @@ def _derive(
     return _Derived(match, window, window_field, population, population_field)
 
 
-def _row(
-    taxonomy: Taxonomy,
-    cache: dict[tuple, _Derived],
-    populations: dict[str, tuple[str, str]],
-    source: str,
-    nct_id: str,
-    kind: str | None,
-    idx: int,
-    title: str | None,
-    description: str | None,
-    time_frame: str | None,
-    population_text: str | None,
-) -> dict:
-    # A registered outcome and its posted twin usually share title and time frame: one reading serves both.
-    read_description = description if taxonomy.reads_description(title) else None
-    key = (title, read_description, time_frame, population_text)
-    derived = cache.get(key)
-    if derived is None:
-        derived = cache[key] = _derive(taxonomy, title, read_description, time_frame, population_text)
-    match = derived.match
-    population, population_field = derived.population, derived.population_field
-    if population is None and nct_id in populations:
-        population, population_field = populations[nct_id]
-    return {
-        "nct_id": nct_id,
-        "outcome_source": source,
-        "outcome_kind": kind,
-        "outcome_idx": idx,
-        "title": title,
-        "endpoint_code": match.code,
-        "matched_rule": match.rule,
-        "matched_field": match.field,
-        "matched_terms": match.terms,
-        "matched_text": match.text,
-        "mapping_note": match.note,
-        "time_window": derived.window,
-        "time_window_field": derived.window_field,
-        "population": population,
-        "population_field": population_field,
-    }
+class _Mapper:
+    """Maps outcomes of one table; a registered outcome and its posted twin usually share title and time
+    frame, and registry titles repeat across trials, so each distinct set of texts is read once."""
+
+    def __init__(self, taxonomy: Taxonomy, populations: dict[str, tuple[str, str]]) -> None:
+        self.taxonomy = taxonomy
+        self.populations = populations
+        self.cache: dict[tuple, _Derived] = {}
+
+    def row(self, outcome: _Outcome) -> dict:
+        title = outcome.title
+        read_description = outcome.description if self.taxonomy.reads_description(title) else None
+        key = (title, read_description, outcome.time_frame, outcome.population_text)
+        derived = self.cache.get(key)
+        if derived is None:
+            derived = self.cache[key] = _derive(self.taxonomy, *key)
+        match = derived.match
+        population, population_field = derived.population, derived.population_field
+        if population is None and outcome.nct_id in self.populations:
+            population, population_field = self.populations[outcome.nct_id]
+        return {
+            "nct_id": outcome.nct_id,
+            "outcome_source": outcome.source,
+            "outcome_kind": outcome.kind,
+            "outcome_idx": outcome.idx,
+            "title": title,
+            "endpoint_code": match.code,
+            "matched_rule": match.rule,
+            "matched_field": match.field,
+            "matched_terms": match.terms,
+            "matched_text": match.text,
+            "mapping_note": match.note,
+            "time_window": derived.window,
+            "time_window_field": derived.window_field,
+            "population": population,
+            "population_field": population_field,
+        }
