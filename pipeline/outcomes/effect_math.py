@@ -1,6 +1,7 @@
 """One comparison's effect and standard error, by the Cochrane Handbook's chapter 6 formulas.
 
 - From an estimate and its CI: SE = (upper - lower) / (2 z), on the log scale for ratios (6.3.1).
+- From a difference and the SE posted with it: that SE.
 - From an estimate and an exact two-sided p-value: SE = |estimate| / z(p) (6.3.2); a bound ("<0.001")
   gives no SE.
 - Mean difference of arm means: SE = sqrt(SE1² + SE0²), an arm's SE being SD/sqrt(n), its SE, or its CI
@@ -73,6 +74,11 @@ def from_ci(estimate: float, lower: float, upper: float, pct: float | None, rati
     if pct is None or pct == 95.0:
         return Effect(raw[0], raw[1], raw[2], effect.analysis_estimate, se, None, None)
     return replace(effect, note=f"posted {pct:g}% CI turned into a 95% CI")
+
+
+def from_se(estimate: float, se: float, note: str) -> Effect:
+    """A difference with its posted standard error (the analysis's own dispersion)."""
+    return _wrap(estimate, se, False, None, note)
 
 
 def from_p_value(estimate: float, p_value: float, ratio: bool) -> Effect:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
 
 import pyarrow as pa
@@ -36,76 +37,65 @@ def _of_trials(table: pa.Table | None, nct_ids: set[str]) -> pa.Table | None:
     return table.filter(pc.is_in(table.column("nct_id"), value_set=pa.array(sorted(nct_ids), pa.string())))
 
 
-def compute_effects(
-    endpoints: pa.Table,
-    result_outcomes: pa.Table,
-    result_groups: pa.Table,
-    result_measurements: pa.Table,
-    result_analyses: pa.Table,
-    arms: pa.Table,
-    taxonomy: Taxonomy,
-    interventions: pa.Table | None = None,
-) -> pa.Table:
-    """TRIAL_EFFECTS rows for the results outcomes of ``endpoints`` (map_endpoints' table).
-    ``interventions`` (optional) tells a "Placebo" group from a "Drug X + placebo" one by name."""
+# The ClinicalTrials.gov tables compute_effects reads (interventions is optional).
+RESULT_INPUTS = ("result_outcomes", "result_groups", "result_measurements", "result_analyses", "arms")
+MEASUREMENT_COLUMNS = [
+    "class_title",
+    "category_title",
+    "value_raw",
+    "value",
+    "spread_raw",
+    "spread",
+    "lower_limit_raw",
+    "lower_limit",
+    "upper_limit_raw",
+    "upper_limit",
+]
+ANALYSIS_COLUMNS = [
+    "analysis_idx",
+    "group_ids",
+    "p_value_raw",
+    "p_value",
+    "param_type",
+    "param_value_raw",
+    "param_value",
+    "ci_pct_value",
+    "ci_num_sides",
+    "ci_lower_limit_raw",
+    "ci_lower_limit",
+    "ci_upper_limit_raw",
+    "ci_upper_limit",
+    "dispersion_type",
+    "dispersion_value",
+]
+
+
+def compute_effects(endpoints: pa.Table, ctgov: Mapping[str, pa.Table], taxonomy: Taxonomy) -> pa.Table:
+    """TRIAL_EFFECTS rows for the results outcomes of ``endpoints`` (map_endpoints' table), from the
+    normaliser's tables ``ctgov`` (RESULT_INPUTS; ``interventions``, when given, tells a "Placebo" group
+    from a "Drug X + placebo" one by name)."""
     mapped: dict[Key, dict] = {}
     for row in endpoints.filter(pc.field("outcome_source") == "results").to_pylist():
         if row["endpoint_code"] in taxonomy.definitions and taxonomy.endpoint(row["endpoint_code"]).measure:
             mapped[(row["nct_id"], row["outcome_idx"])] = row
     trials = {k[0] for k in mapped}
+    tables = {name: _of_trials(ctgov.get(name), trials) for name in (*RESULT_INPUTS, "interventions")}
     info = {
         (n, i): (p, d, u)
         for n, i, p, d, u in column_rows(
-            _of_trials(result_outcomes, trials),
+            tables["result_outcomes"],
             ["nct_id", "outcome_idx", "param_type", "dispersion_type", "unit_of_measure"],
         )
     }
-    groups = _groups(_of_trials(result_groups, trials), mapped)
-    measurements: dict[Key, dict[str, list[Measurement]]] = defaultdict(lambda: defaultdict(list))
-    names = [
-        "class_title",
-        "category_title",
-        "value_raw",
-        "value",
-        "spread_raw",
-        "spread",
-        "lower_limit_raw",
-        "lower_limit",
-        "upper_limit_raw",
-        "upper_limit",
-    ]
-    for nct, idx, gid, *values in column_rows(
-        _of_trials(result_measurements, trials), ["nct_id", "outcome_idx", "group_id", *names]
-    ):
-        if (nct, idx) in mapped:
-            measurements[(nct, idx)][gid].append(Measurement(*values))
-    analyses: dict[Key, list[Analysis]] = defaultdict(list)
-    names = [
-        "analysis_idx",
-        "group_ids",
-        "p_value_raw",
-        "p_value",
-        "param_type",
-        "param_value_raw",
-        "param_value",
-        "ci_pct_value",
-        "ci_num_sides",
-        "ci_lower_limit_raw",
-        "ci_lower_limit",
-        "ci_upper_limit_raw",
-        "ci_upper_limit",
-    ]
-    for nct, idx, aidx, gids, *values in column_rows(
-        _of_trials(result_analyses, trials), ["nct_id", "outcome_idx", *names]
-    ):
-        if (nct, idx) in mapped:
-            analyses[(nct, idx)].append(Analysis(aidx, tuple(gids or ()), *values))
+    groups = _groups(tables["result_groups"], mapped)
+    measurements = _measurements(tables["result_measurements"], mapped)
+    analyses = _analyses(tables["result_analyses"], mapped)
     arms_of: dict[str, list[Arm]] = defaultdict(list)
-    for nct, label, arm_type in column_rows(_of_trials(arms, trials), ["nct_id", "label", "arm_type"]):
+    for nct, label, arm_type in column_rows(tables["arms"], ["nct_id", "label", "arm_type"]):
         if label:
             arms_of[nct].append(Arm(label, arm_type))
     names_of: dict[str, list[str]] = defaultdict(list)
-    for nct, name in column_rows(_of_trials(interventions, trials), ["nct_id", "name"]):
+    for nct, name in column_rows(tables["interventions"], ["nct_id", "name"]):
         names_of[nct].append(name)
     drugs = {nct: drug_words(names, taxonomy) for nct, names in names_of.items()}
     rows: list[dict] = []
@@ -128,6 +118,26 @@ def compute_effects(
         rows += context.rows(groups.get(key, []), arms_of.get(key[0], []), drugs.get(key[0], frozenset()))
     _select_for_pooling(rows)
     return rows_to_table(rows, TRIAL_EFFECTS)
+
+
+def _measurements(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, dict[str, list[Measurement]]]:
+    """Each mapped outcome's posted values, by group id."""
+    found: dict[Key, dict[str, list[Measurement]]] = defaultdict(lambda: defaultdict(list))
+    for nct, idx, gid, *values in column_rows(
+        table, ["nct_id", "outcome_idx", "group_id", *MEASUREMENT_COLUMNS]
+    ):
+        if (nct, idx) in mapped:
+            found[(nct, idx)][gid].append(Measurement(*values))
+    return found
+
+
+def _analyses(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, list[Analysis]]:
+    """Each mapped outcome's posted statistical analyses, in registry order."""
+    found: dict[Key, list[Analysis]] = defaultdict(list)
+    for nct, idx, aidx, gids, *values in column_rows(table, ["nct_id", "outcome_idx", *ANALYSIS_COLUMNS]):
+        if (nct, idx) in mapped:
+            found[(nct, idx)].append(Analysis(aidx, tuple(gids or ()), *values))
+    return found
 
 
 def _groups(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, list[Group]]:
