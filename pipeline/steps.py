@@ -190,6 +190,14 @@ def export(settings: Settings, out: Path | None = None, treatment_class: str | N
     return export_evidence_trials(settings.warehouse.path, out or settings.export.csv_path, treatment_class)
 
 
+def plots(settings: Settings) -> Any:
+    """One forest plot per pooled class x endpoint x population of at least two trials, in
+    ``<data_dir>/plots`` (swapped in whole)."""
+    from pipeline.outcomes.plots import plots_dir, write_plots  # matplotlib loads only when plotting
+
+    return write_plots(settings.warehouse.path, plots_dir(settings))
+
+
 def report(settings: Settings, run_id: str) -> dict[str, Any]:
     """What the freshly built warehouse holds and what this run changed, as plain values, with a link to
     the HTML report when there is one."""
