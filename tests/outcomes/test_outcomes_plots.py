@@ -68,7 +68,7 @@ def test_pools_are_listed_from_two_trials_on_in_class_and_endpoint_order(built: 
     ]
     first = pools[0]
     assert (first.class_label, first.file_name) == (
-        "CGRP-targeted therapies",
+        "CGRP-targeted therapies (any)",
         "cgrp__mmd_change__episodic.svg",
     )
 
