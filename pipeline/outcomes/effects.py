@@ -27,6 +27,7 @@ from pipeline.outcomes.posted import Analysis, posted_effect
 from pipeline.outcomes.schemas import TRIAL_EFFECTS, column_rows, rows_to_table
 from pipeline.outcomes.taxonomy import Taxonomy
 
+MAX_ANALYSED = 10_000_000  # participants in one group: more than any trial has enrolled
 KIND_RANK = {"primary": 0, "secondary": 1, "other_pre_specified": 2, "other": 2, "post_hoc": 3}
 Key = tuple[str, int]
 
@@ -140,6 +141,12 @@ def _analyses(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, list
     return found
 
 
+def _plausible_count(n: float | None) -> bool:
+    """A number analysed is a whole number of people from 1 to MAX_ANALYSED; anything else ("1e308", a
+    negative or fractional denominator) is read as not posted, so no effect or pool rests on it."""
+    return n is not None and math.isfinite(n) and n == int(n) and 1 <= n <= MAX_ANALYSED
+
+
 def _groups(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, list[Group]]:
     """Each outcome's groups with their number analysed (participants, where several units are given)."""
     found: dict[Key, dict[str, dict]] = defaultdict(dict)
@@ -154,7 +161,7 @@ def _groups(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, list[G
             found[(nct, idx)][gid] = {
                 "title": keep_title,
                 "description": description,
-                "n": n,
+                "n": n if _plausible_count(n) else None,
                 "preferred": preferred,
             }
     return {

@@ -241,3 +241,19 @@ def test_results_without_groups_or_values_still_give_a_row():
     (row,) = _one(bare)
     assert row["not_computed_reason"] == "no result groups posted for this outcome"
     assert row["selected_for_pooling"] is False
+
+
+def test_absurd_numbers_are_not_effects():
+    """Mistyped numbers found by the corrupted-results build test: each is refused with its reason."""
+    huge_n = measure(RESP, GROUPS, ["25", "40"], param_type="NUMBER", unit="Percentage of participants")
+    huge_n["denoms"] = [
+        {"units": "Participants", "counts": [{"groupId": g, "value": "1e308"} for g in ("OG000", "OG001")]}
+    ]
+    (row,) = _one(huge_n)
+    assert row["n_active"] is None and "without the group's number analysed" in row["not_computed_reason"]
+    ratio = _ci("1e30", "1e40", value="1e35", ptype="Risk Ratio")
+    (row,) = _one({**measure(RESP, GROUPS, ["25", "40"], param_type="NUMBER"), "analyses": [ratio]})
+    assert "too large to be an effect" in row["not_computed_reason"]
+    tiny = _ci("-1.0", "-1.0", value="-1.0")
+    (row,) = _one(measure(MMD, GROUPS, ["-1.8", "-2.9"], denoms=["100", "100"], analyses=[tiny]))
+    assert row["estimate"] is None and "standard error" in row["not_computed_reason"]
