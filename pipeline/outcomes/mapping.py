@@ -71,7 +71,8 @@ def map_endpoints(
     design = column_rows(
         design_outcomes, ["nct_id", "outcome_kind", "outcome_idx", "measure", "description", "time_frame"]
     )
-    rows = [mapper.row(_Outcome("design", *values, None)) for values in design]
+    for values in design:
+        mapper.add(_Outcome("design", *values, None))
     results = column_rows(
         result_outcomes,
         [
@@ -85,8 +86,8 @@ def map_endpoints(
         ],
     )
     for nct_id, kind, *texts in results:
-        rows.append(mapper.row(_Outcome("results", nct_id, kind.lower() if kind else None, *texts)))
-    return rows_to_table(rows, TRIAL_ENDPOINTS)
+        mapper.add(_Outcome("results", nct_id, kind.lower() if kind else None, *texts))
+    return pa.Table.from_pydict(mapper.columns, schema=TRIAL_ENDPOINTS)
 
 
 @dataclass(frozen=True)
@@ -147,11 +148,16 @@ class _Mapper:
         self.taxonomy = taxonomy
         self.populations = populations
         self.cache: dict[tuple, _Derived] = {}
+        self.bare: dict[str | None, bool] = {}  # title -> whether its description is read too
+        self.columns: dict[str, list] = {name: [] for name in TRIAL_ENDPOINTS.names}
 
-    def row(self, outcome: _Outcome) -> dict:
+    def add(self, outcome: _Outcome) -> None:
+        """Append the outcome's TRIAL_ENDPOINTS row to ``columns`` (column lists go to Arrow as they are)."""
         title = outcome.title
-        read_description = outcome.description if self.taxonomy.reads_description(title) else None
-        key = (title, read_description, outcome.time_frame, outcome.population_text)
+        bare = self.bare.get(title)
+        if bare is None:
+            bare = self.bare[title] = self.taxonomy.reads_description(title)
+        key = (title, outcome.description if bare else None, outcome.time_frame, outcome.population_text)
         derived = self.cache.get(key)
         if derived is None:
             derived = self.cache[key] = _derive(self.taxonomy, *key)
@@ -159,20 +165,19 @@ class _Mapper:
         population, population_field = derived.population, derived.population_field
         if population is None and outcome.nct_id in self.populations:
             population, population_field = self.populations[outcome.nct_id]
-        return {
-            "nct_id": outcome.nct_id,
-            "outcome_source": outcome.source,
-            "outcome_kind": outcome.kind,
-            "outcome_idx": outcome.idx,
-            "title": title,
-            "endpoint_code": match.code,
-            "matched_rule": match.rule,
-            "matched_field": match.field,
-            "matched_terms": match.terms,
-            "matched_text": match.text,
-            "mapping_note": match.note,
-            "time_window": derived.window,
-            "time_window_field": derived.window_field,
-            "population": population,
-            "population_field": population_field,
-        }
+        column = self.columns  # by column name, as the normalisers build rows (pipeline/parquet/columns.py)
+        column["nct_id"].append(outcome.nct_id)
+        column["outcome_source"].append(outcome.source)
+        column["outcome_kind"].append(outcome.kind)
+        column["outcome_idx"].append(outcome.idx)
+        column["title"].append(title)
+        column["endpoint_code"].append(match.code)
+        column["matched_rule"].append(match.rule)
+        column["matched_field"].append(match.field)
+        column["matched_terms"].append(match.terms)
+        column["matched_text"].append(match.text)
+        column["mapping_note"].append(match.note)
+        column["time_window"].append(derived.window)
+        column["time_window_field"].append(derived.window_field)
+        column["population"].append(population)
+        column["population_field"].append(population_field)

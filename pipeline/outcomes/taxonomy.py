@@ -50,17 +50,28 @@ def _anchor(term: str) -> str:
 
 class _Terms:
     """A TermSet behind a cheap necessary condition (one of its anchors is in the lowercased text): most
-    texts fail it, and a substring test costs far less than the regular expression."""
+    texts fail it, and a set test costs far less than the regular expression."""
 
     def __init__(self, terms: list[str]) -> None:
         self.terms = TermSet(terms)
-        anchors = sorted({_anchor(t) for t in terms}, key=len, reverse=True)
-        self._anchors = re.compile("|".join(re.escape(a) for a in anchors))
+        self.anchors = frozenset(_anchor(t) for t in terms)
 
-    def find(self, blanked: str, lowered: str) -> list[TermMatch]:
-        if self._anchors.search(lowered) is None:
+    def find(self, blanked: str, present: frozenset[str]) -> list[TermMatch]:
+        """``present``: the anchors (of the whole taxonomy) found in the text, see ``_Anchors``."""
+        if self.anchors.isdisjoint(present):
             return []
         return self.terms.finditer(blanked)
+
+
+class _Anchors:
+    """Every anchor of a set of term sets, tested once per text: which of them the lowercased text
+    contains (a substring test each, so overlapping anchors are all found, as a regex would not)."""
+
+    def __init__(self, term_sets: list[_Terms]) -> None:
+        self.anchors = tuple(sorted({a for t in term_sets for a in t.anchors}))
+
+    def present(self, lowered: str) -> frozenset[str]:
+        return frozenset(a for a in self.anchors if a in lowered)
 
 
 class _Rule:
@@ -69,14 +80,18 @@ class _Rule:
         self.groups = [_Terms(g) for g in groups]
         self.exclude = _Terms(exclude) if exclude else None
 
-    def match(self, blanked: str, lowered: str) -> list[TermMatch] | None:
+    @property
+    def term_sets(self) -> list[_Terms]:
+        return [*self.groups, *([self.exclude] if self.exclude is not None else [])]
+
+    def match(self, blanked: str, present: frozenset[str]) -> list[TermMatch] | None:
         found = []
         for group in self.groups:
-            hit = group.find(blanked, lowered)
+            hit = group.find(blanked, present)
             if not hit:
                 return None
             found.append(hit[0])
-        if self.exclude is not None and self.exclude.find(blanked, lowered):
+        if self.exclude is not None and self.exclude.find(blanked, present):
             return None
         return found
 
@@ -95,6 +110,8 @@ class Taxonomy:
                 term: name for name, terms in endpoints.populations.items() for term in terms
             }
             self._populations = _Terms(list(self._population_of))
+            self._rule_anchors = _Anchors([t for _, _, rule in self._rules for t in rule.term_sets])
+            self._population_anchors = _Anchors([self._populations])
             self.controls = TermSet(control_terms) if control_terms else None
         except ValueError as exc:
             raise ConfigError(f"endpoints: {exc}") from None
@@ -121,9 +138,9 @@ class Taxonomy:
             if not text:
                 continue
             blanked = blank_symbols(text)
-            lowered = blanked.lower()
+            present = self._rule_anchors.present(blanked.lower())
             for code, endpoint, rule in self._rules:
-                found = rule.match(blanked, lowered)
+                found = rule.match(blanked, present)
                 if found is None:
                     continue
                 if endpoint.at_hours is not None:
@@ -155,7 +172,7 @@ class Taxonomy:
         if not text:
             return None
         blanked = blank_symbols(text)
-        found = self._populations.find(blanked, blanked.lower())
+        found = self._populations.find(blanked, self._population_anchors.present(blanked.lower()))
         named = {self._population_of[m.term] for m in found}
         if len(named) > 1:
             return "mixed"

@@ -40,9 +40,10 @@ BUILD_STEPS: tuple[BuildStep, ...] = (
 )
 
 
-def check_build_steps(sql: WarehouseSql, steps: tuple[BuildStep, ...] = BUILD_STEPS) -> None:
+def check_build_steps(sql: WarehouseSql, steps: tuple[BuildStep, ...] | None = None) -> None:
     """Before any SQL runs: every mart a step reads is derived before the splice, and every file reading
-    a step's relation is derived after it (when the step has run)."""
+    a step's relation is derived after it (when the step has run). ``steps``: BUILD_STEPS by default."""
+    steps = BUILD_STEPS if steps is None else steps
     before = {m.relation for m in sql.before_splice if not m.temporary}
     for step in steps:
         wrong = [name for name in step.reads if name not in before]
@@ -62,9 +63,11 @@ def check_build_steps(sql: WarehouseSql, steps: tuple[BuildStep, ...] = BUILD_ST
 
 
 def run_build_steps(
-    con: duckdb.DuckDBPyConnection, settings: Settings, steps: tuple[BuildStep, ...] = BUILD_STEPS
+    con: duckdb.DuckDBPyConnection, settings: Settings, steps: tuple[BuildStep, ...] | None = None
 ) -> None:
-    """Run each step on the warehouse ``con`` holds and register what it returns, schemas checked."""
+    """Run each step (BUILD_STEPS by default, read when called) on the warehouse ``con`` holds and
+    register what it returns, schemas checked."""
+    steps = BUILD_STEPS if steps is None else steps
     for step in steps:
         tables = step.run(con, settings)
         for name, schema in step.relations.items():
