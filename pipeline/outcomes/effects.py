@@ -75,10 +75,13 @@ def compute_effects(endpoints: pa.Table, ctgov: Mapping[str, pa.Table], taxonomy
     """TRIAL_EFFECTS rows for the results outcomes of ``endpoints`` (map_endpoints' table), from the
     normaliser's tables ``ctgov`` (RESULT_INPUTS; ``interventions``, when given, tells a "Placebo" group
     from a "Drug X + placebo" one by name)."""
-    mapped: dict[Key, dict] = {}
-    for row in endpoints.filter(pc.field("outcome_source") == "results").to_pylist():
-        if row["endpoint_code"] in taxonomy.definitions and taxonomy.endpoint(row["endpoint_code"]).measure:
-            mapped[(row["nct_id"], row["outcome_idx"])] = row
+    measured = [code for code, endpoint in taxonomy.definitions.items() if endpoint.measure]
+    wanted = (pc.field("outcome_source") == "results") & pc.field("endpoint_code").isin(measured)
+    columns = ["nct_id", "outcome_idx", "outcome_kind", "endpoint_code", "population", "time_window"]
+    mapped: dict[Key, dict] = {
+        (row["nct_id"], row["outcome_idx"]): row
+        for row in endpoints.filter(wanted).select(columns).to_pylist()
+    }
     trials = {k[0] for k in mapped}
     tables = {name: _of_trials(ctgov.get(name), trials) for name in (*RESULT_INPUTS, "interventions")}
     info = {
