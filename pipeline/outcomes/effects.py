@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -38,6 +39,18 @@ def _of_trials(table: pa.Table | None, nct_ids: set[str]) -> pa.Table | None:
     return table.filter(pc.is_in(table.column("nct_id"), value_set=pa.array(sorted(nct_ids), pa.string())))
 
 
+def _of_outcomes(table: pa.Table | None, outcomes: pa.Table) -> pa.Table | None:
+    """The rows of the mapped outcomes only (a trial posts many outcomes, few map to an endpoint), in
+    their original order: an Arrow join, then the row order restored."""
+    if table is None or table.num_rows == 0 or outcomes.num_rows == 0:
+        return None
+    numbered = table.select(["nct_id", "outcome_idx"]).append_column(ROW, pa.array(range(table.num_rows)))
+    rows = numbered.join(outcomes, keys=["nct_id", "outcome_idx"], join_type="inner").column(ROW)
+    return table.take(np.sort(rows.to_numpy()))
+
+
+ROW = "__row"
+PER_OUTCOME = ("result_outcomes", "result_groups", "result_measurements", "result_analyses")
 # The ClinicalTrials.gov tables compute_effects reads (interventions is optional).
 RESULT_INPUTS = ("result_outcomes", "result_groups", "result_measurements", "result_analyses", "arms")
 MEASUREMENT_COLUMNS = [
@@ -83,7 +96,14 @@ def compute_effects(endpoints: pa.Table, ctgov: Mapping[str, pa.Table], taxonomy
         for row in endpoints.filter(wanted).select(columns).to_pylist()
     }
     trials = {k[0] for k in mapped}
-    tables = {name: _of_trials(ctgov.get(name), trials) for name in (*RESULT_INPUTS, "interventions")}
+    keys = pa.table(
+        {
+            "nct_id": pa.array([k[0] for k in mapped], pa.string()),
+            "outcome_idx": pa.array([k[1] for k in mapped], pa.int32()),
+        }
+    )
+    tables = {name: _of_trials(ctgov.get(name), trials) for name in ("arms", "interventions")}
+    tables.update({name: _of_outcomes(ctgov.get(name), keys) for name in PER_OUTCOME})
     info = {
         (n, i): (p, d, u)
         for n, i, p, d, u in column_rows(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.classify.one_pass import OnePassMatcher, TextHit
 from pipeline.classify.terms import TermSet, snippet
@@ -26,6 +27,7 @@ _WORDS = re.compile(r"[^\W\d_]{3,}")
 _SYMBOLS = str.maketrans({c: " " for c in "%≥≤<>=()[]{},;:'\"*+~"})
 
 
+@lru_cache(maxsize=1 << 16)  # a title is read for endpoints and for populations
 def blank_symbols(text: str) -> str:
     """Symbols become spaces, one for one, so match positions stay valid in the raw text."""
     return text.translate(_SYMBOLS)
@@ -133,7 +135,7 @@ class Taxonomy:
             return slots[text]
 
         read = [
-            (slot(title), slot(description) if self.reads_description(title) else None)
+            (slot(title), slot(description) if description and self.reads_description(title) else None)
             for title, description, _ in outcomes
         ]
         hits = self._hits(self._rule_matcher, texts)
