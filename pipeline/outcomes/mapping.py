@@ -8,12 +8,12 @@ and all of them in one pass of the taxonomy's matcher (taxonomy.py).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.outcomes.schemas import ENDPOINTS, TRIAL_ENDPOINTS, column_rows, rows_to_table
-from pipeline.outcomes.taxonomy import EndpointMatch, Taxonomy
+from pipeline.outcomes.taxonomy import Taxonomy
 from pipeline.outcomes.time_windows import time_window
 
 
@@ -69,46 +69,76 @@ def map_endpoints(
 ) -> pa.Table:
     """One TRIAL_ENDPOINTS row per registered outcome (design_outcomes) and per posted result outcome
     (result_outcomes). ``trials`` and ``conditions`` (optional) give the population a trial states when
-    its outcome does not."""
-    design = column_rows(
-        design_outcomes, ["nct_id", "outcome_kind", "outcome_idx", "measure", "description", "time_frame"]
+    its outcome does not.
+
+    Python reads each distinct set of texts once (``_derive_all``); every per-row step around it (which
+    texts a row reads, spreading the readings back over the rows, the trial's population where the
+    outcome states none) is an Arrow column operation."""
+    outcomes = _outcomes(design_outcomes, result_outcomes)
+    titles = outcomes.column("title")
+    distinct_titles = pc.unique(titles)
+    bare = pa.array([taxonomy.reads_description(t) for t in distinct_titles.to_pylist()], pa.bool_())
+    read_bare = pc.fill_null(pc.take(bare, pc.index_in(titles, value_set=distinct_titles)), True)
+    texts = [
+        titles,
+        pc.if_else(read_bare, outcomes.column("description"), pa.scalar(None, pa.string())),
+        outcomes.column("time_frame"),
+        outcomes.column("population_text"),
+    ]
+    # One string per row naming its texts (NULL kept apart from ""), dictionary-encoded: the dictionary
+    # is the distinct keys, the indices say which one each row reads.
+    joined = pc.binary_join_element_wise(
+        *texts, KEY_SEPARATOR, null_handling="replace", null_replacement=NULL_TEXT
     )
-    outcomes = [_Outcome("design", *values, None) for values in design]
-    results = column_rows(
-        result_outcomes,
-        [
-            "nct_id",
-            "outcome_type",
-            "outcome_idx",
-            "title",
-            "description",
-            "time_frame",
-            "population_description",
-        ],
-    )
-    for nct_id, kind, *texts in results:
-        outcomes.append(_Outcome("results", nct_id, kind.lower() if kind else None, *texts))
-    keys = _texts_read(taxonomy, outcomes)
-    derived = _derive_all(taxonomy, list(dict.fromkeys(keys)))
-    populations = trial_populations(taxonomy, trials, conditions)
-    columns: dict[str, list] = {name: [] for name in TRIAL_ENDPOINTS.names}
-    for outcome, key in zip(outcomes, keys, strict=True):
-        _append_row(columns, outcome, derived[key], populations.get(outcome.nct_id))
-    return pa.Table.from_pydict(columns, schema=TRIAL_ENDPOINTS)
+    encoded = pc.dictionary_encode(joined).combine_chunks()
+    first_rows = pc.index_in(encoded.dictionary, value_set=joined)
+    keys = list(zip(*(pc.take(column, first_rows).to_pylist() for column in texts), strict=True))
+    derived = _derive_all(taxonomy, keys)
+    per_row = {name: pc.take(values, encoded.indices) for name, values in _derived_columns(derived).items()}
+    per_row.update(_with_trial_population(per_row, outcomes.column("nct_id"), trials, conditions, taxonomy))
+    columns = {
+        name: outcomes.column(name)
+        for name in ("nct_id", "outcome_source", "outcome_kind", "outcome_idx", "title")
+    }
+    return pa.table({**columns, **per_row}).select(TRIAL_ENDPOINTS.names).cast(TRIAL_ENDPOINTS)
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    """One registered or posted outcome as the mapping reads it."""
+KEY_SEPARATOR = "\x1f"
+NULL_TEXT = "\x1e"
+_STR = pa.string()
 
-    source: str  # design / results
-    nct_id: str
-    kind: str | None
-    idx: int
-    title: str | None
-    description: str | None
-    time_frame: str | None
-    population_text: str | None  # the results' population description; None for a registered outcome
+
+def _outcomes(design: pa.Table, results: pa.Table) -> pa.Table:
+    """Registered then posted outcomes in one table of the columns the mapping reads."""
+    n_design, n_results = design.num_rows, results.num_rows
+    kinds = pc.utf8_lower(results.column("outcome_type").cast(_STR))
+    parts = [
+        pa.table(
+            {
+                "nct_id": design.column("nct_id").cast(_STR),
+                "outcome_source": pa.array(["design"] * n_design, _STR),
+                "outcome_kind": design.column("outcome_kind").cast(_STR),
+                "outcome_idx": design.column("outcome_idx").cast(pa.int32()),
+                "title": design.column("measure").cast(_STR),
+                "description": design.column("description").cast(_STR),
+                "time_frame": design.column("time_frame").cast(_STR),
+                "population_text": pa.nulls(n_design, _STR),
+            }
+        ),
+        pa.table(
+            {
+                "nct_id": results.column("nct_id").cast(_STR),
+                "outcome_source": pa.array(["results"] * n_results, _STR),
+                "outcome_kind": kinds,
+                "outcome_idx": results.column("outcome_idx").cast(pa.int32()),
+                "title": results.column("title").cast(_STR),
+                "description": results.column("description").cast(_STR),
+                "time_frame": results.column("time_frame").cast(_STR),
+                "population_text": results.column("population_description").cast(_STR),
+            }
+        ),
+    ]
+    return pa.concat_tables(parts).combine_chunks()
 
 
 # The texts an outcome's mapping depends on: title, description (bare titles only), time frame,
@@ -117,35 +147,15 @@ class _Outcome:
 TextsKey = tuple[str | None, str | None, str | None, str | None]
 
 
-@dataclass(frozen=True)
-class _Derived:
-    """What an outcome's own texts say."""
-
-    match: EndpointMatch
-    window: str | None
-    window_field: str | None
-    population: str | None
-    population_field: str | None
-
-
-def _texts_read(taxonomy: Taxonomy, outcomes: list[_Outcome]) -> list[TextsKey]:
-    bare: dict[str | None, bool] = {}
-    keys = []
-    for o in outcomes:
-        if o.title not in bare:
-            bare[o.title] = taxonomy.reads_description(o.title)
-        keys.append((o.title, o.description if bare[o.title] else None, o.time_frame, o.population_text))
-    return keys
-
-
-def _derive_all(taxonomy: Taxonomy, keys: list[TextsKey]) -> dict[TextsKey, _Derived]:
-    """Each distinct key read once, the endpoint rules and populations of all of them in one pass."""
+def _derive_all(taxonomy: Taxonomy, keys: list[TextsKey]) -> dict[str, list]:
+    """What each distinct key says, as columns in key order; the endpoint rules and populations of all
+    of them in one pass of the taxonomy's matchers."""
     matches = taxonomy.classify_many([(title, description, frame) for title, description, frame, _ in keys])
     # Not the description: it defines terms ("a migraine day, as in episodic migraine, ...") more than
     # it states who was analysed.
     from_title = taxonomy.population_many([key[0] for key in keys])
     from_population_text = taxonomy.population_many([key[3] for key in keys])
-    derived = {}
+    out: dict[str, list] = {name: [] for name in DERIVED_COLUMNS}
     for key, match, title_population, text_population in zip(
         keys, matches, from_title, from_population_text, strict=True
     ):
@@ -153,36 +163,60 @@ def _derive_all(taxonomy: Taxonomy, keys: list[TextsKey]) -> dict[TextsKey, _Der
         window, window_field = time_window(title), "title"
         if not window:
             window, window_field = time_window(time_frame), "time_frame"
-        if title_population:
-            population, field = title_population, "outcome.title"
-        elif text_population:
-            population, field = text_population, "outcome.population_description"
-        else:
-            population, field = None, None
-        derived[key] = _Derived(match, window, window_field if window else None, population, field)
-    return derived
+        population, field = (
+            (title_population, "outcome.title")
+            if title_population
+            else (text_population, "outcome.population_description")
+            if text_population
+            else (None, None)
+        )
+        out["endpoint_code"].append(match.code)
+        out["matched_rule"].append(match.rule)
+        out["matched_field"].append(match.field)
+        out["matched_terms"].append(match.terms)
+        out["matched_text"].append(match.text)
+        out["mapping_note"].append(match.note)
+        out["time_window"].append(window)
+        out["time_window_field"].append(window_field if window else None)
+        out["population"].append(population)
+        out["population_field"].append(field)
+    return out
 
 
-def _append_row(
-    column: dict[str, list], outcome: _Outcome, derived: _Derived, trial_population: tuple[str, str] | None
-) -> None:
-    """The outcome's TRIAL_ENDPOINTS row, appended by column name (as the normalisers build rows)."""
-    match = derived.match
-    population, population_field = derived.population, derived.population_field
-    if population is None and trial_population is not None:
-        population, population_field = trial_population
-    column["nct_id"].append(outcome.nct_id)
-    column["outcome_source"].append(outcome.source)
-    column["outcome_kind"].append(outcome.kind)
-    column["outcome_idx"].append(outcome.idx)
-    column["title"].append(outcome.title)
-    column["endpoint_code"].append(match.code)
-    column["matched_rule"].append(match.rule)
-    column["matched_field"].append(match.field)
-    column["matched_terms"].append(match.terms)
-    column["matched_text"].append(match.text)
-    column["mapping_note"].append(match.note)
-    column["time_window"].append(derived.window)
-    column["time_window_field"].append(derived.window_field)
-    column["population"].append(population)
-    column["population_field"].append(population_field)
+DERIVED_COLUMNS = (
+    "endpoint_code",
+    "matched_rule",
+    "matched_field",
+    "matched_terms",
+    "matched_text",
+    "mapping_note",
+    "time_window",
+    "time_window_field",
+    "population",
+    "population_field",
+)
+
+
+def _derived_columns(derived: dict[str, list]) -> dict[str, pa.Array]:
+    return {name: pa.array(derived[name], TRIAL_ENDPOINTS.field(name).type) for name in DERIVED_COLUMNS}
+
+
+def _with_trial_population(
+    per_row: dict[str, pa.Array],
+    nct_ids: pa.ChunkedArray | pa.Array,
+    trials: pa.Table | None,
+    conditions: pa.Table | None,
+    taxonomy: Taxonomy,
+) -> dict[str, pa.Array]:
+    """population and population_field, the trial's where the outcome states none."""
+    found = trial_populations(taxonomy, trials, conditions)
+    if not found:
+        return {}
+    at = pc.index_in(nct_ids, value_set=pa.array(list(found), _STR))
+    trial_population = pc.take(pa.array([v[0] for v in found.values()], _STR), at)
+    trial_field = pc.take(pa.array([v[1] for v in found.values()], _STR), at)
+    stated = pc.is_valid(per_row["population"])
+    return {
+        "population": pc.if_else(stated, per_row["population"], trial_population),
+        "population_field": pc.if_else(stated, per_row["population_field"], trial_field),
+    }
