@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -122,6 +122,7 @@ def compute_effects(endpoints: pa.Table, ctgov: Mapping[str, pa.Table], taxonomy
     for nct, name in column_rows(tables["interventions"], ["nct_id", "name"]):
         names_of[nct].append(name)
     drugs = {nct: drug_words(names, taxonomy) for nct, names in names_of.items()}
+    role_cache: dict[tuple[str, str | None], GroupRole] = {}
     rows: list[dict] = []
     for key, ep in mapped.items():
         param_type, dispersion, unit = info.get(key, (None, None, None))
@@ -139,7 +140,8 @@ def compute_effects(endpoints: pa.Table, ctgov: Mapping[str, pa.Table], taxonomy
             "selected_for_pooling": False,
         }
         context = _Outcome(taxonomy, base, measurements.get(key, {}), analyses.get(key, []))
-        rows += context.rows(groups.get(key, []), arms_of.get(key[0], []), drugs.get(key[0], frozenset()))
+        trial = _Trial(key[0], arms_of.get(key[0], []), drugs.get(key[0], frozenset()), role_cache)
+        rows += context.rows(groups.get(key, []), trial)
     _select_for_pooling(rows)
     return rows_to_table(rows, TRIAL_EFFECTS)
 
@@ -193,6 +195,24 @@ def _groups(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, list[G
     }
 
 
+@dataclass(frozen=True)
+class _Trial:
+    """What a trial's outcomes share: its arms, its drugs' words, and the role of each group title (a
+    trial posts the same groups for every outcome, so each title is judged once)."""
+
+    nct_id: str
+    arms: list[Arm]
+    drugs: frozenset[str]
+    cache: dict[tuple[str, str | None], GroupRole]
+
+    def role(self, group: Group, taxonomy: Taxonomy) -> GroupRole:
+        key = (self.nct_id, group.title)
+        role = self.cache.get(key)
+        if role is None:
+            role = self.cache[key] = group_role(group, self.arms, taxonomy, self.drugs)
+        return role if role.group == group else replace(role, group=group)
+
+
 class _Outcome:
     """One mapped outcome's comparisons."""
 
@@ -204,10 +224,10 @@ class _Outcome:
         self.endpoint = taxonomy.endpoint(base["endpoint_code"])
         self.measure = self.endpoint.measure
 
-    def rows(self, groups: list[Group], arms: list[Arm], drugs: frozenset[str]) -> list[dict]:
+    def rows(self, groups: list[Group], trial: _Trial) -> list[dict]:
         if not groups:
             return [{**self.base, "not_computed_reason": "no result groups posted for this outcome"}]
-        roles = [group_role(g, arms, self.taxonomy, drugs) for g in groups]
+        roles = [trial.role(g, self.taxonomy) for g in groups]
         control, others, reason = choose_control(roles)
         if reason is not None or control is None:
             return [{**self.base, "not_computed_reason": reason}]

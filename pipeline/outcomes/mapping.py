@@ -45,9 +45,17 @@ def trial_populations(
     found: dict[str, tuple[str, str]] = {}
     joined = [(nct_id, " | ".join(texts)) for nct_id, texts in by_trial.items()]
     _name_populations(taxonomy, found, joined, "trial.conditions")
-    titles = list(column_rows(trials, ["nct_id", "official_title", "brief_title"]))
-    for field, i in (("trial.official_title", 1), ("trial.brief_title", 2)):
-        _name_populations(taxonomy, found, [(t[0], t[i]) for t in titles if t[0] not in found], field)
+    if trials is not None and trials.num_rows:
+        nct_ids = trials.column("nct_id").combine_chunks()
+        for field, column in (
+            ("trial.official_title", "official_title"),
+            ("trial.brief_title", "brief_title"),
+        ):
+            texts = trials.column(column).combine_chunks()
+            named = taxonomy.population_many(texts)
+            for nct_id, population in zip(nct_ids.to_pylist(), named, strict=True):
+                if population and nct_id not in found:
+                    found[nct_id] = (population, field)
     return found
 
 

@@ -15,7 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-from pipeline.classify.one_pass import OnePassMatcher, TextHit
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.classify.one_pass import ASCII_TWINS, OnePassMatcher, TextHit
 from pipeline.classify.terms import TermSet, snippet, term_tokens
 from pipeline.config import OTHER_ENDPOINT, Endpoint, EndpointSettings, Settings
 from pipeline.errors import ConfigError
@@ -46,6 +49,7 @@ class EndpointMatch:
 
 OTHER = EndpointMatch(OTHER_ENDPOINT, None, None, None, None)
 
+TWINS_PATTERN = "[" + "".join(ASCII_TWINS) + "]"
 # One text's hits: term set name -> its leftmost match (what TermSet.finditer lists first).
 Hits = dict[str, TextHit]
 # An outcome as classified: title, description, time frame.
@@ -220,19 +224,39 @@ class Taxonomy:
         """episodic, chronic, mixed (both named) or None."""
         return self.population_many([text])[0]
 
-    def population_many(self, texts: Sequence[str | None]) -> list[str | None]:
-        """Per text, the population it names: episodic, chronic, mixed (both named) or None."""
-        named: list[set[str]] = [set() for _ in texts]
-        # Only texts holding every word of some population term can name one (most name none): those
-        # are matched, at their positions in ``texts``.
-        candidates = [(i, t) for i, t in enumerate(texts) if t and self._may_name_population(t.lower())]
-        found = self._population_matcher.find([blank_symbols(t) for _, t in candidates])
-        for hit in found:
-            named[candidates[hit.text_index][0]].add(self._population_of[hit.term.lower()])
-        return ["mixed" if len(n) > 1 else (next(iter(n)) if n else None) for n in named]
+    def population_many(self, texts: Sequence[str | None] | pa.Array) -> list[str | None]:
+        """Per text (a list, or an Arrow string array), the population it names: episodic, chronic,
+        mixed (both named) or None."""
+        column = texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
+        out: list[str | None] = [None] * len(column)
+        # Only texts holding every word of some population term can name one (most name none): only
+        # those are matched, at their positions in ``texts``.
+        at = self._may_name_population(column)
+        candidates = pc.take(column, pa.array(at, pa.int64())).to_pylist()
+        named: dict[int, set[str]] = {}
+        for hit in self._population_matcher.find([blank_symbols(t) for t in candidates]):
+            named.setdefault(at[hit.text_index], set()).add(self._population_of[hit.term.lower()])
+        for i, found in named.items():
+            out[i] = "mixed" if len(found) > 1 else next(iter(found))
+        return out
 
-    def _may_name_population(self, lowered: str) -> bool:
-        return any(all(word in lowered for word in words) for words in self._population_words)
+    def _may_name_population(self, column: pa.Array) -> list[int]:
+        """Positions of the texts holding every word of some population term (lower-cased substring
+        tests over the whole column in Arrow: a necessary condition, the matcher decides)."""
+        if len(column) == 0:
+            return []
+        if pc.any(pc.match_substring_regex(column, TWINS_PATTERN)).as_py():
+            for twin, letter in ASCII_TWINS.items():  # what case-insensitive matching takes for a letter
+                column = pc.replace_substring(column, twin, letter)
+        lowered = pc.utf8_lower(column)
+        mask = None
+        for words in self._population_words:
+            term = None
+            for word in words:
+                has = pc.match_substring(lowered, word)
+                term = has if term is None else pc.and_(term, has)
+            mask = term if mask is None else pc.or_(mask, term)
+        return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
 
     def names_a_control(self, text: str | None) -> str | None:
         """The control term named in ``text`` (placebo, sham, ...), or None."""
