@@ -7,9 +7,10 @@ Synthetic load (clearly not real data): the real recorded study records (fixture
 ``--studies`` records, in pages of 1,000. Then the steps of ``evidence rebuild`` run in this process,
 in order, without Prefect (whose ~1 s per task call is not the pipeline's cost): normalise, classify,
 derive (endpoint mapping + effects), build (all SQL and data checks, with the pooling step timed
-inside it), export. Printed: each step's CPU and wall time and the outcome layer's share of the total,
-both ways (CPU time is steadier on a shared machine but counts DuckDB's threads twice); the target is
-checked against the larger share.
+inside it), export, HTML report. Printed: each step's CPU and wall time and the outcome layer's share
+of the total, both ways (CPU time is steadier on a shared machine but counts DuckDB's and Arrow's threads
+twice), for the full rebuild and without the HTML report; the target is checked against the larger share
+of the full rebuild. Prefect's start-up and per-task costs are not counted (they would lower the share).
 
 The forest plots are left out unless ``--with-plots``: replication turns each class pool into thousands
 of copies of the same few trials (a real pool has tens), so their time here says nothing about a night.
@@ -138,6 +139,7 @@ def rebuild(settings: Settings, with_plots: bool) -> dict[str, tuple[float, floa
         ("derive", lambda: steps.derive(settings, "ctgov", RUN_ID)),
         ("build", lambda: steps.build(settings, full="benchmark")),
         ("export", lambda: steps.export(settings)),
+        ("report", lambda: steps.html_report(settings)),
     ]
     if with_plots:
         plan.append(("plots", lambda: steps.plots(settings)))
@@ -169,21 +171,22 @@ def main() -> None:
             build_steps.BUILD_STEPS = originals
             if args.workdir is None:
                 shutil.rmtree(workdir, ignore_errors=True)
-        steps_run = [k for k in times if k not in ("pool", "plots")]  # pooling is inside the build
-        shares = []
-        for i in (0, 1):  # CPU (DuckDB's threads count double), wall (the machine's load counts)
-            total = sum(times[k][i] for k in steps_run)
-            shares.append((total, sum(times[k][i] for k in OUTCOME_STEPS if k in times) / total))
-        share = max(s for _, s in shares)
         print(f"{args.studies:,} studies ({len(studies)} records replicated), {variant} titles:")
         for name, (cpu, wall) in times.items():
             where = " (inside build)" if name == "pool" else " (not in the total)" if name == "plots" else ""
             print(f"  {name:<10} {cpu:7.2f} s CPU {wall:7.2f} s wall{where}")
-        (cpu_total, cpu_share), (wall_total, wall_share) = shares
-        print(
-            f"  full rebuild {cpu_total:.2f} s CPU, {wall_total:.2f} s wall; mapping + effects + pooling "
-            f"{cpu_share:.1%} of the CPU, {wall_share:.1%} of the wall time (target <= {TARGET_SHARE:.0%})"
-        )
+        share = 0.0
+        for label, left_out in (("full rebuild", ()), ("without the HTML report", ("report",))):
+            parts = []
+            for i in (0, 1):  # CPU (DuckDB's threads count double), wall (the machine's load counts)
+                total = sum(t[i] for k, t in times.items() if k not in ("pool", "plots", *left_out))
+                parts.append((total, sum(times[k][i] for k in OUTCOME_STEPS if k in times) / total))
+            (cpu_total, cpu_share), (wall_total, wall_share) = parts
+            print(
+                f"  {label}: {cpu_total:.2f} s CPU, {wall_total:.2f} s wall; mapping + effects + pooling "
+                f"{cpu_share:.1%} of the CPU, {wall_share:.1%} of the wall time (target {TARGET_SHARE:.0%})"
+            )
+            share = share or max(cpu_share, wall_share)  # the target is for the full rebuild
         missed |= share > TARGET_SHARE
     if missed:
         raise SystemExit("benchmark target missed")
