@@ -1,10 +1,10 @@
-"""The Prefect flows: ``refresh`` (plan, recover, fetch, normalise, classify, build, export, reports)
-and ``rebuild`` (offline).
+"""The Prefect flows: ``refresh`` (plan, recover, fetch, normalise, classify and derive, build, export,
+plots, reports) and ``rebuild`` (offline).
 
 Flows only compose tasks from ``flows.tasks``; every decision lives in ``pipeline``. Sources run side
-by side; the warehouse is built only once every selected source has been fetched and classified, so a
-failed source leaves the previous warehouse and CSV in place. The run record is closed as failed on
-any error; a process killed outright leaves it ``running`` and the next run marks it failed.
+by side; the warehouse is built only once every selected source has been fetched, classified and
+derived, so a failed source leaves the previous warehouse and CSV in place. The run record is closed as
+failed on any error; a process killed outright leaves it ``running`` and the next run marks it failed.
 """
 
 from __future__ import annotations
@@ -56,19 +56,25 @@ def refresh(
         try:
             recovered = tasks.recover(settings, run_id, source)
             fetched = {name: fetch.submit(settings, name, run_id, plans[name]) for name in selected(source)}
-            classified = {
-                name: tasks.classify.submit(
-                    settings,
-                    name,
-                    run_id,
-                    wait_for=[tasks.normalise.submit(settings, name, run_id, wait_for=[future])],
-                )
+            normalised = {
+                name: tasks.normalise.submit(settings, name, run_id, wait_for=[future])
                 for name, future in fetched.items()
             }
+            classified = {
+                name: tasks.classify.submit(settings, name, run_id, wait_for=[future])
+                for name, future in normalised.items()
+            }
+            derived = [
+                tasks.derive.submit(settings, name, run_id, wait_for=[future])
+                for name, future in normalised.items()
+            ]
             manifests = {name: future.result() for name, future in fetched.items()}
             class_counts = {name: future.result() for name, future in classified.items()}
+            for future in derived:
+                future.result()
             built = tasks.build_warehouse(settings)
             exported = tasks.export_csv(settings)
+            plots = tasks.forest_plots(settings)
             html = tasks.html_report(settings)
             report = tasks.publish_report(settings, run_id)
         except BaseException as exc:
@@ -84,6 +90,7 @@ def refresh(
         "run_class_counts": class_counts,
         "warehouse": built,
         "csv": exported,
+        "plots": plots,
         "report": html,
         "changes": report["changes"],
     }
@@ -99,7 +106,8 @@ REBUILD_REASON = "evidence rebuild: every raw run replayed"
 
 @flow(name="rebuild")
 def rebuild(config_path: str | None = None) -> dict[str, Any]:
-    """Re-normalise and re-classify every complete raw run, oldest first, then rebuild: no network."""
+    """Re-normalise, re-classify and derive every complete raw run, oldest first, then rebuild: no
+    network."""
     settings = load_config(config_path)
     with refresh_lock(settings.storage.data_dir, "rebuild"):
         runs = replayable_runs(settings)
@@ -107,7 +115,9 @@ def rebuild(config_path: str | None = None) -> dict[str, Any]:
             for run_id in run_ids:
                 tasks.normalise(settings, source, run_id)
                 tasks.classify(settings, source, run_id)
+                tasks.derive(settings, source, run_id)
         built = tasks.build_warehouse(settings, full=REBUILD_REASON)
         exported = tasks.export_csv(settings)
+        plots = tasks.forest_plots(settings)
         html = tasks.html_report(settings)
-    return {"runs_replayed": runs, "warehouse": built, "csv": exported, "report": html}
+    return {"runs_replayed": runs, "warehouse": built, "csv": exported, "plots": plots, "report": html}

@@ -89,6 +89,14 @@ def classify(settings: Settings, source: str, run_id: str) -> dict[str, int]:
     return counts
 
 
+@task(name="derive", task_run_name="derive-{source}", cache_policy=NO_CACHE)
+def derive(settings: Settings, source: str, run_id: str) -> dict[str, int]:
+    counts = steps.derive(settings, source, run_id)
+    if counts:
+        get_run_logger().info("Derived %s run %s: %s", source, run_id, counts)
+    return counts
+
+
 @task(name="build-warehouse", cache_policy=NO_CACHE)
 def build_warehouse(settings: Settings, full: str | None = None) -> Any:
     summary = steps.build(settings, full)
@@ -115,6 +123,13 @@ def html_report(settings: Settings) -> Any:
     get_run_logger().info(
         "Wrote the HTML report %s (%d charts, %.1f s)", summary.uri, summary.n_charts, summary.seconds
     )
+    return summary
+
+
+@task(name="forest-plots", cache_policy=NO_CACHE)
+def forest_plots(settings: Settings) -> Any:
+    summary = steps.plots(settings)
+    get_run_logger().info("Wrote %d forest plots to %s", summary.n_plots, summary.path)
     return summary
 
 

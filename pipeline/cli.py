@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", type=Path, help="report folder (default: report.dir in config)"
     )
 
+    from pipeline.outcomes.plot_command import add_plot_parser
+
+    add_plot_parser(sub)
+
     status = sub.add_parser(
         "status", help="show the last runs, their counts and watermarks, and warehouse age"
     )
@@ -233,6 +237,13 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_plot(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.outcomes.plot_command import write_plot
+
+    say(write_plot(args, settings))
+    return EXIT_OK
+
+
 def say(text: str) -> None:
     """One line as is: no wrapping inside run ids or dates, no colouring of numbers."""
     out.print(text, highlight=False, soft_wrap=True)
@@ -336,6 +347,8 @@ def _print_summary(result: dict[str, Any], settings: Settings, log_path: Path | 
     out.print(f"Trials in warehouse: {built.n_trials}")
     say(f"Warehouse: {built.path}")
     say(f"CSV: {result['csv'].path}")
+    if "plots" in result:
+        say(f"Forest plots: {result['plots'].n_plots} in {result['plots'].path}")
     if log_path is not None:
         say(f"Log: {log_path}")
     if result.get("report"):
@@ -350,6 +363,7 @@ COMMANDS = {
     "status": cmd_status,
     "serve": cmd_serve,
     "query": cmd_query,
+    "plot": cmd_plot,
     "demo": cmd_demo,
 }
 

@@ -35,3 +35,7 @@ class ClassifyError(PipelineError):
 
 class ReportError(PipelineError):
     """The HTML report could not be built or written; the previous one is kept."""
+
+
+class OutcomeError(PipelineError):
+    """Outcome tables could not be derived, or a forest plot asked for does not exist."""

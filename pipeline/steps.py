@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 from pipeline.classify.classifier import Classifier
 from pipeline.config import Settings
 from pipeline.errors import RawZoneError
-from pipeline.parquet.writer import write_partition
+from pipeline.parquet.stamp import stamped
+from pipeline.parquet.writer import PartitionWriter, write_partition
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.runs.log import RunLog, Status
 from pipeline.runs.pull_plan import plan_sources
@@ -46,7 +47,10 @@ def recover(settings: Settings, run_id: str, source: str = registry.ALL) -> dict
     for stale in stale_runs(settings, every):
         if stale.needs_normalise:
             normalise(settings, stale.source, stale.run_id)
-        classify(settings, stale.source, stale.run_id)
+        if stale.needs_classify:
+            classify(settings, stale.source, stale.run_id)
+        if stale.needs_derive:
+            derive(settings, stale.source, stale.run_id)
         caught_up.append(f"{stale.source}:{stale.run_id}")
     incomplete = incomplete_raw_runs(settings, every, exclude=run_id)
     for name in incomplete:
@@ -141,6 +145,23 @@ def classify(settings: Settings, source: str, run_id: str) -> dict[str, int]:
     return _count_by_class(settings, classes, spec.key)
 
 
+def derive(settings: Settings, source: str, run_id: str) -> dict[str, int]:
+    """Write one run's derived tables (the source's derivations, e.g. ctgov's outcome tables), each
+    partition stamped with the config it was derived with; returns rows per table."""
+    spec = registry.get(source)
+    root = settings.parquet_dir / spec.name
+    counts: dict[str, int] = {}
+    for how in spec.derivations:
+        inputs = {table: _read_partition(root, table, run_id) for table in how.inputs}
+        tables = how.derive(settings, inputs)
+        digest = how.config_digest(settings)
+        schemas = {table: stamped(schema, digest) for table, schema in how.tables.items()}
+        with PartitionWriter(root, run_id, schemas) as writer:
+            writer.write({table: tables[table] for table in schemas})
+        counts.update({table: tables[table].num_rows for table in schemas})
+    return counts
+
+
 # -- replay, build, export --------------------------------------------------------------------------
 
 
@@ -150,7 +171,8 @@ def complete_runs(settings: Settings, source: str) -> list[RawRun]:
 
 
 def replayable_runs(settings: Settings) -> dict[str, list[str]]:
-    """Run ids per source that ``rebuild`` can replay; fails when the raw zone holds nothing at all."""
+    """Run ids per source that ``rebuild`` can replay (normalise, classify, derive); fails when the raw
+    zone holds nothing at all."""
     runs = {source: [r.run_id for r in complete_runs(settings, source)] for source in registry.SOURCES}
     if not any(runs.values()):
         raise RawZoneError(
@@ -166,6 +188,14 @@ def build(settings: Settings, full: str | None = None) -> Any:
 
 def export(settings: Settings, out: Path | None = None, treatment_class: str | None = None) -> Any:
     return export_evidence_trials(settings.warehouse.path, out or settings.export.csv_path, treatment_class)
+
+
+def plots(settings: Settings) -> Any:
+    """One forest plot per pooled class x endpoint x population of at least two trials, in
+    ``<data_dir>/plots`` (swapped in whole)."""
+    from pipeline.outcomes.plots import plots_dir, write_plots  # matplotlib loads only when plotting
+
+    return write_plots(settings.warehouse.path, plots_dir(settings))
 
 
 def report(settings: Settings, run_id: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """One comparison's effect and standard error, by the Cochrane Handbook's chapter 6 formulas.
 
 - From an estimate and its CI: SE = (upper - lower) / (2 z), on the log scale for ratios (6.3.1).
+- From a difference and the SE posted with it: that SE.
 - From an estimate and an exact two-sided p-value: SE = |estimate| / z(p) (6.3.2); a bound ("<0.001")
   gives no SE.
 - Mean difference of arm means: SE = sqrt(SE1² + SE0²), an arm's SE being SD/sqrt(n), its SE, or its CI
@@ -24,6 +25,12 @@ from statsmodels.stats.meta_analysis import effectsize_2proportions
 
 # scipy.special's ufuncs: the same quantiles as scipy.stats, without its per-call overhead.
 Z95 = float(ndtri(0.975))
+# Beyond these no posted number is an effect: a risk ratio of counts is at most the group size
+# (ln 10^7 = 16), so a log ratio CI past +-50 or a difference CI past 10^12 is a mistyped number.
+MAX_LOG_RATIO = 50.0
+MAX_MAGNITUDE = 1e12
+# Below this an SE squared (the pooling weight's inverse) loses its meaning in floating point.
+MIN_SE = 1e-9
 LARGE_SAMPLE = 60  # Cochrane 6.5.2.2: below this, a group's CI was built on t, not z
 
 
@@ -53,6 +60,12 @@ def _wrap(value: float, se: float, ratio: bool, share: float | None, note: str |
     if not (math.isfinite(value) and math.isfinite(se)) or se <= 0:
         raise NotComputable("the values give no finite standard error above zero")
     lo, hi = value - Z95 * se, value + Z95 * se
+    if max(abs(lo), abs(hi)) > (MAX_LOG_RATIO if ratio else MAX_MAGNITUDE):
+        raise NotComputable("the values are too large to be an effect (a mistyped number?)")
+    if se < MIN_SE:
+        raise NotComputable(
+            f"a standard error of {se:.3g} is too small to be an effect's (a mistyped number?)"
+        )
     if ratio:
         return Effect(math.exp(value), math.exp(lo), math.exp(hi), value, se, share, note)
     return Effect(value, lo, hi, value, se, share, note)
@@ -73,6 +86,11 @@ def from_ci(estimate: float, lower: float, upper: float, pct: float | None, rati
     if pct is None or pct == 95.0:
         return Effect(raw[0], raw[1], raw[2], effect.analysis_estimate, se, None, None)
     return replace(effect, note=f"posted {pct:g}% CI turned into a 95% CI")
+
+
+def from_se(estimate: float, se: float, note: str) -> Effect:
+    """A difference with its posted standard error (the analysis's own dispersion)."""
+    return _wrap(estimate, se, False, None, note)
 
 
 def from_p_value(estimate: float, p_value: float, ratio: bool) -> Effect:

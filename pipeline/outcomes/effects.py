@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -26,6 +28,7 @@ from pipeline.outcomes.posted import Analysis, posted_effect
 from pipeline.outcomes.schemas import TRIAL_EFFECTS, column_rows, rows_to_table
 from pipeline.outcomes.taxonomy import Taxonomy
 
+MAX_ANALYSED = 10_000_000  # participants in one group: more than any trial has enrolled
 KIND_RANK = {"primary": 0, "secondary": 1, "other_pre_specified": 2, "other": 2, "post_hoc": 3}
 Key = tuple[str, int]
 
@@ -36,78 +39,90 @@ def _of_trials(table: pa.Table | None, nct_ids: set[str]) -> pa.Table | None:
     return table.filter(pc.is_in(table.column("nct_id"), value_set=pa.array(sorted(nct_ids), pa.string())))
 
 
-def compute_effects(
-    endpoints: pa.Table,
-    result_outcomes: pa.Table,
-    result_groups: pa.Table,
-    result_measurements: pa.Table,
-    result_analyses: pa.Table,
-    arms: pa.Table,
-    taxonomy: Taxonomy,
-    interventions: pa.Table | None = None,
-) -> pa.Table:
-    """TRIAL_EFFECTS rows for the results outcomes of ``endpoints`` (map_endpoints' table).
-    ``interventions`` (optional) tells a "Placebo" group from a "Drug X + placebo" one by name."""
-    mapped: dict[Key, dict] = {}
-    for row in endpoints.filter(pc.field("outcome_source") == "results").to_pylist():
-        if row["endpoint_code"] in taxonomy.definitions and taxonomy.endpoint(row["endpoint_code"]).measure:
-            mapped[(row["nct_id"], row["outcome_idx"])] = row
+def _of_outcomes(table: pa.Table | None, outcomes: pa.Table) -> pa.Table | None:
+    """The rows of the mapped outcomes only (a trial posts many outcomes, few map to an endpoint), in
+    their original order: an Arrow join, then the row order restored."""
+    if table is None or table.num_rows == 0 or outcomes.num_rows == 0:
+        return None
+    numbered = table.select(["nct_id", "outcome_idx"]).append_column(ROW, pa.array(range(table.num_rows)))
+    rows = numbered.join(outcomes, keys=["nct_id", "outcome_idx"], join_type="inner").column(ROW)
+    return table.take(np.sort(rows.to_numpy()))
+
+
+ROW = "__row"
+PER_OUTCOME = ("result_outcomes", "result_groups", "result_measurements", "result_analyses")
+# The ClinicalTrials.gov tables compute_effects reads (interventions is optional).
+RESULT_INPUTS = ("result_outcomes", "result_groups", "result_measurements", "result_analyses", "arms")
+MEASUREMENT_COLUMNS = [
+    "class_title",
+    "category_title",
+    "value_raw",
+    "value",
+    "spread_raw",
+    "spread",
+    "lower_limit_raw",
+    "lower_limit",
+    "upper_limit_raw",
+    "upper_limit",
+]
+ANALYSIS_COLUMNS = [
+    "analysis_idx",
+    "group_ids",
+    "p_value_raw",
+    "p_value",
+    "param_type",
+    "param_value_raw",
+    "param_value",
+    "ci_pct_value",
+    "ci_num_sides",
+    "ci_lower_limit_raw",
+    "ci_lower_limit",
+    "ci_upper_limit_raw",
+    "ci_upper_limit",
+    "dispersion_type",
+    "dispersion_value",
+]
+
+
+def compute_effects(endpoints: pa.Table, ctgov: Mapping[str, pa.Table], taxonomy: Taxonomy) -> pa.Table:
+    """TRIAL_EFFECTS rows for the results outcomes of ``endpoints`` (map_endpoints' table), from the
+    normaliser's tables ``ctgov`` (RESULT_INPUTS; ``interventions``, when given, tells a "Placebo" group
+    from a "Drug X + placebo" one by name)."""
+    measured = [code for code, endpoint in taxonomy.definitions.items() if endpoint.measure]
+    wanted = (pc.field("outcome_source") == "results") & pc.field("endpoint_code").isin(measured)
+    columns = ["nct_id", "outcome_idx", "outcome_kind", "endpoint_code", "population", "time_window"]
+    mapped: dict[Key, dict] = {
+        (row["nct_id"], row["outcome_idx"]): row
+        for row in endpoints.filter(wanted).select(columns).to_pylist()
+    }
     trials = {k[0] for k in mapped}
+    keys = pa.table(
+        {
+            "nct_id": pa.array([k[0] for k in mapped], pa.string()),
+            "outcome_idx": pa.array([k[1] for k in mapped], pa.int32()),
+        }
+    )
+    tables = {name: _of_trials(ctgov.get(name), trials) for name in ("arms", "interventions")}
+    tables.update({name: _of_outcomes(ctgov.get(name), keys) for name in PER_OUTCOME})
     info = {
         (n, i): (p, d, u)
         for n, i, p, d, u in column_rows(
-            _of_trials(result_outcomes, trials),
+            tables["result_outcomes"],
             ["nct_id", "outcome_idx", "param_type", "dispersion_type", "unit_of_measure"],
         )
     }
-    groups = _groups(_of_trials(result_groups, trials), mapped)
-    measurements: dict[Key, dict[str, list[Measurement]]] = defaultdict(lambda: defaultdict(list))
-    names = [
-        "class_title",
-        "category_title",
-        "value_raw",
-        "value",
-        "spread_raw",
-        "spread",
-        "lower_limit_raw",
-        "lower_limit",
-        "upper_limit_raw",
-        "upper_limit",
-    ]
-    for nct, idx, gid, *values in column_rows(
-        _of_trials(result_measurements, trials), ["nct_id", "outcome_idx", "group_id", *names]
-    ):
-        if (nct, idx) in mapped:
-            measurements[(nct, idx)][gid].append(Measurement(*values))
-    analyses: dict[Key, list[Analysis]] = defaultdict(list)
-    names = [
-        "analysis_idx",
-        "group_ids",
-        "p_value_raw",
-        "p_value",
-        "param_type",
-        "param_value_raw",
-        "param_value",
-        "ci_pct_value",
-        "ci_num_sides",
-        "ci_lower_limit_raw",
-        "ci_lower_limit",
-        "ci_upper_limit_raw",
-        "ci_upper_limit",
-    ]
-    for nct, idx, aidx, gids, *values in column_rows(
-        _of_trials(result_analyses, trials), ["nct_id", "outcome_idx", *names]
-    ):
-        if (nct, idx) in mapped:
-            analyses[(nct, idx)].append(Analysis(aidx, tuple(gids or ()), *values))
+    groups = _groups(tables["result_groups"], mapped)
+    measurements = _measurements(tables["result_measurements"], mapped)
+    analyses = _analyses(tables["result_analyses"], mapped)
     arms_of: dict[str, list[Arm]] = defaultdict(list)
-    for nct, label, arm_type in column_rows(_of_trials(arms, trials), ["nct_id", "label", "arm_type"]):
+    for nct, label, arm_type in column_rows(tables["arms"], ["nct_id", "label", "arm_type"]):
         if label:
             arms_of[nct].append(Arm(label, arm_type))
     names_of: dict[str, list[str]] = defaultdict(list)
-    for nct, name in column_rows(_of_trials(interventions, trials), ["nct_id", "name"]):
+    for nct, name in column_rows(tables["interventions"], ["nct_id", "name"]):
         names_of[nct].append(name)
     drugs = {nct: drug_words(names, taxonomy) for nct, names in names_of.items()}
+    role_cache: dict[tuple[str, str | None], GroupRole] = {}
     rows: list[dict] = []
     for key, ep in mapped.items():
         param_type, dispersion, unit = info.get(key, (None, None, None))
@@ -125,9 +140,36 @@ def compute_effects(
             "selected_for_pooling": False,
         }
         context = _Outcome(taxonomy, base, measurements.get(key, {}), analyses.get(key, []))
-        rows += context.rows(groups.get(key, []), arms_of.get(key[0], []), drugs.get(key[0], frozenset()))
+        trial = _Trial(key[0], arms_of.get(key[0], []), drugs.get(key[0], frozenset()), role_cache)
+        rows += context.rows(groups.get(key, []), trial)
     _select_for_pooling(rows)
     return rows_to_table(rows, TRIAL_EFFECTS)
+
+
+def _measurements(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, dict[str, list[Measurement]]]:
+    """Each mapped outcome's posted values, by group id."""
+    found: dict[Key, dict[str, list[Measurement]]] = defaultdict(lambda: defaultdict(list))
+    for nct, idx, gid, *values in column_rows(
+        table, ["nct_id", "outcome_idx", "group_id", *MEASUREMENT_COLUMNS]
+    ):
+        if (nct, idx) in mapped:
+            found[(nct, idx)][gid].append(Measurement(*values))
+    return found
+
+
+def _analyses(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, list[Analysis]]:
+    """Each mapped outcome's posted statistical analyses, in registry order."""
+    found: dict[Key, list[Analysis]] = defaultdict(list)
+    for nct, idx, aidx, gids, *values in column_rows(table, ["nct_id", "outcome_idx", *ANALYSIS_COLUMNS]):
+        if (nct, idx) in mapped:
+            found[(nct, idx)].append(Analysis(aidx, tuple(gids or ()), *values))
+    return found
+
+
+def _plausible_count(n: float | None) -> bool:
+    """A number analysed is a whole number of people from 1 to MAX_ANALYSED; anything else ("1e308", a
+    negative or fractional denominator) is read as not posted, so no effect or pool rests on it."""
+    return n is not None and math.isfinite(n) and n == int(n) and 1 <= n <= MAX_ANALYSED
 
 
 def _groups(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, list[Group]]:
@@ -144,13 +186,31 @@ def _groups(table: pa.Table | None, mapped: dict[Key, dict]) -> dict[Key, list[G
             found[(nct, idx)][gid] = {
                 "title": keep_title,
                 "description": description,
-                "n": n,
+                "n": n if _plausible_count(n) else None,
                 "preferred": preferred,
             }
     return {
         key: [Group(gid, g["title"], g["description"], g["n"]) for gid, g in by_group.items()]
         for key, by_group in found.items()
     }
+
+
+@dataclass(frozen=True)
+class _Trial:
+    """What a trial's outcomes share: its arms, its drugs' words, and the role of each group title (a
+    trial posts the same groups for every outcome, so each title is judged once)."""
+
+    nct_id: str
+    arms: list[Arm]
+    drugs: frozenset[str]
+    cache: dict[tuple[str, str | None], GroupRole]
+
+    def role(self, group: Group, taxonomy: Taxonomy) -> GroupRole:
+        key = (self.nct_id, group.title)
+        role = self.cache.get(key)
+        if role is None:
+            role = self.cache[key] = group_role(group, self.arms, taxonomy, self.drugs)
+        return role if role.group == group else replace(role, group=group)
 
 
 class _Outcome:
@@ -164,10 +224,10 @@ class _Outcome:
         self.endpoint = taxonomy.endpoint(base["endpoint_code"])
         self.measure = self.endpoint.measure
 
-    def rows(self, groups: list[Group], arms: list[Arm], drugs: frozenset[str]) -> list[dict]:
+    def rows(self, groups: list[Group], trial: _Trial) -> list[dict]:
         if not groups:
             return [{**self.base, "not_computed_reason": "no result groups posted for this outcome"}]
-        roles = [group_role(g, arms, self.taxonomy, drugs) for g in groups]
+        roles = [trial.role(g, self.taxonomy) for g in groups]
         control, others, reason = choose_control(roles)
         if reason is not None or control is None:
             return [{**self.base, "not_computed_reason": reason}]

@@ -1,18 +1,19 @@
 """Registered and posted outcomes -> canonical endpoints, each with the rule, field and words that chose it.
 
 Pure: Arrow tables of one run in, a TRIAL_ENDPOINTS table out. Registry titles repeat a lot ("Number of
-Participants With Adverse Events"), so each distinct (title, description, time frame) is matched once.
+Participants With Adverse Events"), so each distinct (title, description, time frame) is matched once,
+and all of them in one pass of the taxonomy's matcher (taxonomy.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.outcomes.schemas import ENDPOINTS, TRIAL_ENDPOINTS, column_rows, rows_to_table
-from pipeline.outcomes.taxonomy import EndpointMatch, Taxonomy
+from pipeline.outcomes.taxonomy import Taxonomy
 from pipeline.outcomes.time_windows import time_window
 
 
@@ -42,19 +43,29 @@ def trial_populations(
         if condition:
             by_trial[nct_id].append(condition)
     found: dict[str, tuple[str, str]] = {}
-    for nct_id, texts in by_trial.items():
-        population = taxonomy.population(" | ".join(texts))
-        if population:
-            found[nct_id] = (population, "trial.conditions")
-    for nct_id, official, brief in column_rows(trials, ["nct_id", "official_title", "brief_title"]):
-        if nct_id in found:
-            continue
-        for field, text in (("trial.official_title", official), ("trial.brief_title", brief)):
-            population = taxonomy.population(text)
-            if population:
-                found[nct_id] = (population, field)
-                break
+    joined = [(nct_id, " | ".join(texts)) for nct_id, texts in by_trial.items()]
+    _name_populations(taxonomy, found, joined, "trial.conditions")
+    if trials is not None and trials.num_rows:
+        nct_ids = trials.column("nct_id").combine_chunks()
+        for field, column in (
+            ("trial.official_title", "official_title"),
+            ("trial.brief_title", "brief_title"),
+        ):
+            texts = trials.column(column).combine_chunks()
+            named = taxonomy.population_many(texts)
+            for nct_id, population in zip(nct_ids.to_pylist(), named, strict=True):
+                if population and nct_id not in found:
+                    found[nct_id] = (population, field)
     return found
+
+
+def _name_populations(
+    taxonomy: Taxonomy, found: dict[str, tuple[str, str]], texts: list[tuple[str, str | None]], field: str
+) -> None:
+    """Record the population each trial's text names, for trials that have none yet."""
+    for (nct_id, _), population in zip(texts, taxonomy.population_many([t for _, t in texts]), strict=True):
+        if population and nct_id not in found:
+            found[nct_id] = (population, field)
 
 
 def map_endpoints(
@@ -66,134 +77,154 @@ def map_endpoints(
 ) -> pa.Table:
     """One TRIAL_ENDPOINTS row per registered outcome (design_outcomes) and per posted result outcome
     (result_outcomes). ``trials`` and ``conditions`` (optional) give the population a trial states when
-    its outcome does not."""
-    populations = trial_populations(taxonomy, trials, conditions)
-    cache: dict[tuple, _Derived] = {}
-    rows: list[dict] = []
-    design = column_rows(
-        design_outcomes, ["nct_id", "outcome_kind", "outcome_idx", "measure", "description", "time_frame"]
+    its outcome does not.
+
+    Python reads each distinct set of texts once (``_derive_all``); every per-row step around it (which
+    texts a row reads, spreading the readings back over the rows, the trial's population where the
+    outcome states none) is an Arrow column operation."""
+    outcomes = _outcomes(design_outcomes, result_outcomes)
+    titles = outcomes.column("title")
+    distinct_titles = pc.unique(titles)
+    bare = pa.array([taxonomy.reads_description(t) for t in distinct_titles.to_pylist()], pa.bool_())
+    read_bare = pc.fill_null(pc.take(bare, pc.index_in(titles, value_set=distinct_titles)), True)
+    texts = [
+        titles,
+        pc.if_else(read_bare, outcomes.column("description"), pa.scalar(None, pa.string())),
+        outcomes.column("time_frame"),
+        outcomes.column("population_text"),
+    ]
+    # One string per row naming its texts (NULL kept apart from ""), dictionary-encoded: the dictionary
+    # is the distinct keys, the indices say which one each row reads.
+    joined = pc.binary_join_element_wise(
+        *texts, KEY_SEPARATOR, null_handling="replace", null_replacement=NULL_TEXT
     )
-    for nct_id, kind, idx, title, description, time_frame in design:
-        rows.append(
-            _row(
-                taxonomy,
-                cache,
-                populations,
-                "design",
-                nct_id,
-                kind,
-                idx,
-                title,
-                description,
-                time_frame,
-                None,
-            )
-        )
-    results = column_rows(
-        result_outcomes,
-        [
-            "nct_id",
-            "outcome_type",
-            "outcome_idx",
-            "title",
-            "description",
-            "time_frame",
-            "population_description",
-        ],
-    )
-    for nct_id, kind, idx, title, description, time_frame, population_text in results:
-        kind = kind.lower() if kind else None
-        rows.append(
-            _row(
-                taxonomy,
-                cache,
-                populations,
-                "results",
-                nct_id,
-                kind,
-                idx,
-                title,
-                description,
-                time_frame,
-                population_text,
-            )
-        )
-    return rows_to_table(rows, TRIAL_ENDPOINTS)
+    encoded = pc.dictionary_encode(joined).combine_chunks()
+    first_rows = pc.index_in(encoded.dictionary, value_set=joined)
+    keys = list(zip(*(pc.take(column, first_rows).to_pylist() for column in texts), strict=True))
+    derived = _derive_all(taxonomy, keys)
+    per_row = {name: pc.take(values, encoded.indices) for name, values in _derived_columns(derived).items()}
+    per_row.update(_with_trial_population(per_row, outcomes.column("nct_id"), trials, conditions, taxonomy))
+    columns = {
+        name: outcomes.column(name)
+        for name in ("nct_id", "outcome_source", "outcome_kind", "outcome_idx", "title")
+    }
+    return pa.table({**columns, **per_row}).select(TRIAL_ENDPOINTS.names).cast(TRIAL_ENDPOINTS)
 
 
-@dataclass(frozen=True)
-class _Derived:
-    """What an outcome's own texts say; registry texts repeat, so each distinct one is read once."""
-
-    match: EndpointMatch
-    window: str | None
-    window_field: str | None
-    population: str | None
-    population_field: str | None
+KEY_SEPARATOR = "\x1f"
+NULL_TEXT = "\x1e"
+_STR = pa.string()
 
 
-def _derive(
-    taxonomy: Taxonomy,
-    title: str | None,
-    description: str | None,
-    time_frame: str | None,
-    population_text: str | None,
-) -> _Derived:
-    match = taxonomy.classify(title, description, time_frame)
-    window, window_field = None, None
-    for field, text in (("title", title), ("time_frame", time_frame)):
-        window = time_window(text)
-        if window:
-            window_field = field
-            break
-    population, population_field = None, None
+def _outcomes(design: pa.Table, results: pa.Table) -> pa.Table:
+    """Registered then posted outcomes in one table of the columns the mapping reads."""
+    n_design, n_results = design.num_rows, results.num_rows
+    kinds = pc.utf8_lower(results.column("outcome_type").cast(_STR))
+    parts = [
+        pa.table(
+            {
+                "nct_id": design.column("nct_id").cast(_STR),
+                "outcome_source": pa.array(["design"] * n_design, _STR),
+                "outcome_kind": design.column("outcome_kind").cast(_STR),
+                "outcome_idx": design.column("outcome_idx").cast(pa.int32()),
+                "title": design.column("measure").cast(_STR),
+                "description": design.column("description").cast(_STR),
+                "time_frame": design.column("time_frame").cast(_STR),
+                "population_text": pa.nulls(n_design, _STR),
+            }
+        ),
+        pa.table(
+            {
+                "nct_id": results.column("nct_id").cast(_STR),
+                "outcome_source": pa.array(["results"] * n_results, _STR),
+                "outcome_kind": kinds,
+                "outcome_idx": results.column("outcome_idx").cast(pa.int32()),
+                "title": results.column("title").cast(_STR),
+                "description": results.column("description").cast(_STR),
+                "time_frame": results.column("time_frame").cast(_STR),
+                "population_text": results.column("population_description").cast(_STR),
+            }
+        ),
+    ]
+    return pa.concat_tables(parts).combine_chunks()
+
+
+# The texts an outcome's mapping depends on: title, description (bare titles only), time frame,
+# population description. A registered outcome and its posted twin, and the many trials posting
+# "Number of Participants With Adverse Events", share one.
+TextsKey = tuple[str | None, str | None, str | None, str | None]
+
+
+def _derive_all(taxonomy: Taxonomy, keys: list[TextsKey]) -> dict[str, list]:
+    """What each distinct key says, as columns in key order; the endpoint rules and populations of all
+    of them in one pass of the taxonomy's matchers."""
+    matches = taxonomy.classify_many([(title, description, frame) for title, description, frame, _ in keys])
     # Not the description: it defines terms ("a migraine day, as in episodic migraine, ...") more than
     # it states who was analysed.
-    for field, text in (("outcome.title", title), ("outcome.population_description", population_text)):
-        population = taxonomy.population(text)
-        if population:
-            population_field = field
-            break
-    return _Derived(match, window, window_field, population, population_field)
+    from_title = taxonomy.population_many([key[0] for key in keys])
+    from_population_text = taxonomy.population_many([key[3] for key in keys])
+    out: dict[str, list] = {name: [] for name in DERIVED_COLUMNS}
+    for key, match, title_population, text_population in zip(
+        keys, matches, from_title, from_population_text, strict=True
+    ):
+        title, _, time_frame, _ = key
+        window, window_field = time_window(title), "title"
+        if not window:
+            window, window_field = time_window(time_frame), "time_frame"
+        population, field = (
+            (title_population, "outcome.title")
+            if title_population
+            else (text_population, "outcome.population_description")
+            if text_population
+            else (None, None)
+        )
+        out["endpoint_code"].append(match.code)
+        out["matched_rule"].append(match.rule)
+        out["matched_field"].append(match.field)
+        out["matched_terms"].append(match.terms)
+        out["matched_text"].append(match.text)
+        out["mapping_note"].append(match.note)
+        out["time_window"].append(window)
+        out["time_window_field"].append(window_field if window else None)
+        out["population"].append(population)
+        out["population_field"].append(field)
+    return out
 
 
-def _row(
+DERIVED_COLUMNS = (
+    "endpoint_code",
+    "matched_rule",
+    "matched_field",
+    "matched_terms",
+    "matched_text",
+    "mapping_note",
+    "time_window",
+    "time_window_field",
+    "population",
+    "population_field",
+)
+
+
+def _derived_columns(derived: dict[str, list]) -> dict[str, pa.Array]:
+    return {name: pa.array(derived[name], TRIAL_ENDPOINTS.field(name).type) for name in DERIVED_COLUMNS}
+
+
+def _with_trial_population(
+    per_row: dict[str, pa.Array],
+    nct_ids: pa.ChunkedArray | pa.Array,
+    trials: pa.Table | None,
+    conditions: pa.Table | None,
     taxonomy: Taxonomy,
-    cache: dict[tuple, _Derived],
-    populations: dict[str, tuple[str, str]],
-    source: str,
-    nct_id: str,
-    kind: str | None,
-    idx: int,
-    title: str | None,
-    description: str | None,
-    time_frame: str | None,
-    population_text: str | None,
-) -> dict:
-    # A registered outcome and its posted twin usually share title and time frame: one reading serves both.
-    read_description = description if taxonomy.reads_description(title) else None
-    key = (title, read_description, time_frame, population_text)
-    derived = cache.get(key)
-    if derived is None:
-        derived = cache[key] = _derive(taxonomy, title, read_description, time_frame, population_text)
-    match = derived.match
-    population, population_field = derived.population, derived.population_field
-    if population is None and nct_id in populations:
-        population, population_field = populations[nct_id]
+) -> dict[str, pa.Array]:
+    """population and population_field, the trial's where the outcome states none."""
+    found = trial_populations(taxonomy, trials, conditions)
+    if not found:
+        return {}
+    at = pc.index_in(nct_ids, value_set=pa.array(list(found), _STR))
+    trial_population = pc.take(pa.array([v[0] for v in found.values()], _STR), at)
+    trial_field = pc.take(pa.array([v[1] for v in found.values()], _STR), at)
+    stated = pc.is_valid(per_row["population"])
     return {
-        "nct_id": nct_id,
-        "outcome_source": source,
-        "outcome_kind": kind,
-        "outcome_idx": idx,
-        "title": title,
-        "endpoint_code": match.code,
-        "matched_rule": match.rule,
-        "matched_field": match.field,
-        "matched_terms": match.terms,
-        "matched_text": match.text,
-        "mapping_note": match.note,
-        "time_window": derived.window,
-        "time_window_field": derived.window_field,
-        "population": population,
-        "population_field": population_field,
+        "population": pc.if_else(stated, per_row["population"], trial_population),
+        "population_field": pc.if_else(stated, per_row["population_field"], trial_field),
     }

@@ -68,6 +68,15 @@ def pool_class_effects(effects: pa.Table, trial_classes: pa.Table, taxonomy: Tax
     )
 
 
+def _exp(x: float) -> float:
+    """Back to the ratio scale; a limit beyond the floats (a wide prediction interval of few trials on
+    the log scale) is infinite, which it is at this precision."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
 def _variance(row: dict, k: int) -> float:
     share = row["control_variance_share"]
     share = 1.0 if share is None else min(max(share, 0.0), 1.0)
@@ -94,7 +103,7 @@ def _participants(rows: list[dict]) -> tuple[int | None, bool]:
 def _pool(key: tuple, rows: list[dict], sharing: dict, taxonomy: Taxonomy) -> tuple[dict, list[dict]]:
     cls, code, population = key
     ratio = taxonomy.endpoint(code).measure == "risk_ratio"
-    back = math.exp if ratio else (lambda x: x)
+    back = _exp if ratio else (lambda x: x)
     splits = [sharing[(r["nct_id"], r["outcome_idx"], r["control_group_id"])] for r in rows]
     eff = np.array([r["analysis_estimate"] for r in rows], dtype=float)
     var = np.array([_variance(r, k) for r, k in zip(rows, splits, strict=True)], dtype=float)

@@ -2,8 +2,8 @@
 
 An analysis is used only when it compares exactly these two groups, its parameter type names the
 endpoint's measure (a posted odds ratio is not a risk ratio), and it gives an estimate with a two-sided
-CI or an exact p-value. Its direction is checked against the arm values where they exist: some sponsors
-post control minus active.
+CI, or (for a difference) the standard error of the estimate, or an exact p-value, in that order. Its
+direction is checked against the arm values where they exist: some sponsors post control minus active.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from pipeline.outcomes.effect_math import Effect, NotComputable, from_ci, from_p_value
+from pipeline.outcomes.effect_math import Effect, NotComputable, from_ci, from_p_value, from_se
 
 _MEASURES = (
     ("odds_ratio", re.compile(r"odds ratio", re.I)),
@@ -53,6 +53,8 @@ class Analysis:
     ci_lower: float | None
     ci_upper_raw: str | None
     ci_upper: float | None
+    dispersion_type: str | None = None  # the estimate's own spread: STANDARD_ERROR_OF_MEAN, ...
+    dispersion_value: float | None = None
 
 
 def posted_measure(param_type: str | None) -> str | None:
@@ -86,11 +88,21 @@ def _effect(a: Analysis, measure: str) -> Effect:
         ci_problem = f"CI limits {a.ci_lower_raw!r} to {a.ci_upper_raw!r} are not both numbers"
     if ci_problem is None:
         return from_ci(a.param_value, a.ci_lower, a.ci_upper, a.ci_pct, ratio)
+    if _posted_se(a) is not None and not ratio:
+        return from_se(a.param_value, _posted_se(a), "SE of the difference as posted (its CI is unusable)")
     if a.p_value is None or a.p_value_raw is None:
         raise NotComputable(f"{ci_problem} and no p-value is posted")
     if _BOUND.match(a.p_value_raw):
         raise NotComputable(f"{ci_problem} and p-value {a.p_value_raw!r} is a bound, not a value")
     return from_p_value(a.param_value, a.p_value, ratio)
+
+
+def _posted_se(a: Analysis) -> float | None:
+    """The standard error the sponsor posted for the estimate itself (a ratio's would be on its natural
+    scale, not the log scale pooling needs, so it is used for differences only)."""
+    if "STANDARD_ERROR" not in (a.dispersion_type or "").upper():
+        return None
+    return a.dispersion_value if a.dispersion_value is not None and a.dispersion_value > 0 else None
 
 
 def posted_effect(

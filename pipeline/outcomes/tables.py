@@ -37,16 +37,7 @@ def trial_outcome_tables(ctgov: Mapping[str, pa.Table], taxonomy: Taxonomy) -> d
     endpoints = map_endpoints(
         ctgov["design_outcomes"], ctgov["result_outcomes"], taxonomy, ctgov["trials"], ctgov["conditions"]
     )
-    effects = compute_effects(
-        endpoints,
-        ctgov["result_outcomes"],
-        ctgov["result_groups"],
-        ctgov["result_measurements"],
-        ctgov["result_analyses"],
-        ctgov["arms"],
-        taxonomy,
-        ctgov["interventions"],
-    )
+    effects = compute_effects(endpoints, ctgov, taxonomy)
     return {"trial_endpoints": endpoints, "trial_effects": effects}
 
 

@@ -1,10 +1,12 @@
 """Bringing the Parquet tables level with the raw zone before a refresh builds anything.
 
-A run killed after its fetch completed leaves a complete raw run (manifest written) whose Parquet or
-classifier partitions are missing, half published (the normaliser renames one table at a time) or
-older than the manifest. Those are re-normalised and re-classified here, so the data that run paid
-for is used. A raw run without a manifest was cut off mid-fetch: it is never normalised; the next
-fetch of its source may resume it (``resume_candidate``), and until one does it is reported.
+A run killed after its fetch completed leaves a complete raw run (manifest written) whose Parquet,
+classifier or derived partitions are missing, half published (the normaliser renames one table at a
+time) or older than the manifest. Those are re-normalised, re-classified and derived again here, so the
+data that run paid for is used. A derived partition stamped with another config than today's (an
+edited endpoint taxonomy) is derived again too. A raw run without a manifest was cut off mid-fetch: it
+is never normalised; the next fetch of its source may resume it (``resume_candidate``), and until one
+does it is reported.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import Settings
+from pipeline.parquet.stamp import read_stamp
 from pipeline.parquet.writer import PART_FILE, partition_dir
 from pipeline.raw.zone import MANIFEST, RawRun, RawZone
 from pipeline.sources import registry
@@ -22,24 +25,35 @@ from pipeline.sources import registry
 class StaleRun:
     source: str
     run_id: str
-    needs_normalise: bool  # False: only the classifier output is missing or older than the records
+    needs_normalise: bool  # its normalised tables are missing or older than its manifest
+    needs_classify: bool = True  # the classifier's output is missing or older than the records
+    needs_derive: bool = True  # a derived table is missing, older than the records or of another config
 
 
 def stale_runs(settings: Settings, sources: tuple[str, ...]) -> list[StaleRun]:
-    """Complete raw runs whose partitions are missing or older than their manifest, oldest first."""
+    """Complete raw runs whose partitions are missing or older than their manifest, or whose classifier
+    or derived partitions are missing or older than their records, oldest first."""
     zone = RawZone(settings.raw_dir)
     found = []
     for source in sources:
         spec = registry.get(source)
         tables, records, classes = tuple(spec.tables), spec.record_table, spec.classification.table
+        derived = {t: d.config_digest(settings) for d in spec.derivations for t in d.tables}
         root = settings.parquet_dir / source
         for run in zone.complete_runs(source):
             manifest_time = (run.path / MANIFEST).stat().st_mtime
-            times = {t: _part_mtime(root, t, run.run_id) for t in (*tables, classes)}
+            times = {t: _part_mtime(root, t, run.run_id) for t in (*tables, classes, *derived)}
             if any(times[t] is None or times[t] < manifest_time for t in tables):
                 found.append(StaleRun(source, run.run_id, needs_normalise=True))
-            elif times[classes] is None or times[classes] < (times[records] or 0):
-                found.append(StaleRun(source, run.run_id, needs_normalise=False))
+                continue
+            records_time = times[records] or 0
+            classify = times[classes] is None or times[classes] < records_time
+            derive = any(
+                times[t] is None or times[t] < records_time or _stamp(root, t, run.run_id) != digest
+                for t, digest in derived.items()
+            )
+            if classify or derive:
+                found.append(StaleRun(source, run.run_id, False, classify, derive))
     return found
 
 
@@ -76,6 +90,10 @@ def resume_candidate(settings: Settings, source: str, exclude: str) -> RawRun | 
 def _has_pages(run: RawRun) -> bool:
     """At least one response stored (``started.json`` alone is not a page)."""
     return bool(run.pages())
+
+
+def _stamp(root: Path, table: str, run_id: str) -> str | None:
+    return read_stamp(partition_dir(root, table, run_id) / PART_FILE)
 
 
 def _part_mtime(root: Path, table: str, run_id: str) -> float | None:

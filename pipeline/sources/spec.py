@@ -50,6 +50,27 @@ class Classification:
     rows: Callable[..., pa.Table]  # (*the input tables in ``inputs`` order, classifier) -> ``schema`` rows
 
 
+# (settings, the run's input tables by name) -> every table of the derivation, by name.
+Derive = Callable[[Settings, Mapping[str, pa.Table]], Mapping[str, pa.Table]]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Per-record tables derived from one run's normalised tables and part of the config (the endpoint
+    taxonomy, say), written beside them as one partition per run, as the classifier's are.
+
+    Each partition is stamped with ``config_digest(settings)``, a digest of the config (and logic
+    version) it was derived with: recovery derives a run again when its stamp differs from the current
+    one, and the build refuses partitions of another stamp, so no warehouse mixes two taxonomies.
+    """
+
+    name: str  # for logs and errors: "outcomes"
+    tables: Mapping[str, pa.Schema]  # what it writes, by table name
+    inputs: tuple[str, ...]  # the normalised tables it reads
+    derive: Derive
+    config_digest: Callable[[Settings], str]
+
+
 @dataclass(frozen=True)
 class Versions:
     """The narrow relation of every version of every record the per-record SQL reads (status history,
@@ -77,6 +98,7 @@ class Source:
     tombstone_tables: tuple[str, ...] = ()  # tables listing keys the source deleted (column ``key``)
     reread_table: str | None = None  # re-reads that stored no new version: (key, fetched_at) rows
     changes_baseline: tuple[str, ...] = ()  # tables whose runs the changes table compares with
+    derivations: tuple[Derivation, ...] = ()  # further per-run tables derived from the normalised ones
 
     def __post_init__(self) -> None:
         named = (
@@ -84,11 +106,17 @@ class Source:
             *self.tombstone_tables,
             *self.classification.inputs,
             *self.changes_baseline,
+            *(t for d in self.derivations for t in d.inputs),
         )
         wanted = [*named, *([self.reread_table] if self.reread_table else [])]
         unknown = [t for t in wanted if t not in self.tables and t != self.classification.table]
         if unknown:
             raise ValueError(f"source {self.name}: {', '.join(unknown)} not among its tables")
+        derived = [t for d in self.derivations for t in d.tables]
+        clashing = sorted({t for t in derived if t in self.tables or t == self.classification.table})
+        if clashing or len(set(derived)) != len(derived):
+            shown = ", ".join(clashing) or "a table written by two derivations"
+            raise ValueError(f"source {self.name}: derived table {shown} is written twice")
         record_columns = set(self.tables[self.record_table].names)
         missing = [c for c in (self.key, "fetched_at", *self.versions.columns) if c not in record_columns]
         if missing:
@@ -96,8 +124,9 @@ class Source:
 
     @property
     def parquet_tables(self) -> dict[str, pa.Schema]:
-        """Every table under parquet/<name>/: the normaliser's and the classifier's."""
-        return {**self.tables, self.classification.table: self.classification.schema}
+        """Every table under parquet/<name>/: the normaliser's, the classifier's and the derivations'."""
+        derived = {t: schema for d in self.derivations for t, schema in d.tables.items()}
+        return {**self.tables, self.classification.table: self.classification.schema, **derived}
 
     @property
     def touched_tables(self) -> tuple[str, ...]:

@@ -24,8 +24,10 @@ import pyarrow as pa
 
 from pipeline.config import Settings
 from pipeline.errors import WarehouseError
+from pipeline.outcomes.warehouse_step import CONFIG_ENDPOINTS_RELATION, endpoint_rows
 from pipeline.sources import registry
 from pipeline.util.durable import fsync_path, publish, temporary_beside
+from pipeline.warehouse.build_steps import check_build_steps, run_build_steps
 from pipeline.warehouse.checks import run_checks, warehouse_checks
 from pipeline.warehouse.plan import (
     BuildPlan,
@@ -36,12 +38,12 @@ from pipeline.warehouse.plan import (
 )
 from pipeline.warehouse.relations import (
     PartitionFile,
-    SourceTable,
     partition_files,
     register_partition_files,
     register_sources,
     register_versions,
 )
+from pipeline.warehouse.run_outputs import derivation_digests, require_run_outputs
 from pipeline.warehouse.runs import RunMetadata
 from pipeline.warehouse.splice import SCRATCH, create_touched_keys, splice
 from pipeline.warehouse.sql_files import first_line, packaged_sql_files, run_sql_files, sql_files_in
@@ -85,9 +87,10 @@ class BuildInputs:
     files: list[PartitionFile]
     runs: RunMetadata
     classes: list[dict[str, object]]
+    derivations: dict[str, str]  # derived-table digests (endpoint taxonomy and logic version)
 
     def fingerprint(self) -> str:
-        return fingerprint(self.sql.files, self.classes)
+        return fingerprint(self.sql.files, self.classes, self.derivations)
 
 
 def build_warehouse(settings: Settings, sql_dir: Path | None = None, full: str | None = None) -> BuildSummary:
@@ -95,13 +98,18 @@ def build_warehouse(settings: Settings, sql_dir: Path | None = None, full: str |
     full build (the reason it gives is recorded); sql_dir replaces the packaged SQL (to try changes)."""
     target = settings.warehouse.path
     sql = load_warehouse_sql(sql_files_in(sql_dir) if sql_dir is not None else packaged_sql_files())
+    check_build_steps(sql)
     _refuse_pending_wal(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WarehouseError(f"cannot create the warehouse folder {target.parent}: {exc.strerror}") from None
     inputs = BuildInputs(
-        sql, partition_files(settings.parquet_dir), RunMetadata.read(settings), _config_class_rows(settings)
+        sql,
+        partition_files(settings.parquet_dir),
+        RunMetadata.read(settings),
+        _config_class_rows(settings),
+        derivation_digests(settings),
     )
     with _temporary_database(target) as tmp:
         plan = _plan(target, tmp, inputs, full)
@@ -136,6 +144,7 @@ def _build_into(path: Path, settings: Settings, inputs: BuildInputs, plan: Build
         register_value_lists(con)
         classes = pa.Table.from_pylist(inputs.classes, schema=CONFIG_CLASSES_SCHEMA)
         con.register(CONFIG_CLASSES_RELATION, classes)
+        con.register(CONFIG_ENDPOINTS_RELATION, endpoint_rows(settings))
         con.register(
             BUILD_PLAN_RELATION,
             pa.Table.from_pylist(
@@ -143,15 +152,17 @@ def _build_into(path: Path, settings: Settings, inputs: BuildInputs, plan: Build
             ),
         )
         if plan.mode == "full":
-            _require_classified_runs(register_sources(con, settings.parquet_dir, files))
+            require_run_outputs(settings, register_sources(con, settings.parquet_dir, files))
             register_versions(con, settings.parquet_dir, files)
-            run_sql_files(con, [m.file for m in sql.models])
+            run_sql_files(con, [m.file for m in sql.before_splice])
+            run_build_steps(con, settings)
+            run_sql_files(con, [m.file for m in sql.after_splice])
             check_relations(con, list(sql.models))
         else:
-            _require_classified_runs(register_sources(con, settings.parquet_dir, list(plan.new_files)))
+            require_run_outputs(settings, register_sources(con, settings.parquet_dir, list(plan.new_files)))
             touched = create_touched_keys(con)
             register_versions(con, settings.parquet_dir, files, touched)
-            _update_in_place(con, sql, set(plan.new_runs), touched)
+            _update_in_place(con, settings, sql, set(plan.new_runs), touched)
         checks = warehouse_checks(sql)
         try:
             failures = run_checks(con, checks)
@@ -170,9 +181,14 @@ def _build_into(path: Path, settings: Settings, inputs: BuildInputs, plan: Build
 
 
 def _update_in_place(
-    con: duckdb.DuckDBPyConnection, sql: WarehouseSql, new_sources: set[str], touched: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    sql: WarehouseSql,
+    new_sources: set[str],
+    touched: dict[str, str],
 ) -> None:
-    """SQL derived before the splice into scratch, its rows into the copy, then the rest on the copy."""
+    """SQL derived before the splice into scratch, its rows into the copy, then the build steps and the
+    rest on the copy."""
     target = con.execute("SELECT current_database()").fetchone()[0]
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     con.execute(f"USE {SCRATCH}")
@@ -183,6 +199,7 @@ def _update_in_place(
         con.execute(f'USE "{target}"')
     splice(con, target, sql.per_record, touched, new_sources)
     con.execute(f"DETACH {SCRATCH}")
+    run_build_steps(con, settings)
     run_sql_files(con, [m.file for m in sql.after_splice])
     check_relations(con, list(sql.models))
 
@@ -202,22 +219,6 @@ def _config_class_rows(settings: Settings) -> list[dict[str, object]]:
         }
         for i, (name, tc) in enumerate(settings.treatment_classes.items())
     ]
-
-
-def _require_classified_runs(tables: list[SourceTable]) -> None:
-    """A run without classifier output would silently drop the classes of every record it updates."""
-    by_name = {(t.source, t.table): t for t in tables}
-    for source in registry.SOURCES.values():
-        table, classes_table = source.record_table, source.classification.table
-        records, classes = by_name.get((source.name, table)), by_name.get((source.name, classes_table))
-        if records is None or classes is None:
-            continue
-        unclassified = sorted(set(records.run_ids) - set(classes.run_ids))
-        if unclassified:
-            raise WarehouseError(
-                f"{source.name} run(s) {', '.join(unclassified)} have {table} but no {classes_table} "
-                f"partition: classify them (steps.classify) before building the warehouse"
-            )
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, path: Path) -> BuildSummary:

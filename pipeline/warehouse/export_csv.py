@@ -2,9 +2,11 @@
 
 Format: UTF-8 (no byte-order mark), comma-separated, header row, columns in EXPORT_COLUMNS order,
 rows ordered by treatment_class then nct_id; dates ISO (YYYY-MM-DD); lists joined with "; " (NULL
-elements skipped); booleans "true"/"false"; missing values empty. Quoting and line endings are those
-of Python's ``csv.writer`` (excel dialect): a cell is quoted only if it contains a comma, a double
-quote (doubled), CR or LF; empty cells are never quoted; rows end with CRLF.
+elements skipped); booleans "true"/"false"; decimals (effect estimates) in the shortest form that reads
+back to the same number (Python's repr, which DuckDB's cast to text equals); missing values empty.
+Quoting and line endings are those of Python's ``csv.writer`` (excel dialect): a cell is quoted only if
+it contains a comma, a double quote (doubled), CR or LF; empty cells are never quoted; rows end with
+CRLF.
 
 Formula injection: a text cell starting with =, +, -, @, tab or carriage return is prefixed with a
 single quote so a spreadsheet shows it instead of running it. Only text cells are touched: numbers
@@ -36,7 +38,7 @@ from pipeline.util.durable import replacing
 from pipeline.warehouse.query import read_only_connection
 from pipeline.warehouse.sql_files import first_line
 
-Kind = Literal["text", "list", "date", "int", "bool"]
+Kind = Literal["text", "list", "date", "int", "float", "bool"]
 
 EXPORT_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("treatment_class", "text"),
@@ -56,6 +58,16 @@ EXPORT_COLUMNS: tuple[tuple[str, Kind], ...] = (
     ("primary_result_summary", "text"),
     ("results_route", "text"),
     ("linked_pmids", "list"),
+    ("primary_endpoints", "list"),
+    ("primary_effect_endpoint", "text"),
+    ("primary_effect_measure", "text"),
+    ("primary_effect_estimate", "float"),
+    ("primary_effect_ci_lower", "float"),
+    ("primary_effect_ci_upper", "float"),
+    ("primary_effect_comparison", "text"),
+    ("primary_effect_control", "text"),
+    ("primary_effect_source", "text"),
+    ("n_primary_effects", "int"),
     ("last_update_post_date", "date"),
     ("url", "text"),
 )
@@ -92,6 +104,8 @@ def format_cell(value: Any, kind: Kind) -> str:
         return value.isoformat() if isinstance(value, date) else str(value)
     if kind == "bool":
         return "true" if value else "false"
+    if kind == "float":
+        return repr(float(value))
     return str(value)
 
 
@@ -143,7 +157,8 @@ def _cell_sql(column: str, kind: Kind) -> str:
         return _neutralised_sql(f"array_to_string({column}, $separator)")
     if kind == "bool":
         return f"CASE WHEN {column} THEN 'true' WHEN NOT {column} THEN 'false' END"
-    return f"CAST({column} AS VARCHAR)"  # date: YYYY-MM-DD like date.isoformat(); int: like str()
+    # date: YYYY-MM-DD like date.isoformat(); int: like str(); float (DOUBLE): like repr()
+    return f"CAST({column} AS VARCHAR)"
 
 
 def _neutralised_sql(text: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,13 @@ class PreviousBuild:
     inputs: tuple[PartitionFile, ...]
 
 
-def fingerprint(sql_files: list[SqlFile], class_rows: list[dict[str, Any]]) -> str:
+def fingerprint(
+    sql_files: list[SqlFile], class_rows: list[dict[str, Any]], derived: Mapping[str, str] | None = None
+) -> str:
     """Everything besides the partitions that determines the warehouse's content. The DuckDB version
     too: a new release may format or compute a value differently, and an incremental build would then
-    mix rows derived by both releases."""
+    mix rows derived by both releases. ``derived``: the config digest of each derivation (the endpoint
+    taxonomy), which also makes the endpoints dimension and the class pools."""
     digest = hashlib.sha256(f"{FORMAT_VERSION}\0duckdb {duckdb.__version__}".encode())
     for sql_file in sql_files:
         digest.update(f"\0{sql_file.name}\0{sql_file.text}".encode())
@@ -56,6 +60,7 @@ def fingerprint(sql_files: list[SqlFile], class_rows: list[dict[str, Any]]) -> s
             digest.update(f"\0{source}.{table}\0{schema.to_string(show_schema_metadata=False)}".encode())
     digest.update(json.dumps(versions_relations(), sort_keys=True).encode())
     digest.update(json.dumps(class_rows, sort_keys=True).encode())
+    digest.update(json.dumps(dict(derived or {}), sort_keys=True).encode())
     return digest.hexdigest()
 
 
@@ -113,8 +118,8 @@ def _changed_inputs(previous: PreviousBuild, files: list[PartitionFile], fingerp
     """Why the previous build's inputs no longer stand (so only a full build is right), or None."""
     if previous.fingerprint != fingerprint_now:
         return (
-            "the warehouse SQL, Parquet schemas, treatment classes or DuckDB version changed since the "
-            "last build"
+            "the warehouse SQL, Parquet schemas, treatment classes, endpoint taxonomy or DuckDB version "
+            "changed since the last build"
         )
     on_disk = {f.file: f for f in files}
     for old in previous.inputs:

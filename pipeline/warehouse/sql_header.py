@@ -19,7 +19,8 @@ starts with::
 - ``keep``: derived before the splice from inputs the build fingerprint covers (the config); the
   previous build's table is kept;
 - ``append``: runs after the splice on the whole warehouse and extends its own previous rows;
-- ``rebuild``: runs after the splice and derives the relation again from the whole warehouse;
+- ``rebuild``: runs after the splice and derives the relation again from the whole warehouse (also a
+  staging view over a relation a Python build step registers then, ``build_steps.py``);
 - ``before splice``: a temporary relation (staging, intermediate) derived before the splice from what
   the build registered: in an incremental build, the new runs' partitions and the touched records'
   versions, so only SQL derived before the splice (and ``append``) may read it;

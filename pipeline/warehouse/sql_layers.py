@@ -4,7 +4,8 @@ incremental build, all read from the files themselves.
 ``warehouse/`` holds one folder per layer; each file makes the one relation it is named after:
 
 - ``staging/<source>/stg_*.sql``: temporary views over the registered ``src_*`` relations that only
-  rename and cast (the only SQL that reads ``src_*``);
+  rename and cast (the only SQL that reads ``src_*``; those over what a Python build step registers
+  after the splice, ``build_steps.py``, are derived after it: ``rebuild``);
 - ``intermediate/<topic>/int_*.sql``: temporary relations doing the real work (the current version of
   each record, removals, history, class membership);
 - ``marts/<topic>/<table>.sql``: the tables and views analysts see, each with its ``COMMENT ON``s after
@@ -32,7 +33,8 @@ from pipeline.warehouse.value_lists import VALUE_LISTS
 LAYERS = ("staging", "intermediate", "marts")
 CHECKS = "checks"
 RULES_BY_LAYER = {
-    "staging": ("before splice", "complete"),
+    # rebuild: a view over a relation a Python build step registers after the splice (build_steps.py).
+    "staging": ("before splice", "complete", "rebuild"),
     "intermediate": ("before splice", "complete", "rebuild"),
     "marts": ("patch", "replace", "keep", "append", "rebuild"),
 }

@@ -214,13 +214,21 @@ def test_dupilumab_percentage_outcome_with_analysis(dupilumab: dict[str, pa.Tabl
             "outcome_idx": 3,
             "analysis_idx": 0,
             "group_ids": ["OG000", "OG001"],
+            "group_description": (
+                "Analysis was performed using Cochran-Mantel-Haenszel test stratified by randomiz"
+                "ation strata (moderate \\[IGA=3\\] vs. severe \\[IGA=4\\] AD)."
+            ),
             "p_value_raw": "<0.0001",
             "p_value": 0.0001,
             "p_value_comment": None,
             "statistical_method": "Cochran-Mantel-Haenszel",
+            "statistical_comment": None,
             "param_type": "Percentage Difference",
             "param_value_raw": "34.0",
             "param_value": 34.0,
+            "dispersion_type": None,
+            "dispersion_value_raw": None,
+            "dispersion_value": None,
             "ci_pct_value": 90.0,
             "ci_num_sides": "TWO_SIDED",
             "ci_lower_limit_raw": "24.29",
@@ -372,13 +380,21 @@ def test_na_measurement_and_equals_p_value(corpus: RecordedCorpus) -> None:
             "outcome_idx": 27,
             "analysis_idx": 0,
             "group_ids": ["OG000", "OG001"],
+            "group_description": (
+                "Odds ratio: CZP/PBO and p-value were calculated using logistic regression with f"
+                "actors for treatment, region and MRI/CRP classification."
+            ),
             "p_value_raw": "=0.247",
             "p_value": 0.247,
             "p_value_comment": None,
             "statistical_method": "Regression, Logistic",
+            "statistical_comment": None,
             "param_type": "Odds Ratio (OR)",
             "param_value_raw": "0.484",
             "param_value": 0.484,
+            "dispersion_type": None,
+            "dispersion_value_raw": None,
+            "dispersion_value": None,
             "ci_pct_value": 95.0,
             "ci_num_sides": "TWO_SIDED",
             "ci_lower_limit_raw": "0.142",

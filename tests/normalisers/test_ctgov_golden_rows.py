@@ -62,7 +62,7 @@ TRIAL_A: dict[str, Any] = {
     "keywords": ["gepant", "CGRP receptor antagonist", "acute treatment"],
     "has_results": True,
     "unknown_values": [],
-    "content_sha256": "8c1c14afed5aa71c9aedda5f15370eb105f2639f8c813eeecf199444e2e2c386",
+    "content_sha256": "e73d133bcccf069a8e1c18bbcb7f98190d54bc381083c3cddd702c6f007d3f46",
 }
 TRIAL_B: dict[str, Any] = {
     "nct_id": B,

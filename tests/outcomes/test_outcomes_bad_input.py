@@ -76,6 +76,29 @@ def test_an_exact_p_value_gives_the_se_when_the_ci_is_missing():
     assert row["note"] == "SE from the exact p-value (Cochrane 6.3.2)"
 
 
+def test_an_unusable_ci_with_the_posted_se_of_the_difference_uses_that_se():
+    """Before the p-value (here a bound, which gives no SE at all): the sponsor's own SE of the estimate."""
+    analysis = _ci(
+        "NA", "NA", pValue="<0.001", dispersionType="STANDARD_ERROR_OF_MEAN", dispersionValue="0.41"
+    )
+    (row,) = _one(measure(MMD, GROUPS, ["-1.8", "-2.9"], denoms=["100", "100"], analyses=[analysis]))
+    assert row["source"] == "posted_analysis" and row["estimate"] == -1.0
+    assert row["analysis_se"] == 0.41
+    assert row["ci_lower"] == pytest.approx(-1.0 - 1.959964 * 0.41)
+    assert row["note"] == "SE of the difference as posted (its CI is unusable)"
+
+
+def test_a_posted_se_of_a_ratio_is_not_read_as_a_log_scale_se():
+    ratio = _ci("NA", "NA", value="1.5", ptype="Risk Ratio", dispersionType="STANDARD_ERROR_OF_MEAN")
+    ratio["dispersionValue"] = "0.2"
+    out = measure(RESP, GROUPS, ["25", "40"], param_type="NUMBER", unit="Percentage of participants")
+    (row,) = _one({**out, "analyses": [ratio]})
+    assert row["estimate"] is None
+    assert (
+        "CI limits 'NA' to 'NA' are not both numbers and no p-value is posted" in row["not_computed_reason"]
+    )
+
+
 def test_unknown_parameter_types_and_one_sided_cis_fall_back_to_arm_values():
     analyses = [
         _ci("-1.6", "-0.5", ptype="Slope"),
@@ -218,3 +241,19 @@ def test_results_without_groups_or_values_still_give_a_row():
     (row,) = _one(bare)
     assert row["not_computed_reason"] == "no result groups posted for this outcome"
     assert row["selected_for_pooling"] is False
+
+
+def test_absurd_numbers_are_not_effects():
+    """Mistyped numbers found by the corrupted-results build test: each is refused with its reason."""
+    huge_n = measure(RESP, GROUPS, ["25", "40"], param_type="NUMBER", unit="Percentage of participants")
+    huge_n["denoms"] = [
+        {"units": "Participants", "counts": [{"groupId": g, "value": "1e308"} for g in ("OG000", "OG001")]}
+    ]
+    (row,) = _one(huge_n)
+    assert row["n_active"] is None and "without the group's number analysed" in row["not_computed_reason"]
+    ratio = _ci("1e30", "1e40", value="1e35", ptype="Risk Ratio")
+    (row,) = _one({**measure(RESP, GROUPS, ["25", "40"], param_type="NUMBER"), "analyses": [ratio]})
+    assert "too large to be an effect" in row["not_computed_reason"]
+    tiny = _ci("-1.0", "-1.0", value="-1.0")
+    (row,) = _one(measure(MMD, GROUPS, ["-1.8", "-2.9"], denoms=["100", "100"], analyses=[tiny]))
+    assert row["estimate"] is None and "standard error" in row["not_computed_reason"]

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from outcome_support import tables_of_files, taxonomy, transcribed_files, trial_classes
 
-from pipeline.outcomes import forest_plot, outcome_tables
+from pipeline.outcomes import ClassEffectTables, PoolKey, forest_data, forest_plot, outcome_tables
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -25,10 +25,9 @@ def _ids(svg: bytes) -> list[str]:
     return [el.get("id") for el in root.iter() if el.get("id")]
 
 
-def _plot(tables, cls, code, population) -> bytes:
-    return forest_plot(
-        tables["class_effects"], tables["class_effect_members"], cls, code, population, taxonomy()
-    )
+def _plot(tables, cls, code, population, image_format="svg") -> bytes:
+    pooled = ClassEffectTables(tables["class_effects"], tables["class_effect_members"])
+    return forest_plot(forest_data(pooled, PoolKey(cls, code, population), taxonomy()), image_format)
 
 
 def test_forest_plot_has_a_row_per_trial_comparison_the_diamond_and_the_prediction_interval(tables):
@@ -50,3 +49,13 @@ def test_forest_plot_of_a_one_trial_pool_has_no_prediction_interval(tables):
 def test_forest_plot_of_an_unknown_pool_says_so(tables):
     with pytest.raises(ValueError, match="no pooled effect for gepant x hit6 x episodic"):
         _plot(tables, "gepant", "hit6", "episodic")
+
+
+def test_forest_plot_as_png_and_the_same_bytes_for_the_same_data(tables):
+    png = _plot(tables, "cgrp_antibody", "mmd_change", "episodic", "png")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert _plot(tables, "cgrp_antibody", "mmd_change", "episodic") == _plot(
+        tables, "cgrp_antibody", "mmd_change", "episodic"
+    )
+    with pytest.raises(ValueError, match="image format 'gif': expected one of svg, png"):
+        _plot(tables, "cgrp_antibody", "mmd_change", "episodic", "gif")

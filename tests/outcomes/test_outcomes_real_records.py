@@ -63,11 +63,7 @@ def test_real_posted_ls_means_and_90_percent_cis(real_tables):
     # NCT02210780 outcome 6 (pruritus NRS change, LS mean with SE, LS mean difference with a 90% CI);
     # the placebo arm is registered as EXPERIMENTAL, so the group title decides.
     chosen = _as_endpoint(endpoints, "NCT02210780", 6, "hit6")
-    args = [
-        real_tables[n]
-        for n in ("result_outcomes", "result_groups", "result_measurements", "result_analyses", "arms")
-    ]
-    (row,) = compute_effects(chosen, *args, taxonomy(), real_tables["interventions"]).to_pylist()
+    (row,) = compute_effects(chosen, real_tables, taxonomy()).to_pylist()
     assert row["source"] == "posted_analysis"
     assert row["posted_param_type"] == "LS Mean Difference" and row["posted_value_raw"] == "-2.13"
     assert row["analysis_se"] == pytest.approx(0.354, abs=0.002)  # the SE the sponsor also posted
@@ -82,11 +78,7 @@ def test_real_percentage_outcomes_become_counts_of_their_denominators(real_table
     endpoints = trial_outcome_tables(real_tables, taxonomy())["trial_endpoints"]
     # NCT02210780 outcome 3: IGA 0/1 responders, 10.3% of 97 vs 44.3% of 97; posted percentage difference.
     chosen = _as_endpoint(endpoints, "NCT02210780", 3, "responder_50")
-    args = [
-        real_tables[n]
-        for n in ("result_outcomes", "result_groups", "result_measurements", "result_analyses", "arms")
-    ]
-    (row,) = compute_effects(chosen, *args, taxonomy(), real_tables["interventions"]).to_pylist()
+    (row,) = compute_effects(chosen, real_tables, taxonomy()).to_pylist()
     assert row["source"] == "arm_values"
     assert row["estimate"] == pytest.approx(round(0.443 * 97) / round(0.103 * 97))
     assert "not used: posted analysis 0: it gives a risk difference, not a risk ratio" in row["note"]

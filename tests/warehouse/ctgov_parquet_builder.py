@@ -14,7 +14,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.config import Settings
+from pipeline.parquet.stamp import stamped
+from pipeline.parquet.writer import PartitionWriter, partition_dir
 from pipeline.sources.ctgov.normalise.schemas import TABLES, TRIAL_CLASSES
+from pipeline.sources.ctgov.outcomes import OUTCOMES
 
 SCHEMAS: dict[str, pa.Schema] = {**TABLES, "trial_classes": TRIAL_CLASSES}
 RUN_1 = "20260101T030000Z-aaaa"
@@ -43,11 +46,36 @@ def write_partition(
 
 
 def write_run(
-    parquet_dir: Path, run_id: str, fetched_at: datetime, tables: Rows, data_timestamp: str
+    parquet_dir: Path,
+    run_id: str,
+    fetched_at: datetime,
+    tables: Rows,
+    data_timestamp: str,
+    settings: Settings | None = None,
 ) -> None:
-    """Every table given gets a partition (an empty list writes an empty file, as for a run with none)."""
+    """Every table given gets a partition (an empty list writes an empty file, as for a run with none);
+    a run with trials also gets the outcome partitions a refresh derives (``settings``' taxonomy)."""
     for table, rows in tables.items():
         write_partition(parquet_dir, table, run_id, rows, fetched_at, data_timestamp)
+    if "trials" in tables:
+        write_outcomes(parquet_dir, run_id, settings)
+
+
+def write_outcomes(parquet_dir: Path, run_id: str, settings: Settings | None = None) -> None:
+    """What ``steps.derive`` writes for the run, from the tables written (a table the test did not write
+    reads as empty); ``settings`` without an endpoint taxonomy (the default) gives empty, stamped tables."""
+    settings = settings or make_settings(parquet_dir.parent.parent)
+    root = parquet_dir / "ctgov"
+    inputs = {}
+    for table in OUTCOMES.inputs:
+        folder = partition_dir(root, table, run_id)
+        inputs[table] = (
+            pq.read_table(folder, partitioning=None) if folder.is_dir() else TABLES[table].empty_table()
+        )
+    derived = OUTCOMES.derive(settings, inputs)
+    schemas = {t: stamped(schema, OUTCOMES.config_digest(settings)) for t, schema in OUTCOMES.tables.items()}
+    with PartitionWriter(root, run_id, schemas) as writer:
+        writer.write(derived)
 
 
 def make_settings(tmp_path: Path, **classes: dict[str, Any]) -> Settings:

@@ -27,6 +27,7 @@ SQL_TYPES: dict[Kind, str] = {
     "list": "VARCHAR[]",
     "date": "DATE",
     "int": "BIGINT",
+    "float": "DOUBLE",
     "bool": "BOOLEAN",
 }
 NAMES = [name for name, _ in EXPORT_COLUMNS]
@@ -107,7 +108,25 @@ LISTS: list[list[str | None] | None] = [
 DATES: list[date | None] = [None, date(2024, 2, 29), date(1, 1, 1), date(999, 12, 31), date(9999, 12, 31)]
 INTS: list[int | None] = [None, 0, -1, -15, 667, 2**63 - 1, -(2**63)]
 BOOLS: list[bool | None] = [True, False, None]
-SAMPLES: dict[Kind, list[Any]] = {"text": TEXTS, "list": LISTS, "date": DATES, "int": INTS, "bool": BOOLS}
+FLOATS: list[float | None] = [
+    None,
+    0.0,
+    -0.0,
+    -1.44,
+    1.5135135135135136,
+    0.1 + 0.2,
+    1e-05,
+    1.5e300,
+    123456789.0,
+]
+SAMPLES: dict[Kind, list[Any]] = {
+    "text": TEXTS,
+    "list": LISTS,
+    "date": DATES,
+    "int": INTS,
+    "float": FLOATS,
+    "bool": BOOLS,
+}
 CLASSES = ["a_class", "b_class", "=formula_class", "é_class"]
 
 
@@ -156,6 +175,9 @@ def random_value(rng: random.Random, kind: Kind) -> Any:
         return date(1, 1, 1) + timedelta(days=rng.randint(0, (date(9999, 12, 31) - date(1, 1, 1)).days))
     if kind == "int":
         return rng.choice([0, -1, rng.randint(-(2**63), 2**63 - 1), rng.randint(-1000, 1000)])
+    if kind == "float":
+        edge = [0.0, -0.0, 1.0, -1.44, 0.1 + 0.2, 1e-05, 1.5e300, -2.5e-300, 123456789.0]
+        return rng.choice([*edge, rng.uniform(-10, 10), rng.uniform(-1, 1) * 10 ** rng.randint(-12, 20)])
     return rng.random() < 0.5
 
 

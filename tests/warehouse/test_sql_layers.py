@@ -70,7 +70,7 @@ def test_a_bad_header_is_a_one_line_error_naming_the_file(text: str, error: str)
             SqlFile("checks/c.sql", "SELECT 1;"),
             r"SQL checks/c\.sql: a check file starts with one '-- check: ",
         ),
-        (model("staging/stg_t.sql", "SELECT 1;", "rebuild"), r"'rebuild' does not apply to staging/"),
+        (model("staging/stg_t.sql", "SELECT 1;", "append"), r"'append' does not apply to staging/"),
         (model("marts/t.sql", "SELECT 1;", "before splice"), r"'before splice' does not apply to marts/"),
         (
             SqlFile("marts/t.sql", "-- grain: x\n-- key: a\n-- incremental: keep\n-- allowed: a in phasez"),

@@ -40,6 +40,11 @@ ANALYST_TABLES = {
     "warehouse_inputs",
     "trial_changes",
     "runs",
+    "endpoints",
+    "trial_endpoints",
+    "trial_effects",
+    "class_effects",
+    "class_effect_members",
 }
 
 
@@ -137,7 +142,7 @@ def test_older_run_wins_when_fetched_later(settings: Settings) -> None:
 
 def test_class_without_trials_has_a_zero_row(built: Settings) -> None:
     rows = query(built, "SELECT * FROM evidence WHERE treatment_class = 'triptan'")
-    assert rows == [("triptan", "Triptans", None, None, None, 0, 0, 0, 0, None, [], 0, 0)]
+    assert rows == [("triptan", "Triptans", None, None, None, 0, 0, 0, 0, 0, None, [], [], 0, 0)]
 
 
 def test_evidence_counts_and_parent_roll_up(built: Settings) -> None:
@@ -191,6 +196,16 @@ def test_evidence_trials_row_and_result_summaries(built: Settings) -> None:
         "primary_result_summary",
         "results_route",
         "linked_pmids",
+        "primary_endpoints",
+        "primary_effect_endpoint",
+        "primary_effect_measure",
+        "primary_effect_estimate",
+        "primary_effect_ci_lower",
+        "primary_effect_ci_upper",
+        "primary_effect_comparison",
+        "primary_effect_control",
+        "primary_effect_source",
+        "n_primary_effects",
         "last_update_post_date",
         "url",
     ]

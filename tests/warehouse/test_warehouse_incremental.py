@@ -4,7 +4,9 @@ Runs are laid out as a refresh leaves them: one run id shared by both sources, e
 (empty ones too), a complete raw manifest saying full or incremental, and a run-log record that is
 ``running`` while its build happens and ``succeeded`` afterwards (the planner reads both). After every
 incremental build a full build of the same data dir into a second file must hold the same rows in every
-table and view; only when and how a build ran may differ.
+table and view; only when and how a build ran may differ. The settings carry the shipped endpoint
+taxonomy and runs 2 and 3 bring transcribed CGRP antibody trials with posted results, so the outcome
+tables (patched per trial) and the class pools (pooled again by every build) are compared too.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from ctgov_parquet_builder import (
     Rows,
     first_run,
     gepant_trial,
-    make_settings,
     merge,
     trial,
     trial_class,
     write_partition,
 )
+from ctgov_parquet_builder import make_settings as make_plain_settings
+from outcome_rows import ARISE, EVOLVE_2, HALO_EM, outcome_measures, transcribed, with_endpoints
 from pubmed_parquet_builder import (
     ACHIEVE_I,
     BOTOX_REVIEW,
@@ -70,8 +73,16 @@ CLASSES = {**CTGOV_CLASSES, **PUBMED_CLASSES}
 NEW_TRIAL = "NCT09990001"
 GEPANT = "NCT01613248"
 # warehouse_builds says when and how a build ran: the only columns allowed to differ between the modes.
+
+
+def make_settings(root: Path, **classes: dict[str, Any]) -> Settings:
+    """The builders' settings with the shipped endpoint taxonomy."""
+    return with_endpoints(make_plain_settings(root, **classes))
+
+
 FINGERPRINT_CHANGED = (
-    "the warehouse SQL, Parquet schemas, treatment classes or DuckDB version changed since the last build"
+    "the warehouse SQL, Parquet schemas, treatment classes, endpoint taxonomy or DuckDB version "
+    "changed since the last build"
 )
 BUILD_ONLY_COLUMNS = {"warehouse_builds": ("built_at", "build_mode", "build_reason")}
 
@@ -105,6 +116,7 @@ def write_refresh(settings: Settings, run: Run) -> None:
                 settings.parquet_dir, table, run.run_id, run.ctgov.get(table, []), run.fetched_at, stamp
             )
         _write_rereads(settings.parquet_dir, run, stamp)
+        steps.derive(settings, "ctgov", run.run_id)
         sources["ctgov"] = {"mode": run.mode}
     if run.pubmed is not None:
         for table in PUBMED_SCHEMAS:
@@ -164,20 +176,29 @@ def run_1() -> Run:
     return Run(R1, merge(first_run(), ctgov_run()), pubmed_run_1(), mode="full")
 
 
+def revised_arise(doc: dict[str, Any]) -> None:
+    """The sponsor corrects ARISE's posted difference in monthly migraine days (-1.0 to -1.1)."""
+    outcome_measures(doc)[0]["analyses"][0]["paramValue"] = "-1.1"
+
+
 def run_2() -> Run:
     """Gepant trial completed (an intervention dropped), a new trial, ACHIEVE I re-stored unchanged and
-    HALO CM re-read unchanged; the post hoc paper revised (now naming HALO CM), a new paper, a deletion."""
+    HALO CM re-read unchanged, two CGRP antibody trials with posted results (ARISE, HALO EM); the post hoc
+    paper revised (now naming HALO CM), a new paper, a deletion."""
     ctgov = merge(
         gepant_trial("COMPLETED", "completed", with_rescue=False, last_update=date(2019, 1, 8)),
         new_trial(enrollment=120),
         only_trial(ctgov_run(), ACHIEVE_I),
+        transcribed(ARISE),
+        transcribed(HALO_EM),
     )
     return Run(R2, ctgov, pubmed_run_2(), rereads=(HALO_CM,))
 
 
 def run_3() -> Run:
-    """ACHIEVE I completed, the new trial's enrollment revised, FOCUS now cites the erenumab review;
-    the deleted review returns, the erenumab review is revised, the REGAIN paper is deleted."""
+    """ACHIEVE I completed, the new trial's enrollment revised, FOCUS now cites the erenumab review, a
+    third CGRP antibody trial (EVOLVE-2) and ARISE's posted difference corrected; the deleted review
+    returns, the erenumab review is revised, the REGAIN paper is deleted."""
     focus = only_trial(ctgov_run(), FOCUS)
     focus["references"] = [
         {"nct_id": FOCUS, "reference_idx": 0, "pmid": ERENUMAB_REVIEW["pmid"], "reference_type": "BACKGROUND"}
@@ -186,6 +207,8 @@ def run_3() -> Run:
         only_trial(ctgov_run(), ACHIEVE_I, overall_status="COMPLETED", status_group="completed"),
         new_trial(enrollment=140),
         focus,
+        transcribed(EVOLVE_2),
+        transcribed(ARISE, revised_arise),
     )
     pubmed: Rows = {
         "publications": [BOTOX_REVIEW, {**ERENUMAB_REVIEW, "title": "Erenumab for episodic migraine (rev.)"}],
@@ -355,6 +378,12 @@ def build_incrementally(settings: Settings, run: Run) -> BuildSummary:
     return summary
 
 
+POOLED_MMD = (
+    "SELECT treatment_class, nct_ids, n_comparisons FROM class_effects "
+    "WHERE endpoint_code = 'mmd_change' AND population = 'episodic' ORDER BY treatment_class"
+)
+
+
 def test_incremental_runs_give_the_tables_of_a_full_build(settings_2: Settings) -> None:
     """Run 2 was built incrementally by the fixture (and compared); runs 3 and 4 follow."""
     settings = settings_2
@@ -366,6 +395,8 @@ def test_incremental_runs_give_the_tables_of_a_full_build(settings_2: Settings) 
     changes = query(settings, "SELECT nct_id, change, changed_fields FROM trial_changes ORDER BY nct_id")
     assert changes == [
         (GEPANT, "changed", ["overall_status", "last_update_post_date"]),
+        (ARISE, "added", ["phase"]),
+        (HALO_EM, "added", ["phase"]),
         (NEW_TRIAL, "added", ["overall_status", "phase", "enrollment", "last_update_post_date"]),
     ]
     history = f"SELECT count(*) FROM trial_status_history WHERE nct_id = '{ACHIEVE_I}'"
@@ -373,9 +404,20 @@ def test_incremental_runs_give_the_tables_of_a_full_build(settings_2: Settings) 
     assert query(settings, "SELECT pmid, reason FROM removed_publications") == [
         (BOTOX_REVIEW["pmid"], "deleted")
     ]
+    assert query(settings, POOLED_MMD) == [
+        ("cgrp", [ARISE, HALO_EM], 3),
+        ("cgrp_mab", [ARISE, HALO_EM], 3),
+    ]
 
     build_incrementally(settings, run_3())
+    assert query(settings, POOLED_MMD) == [
+        ("cgrp", [ARISE, EVOLVE_2, HALO_EM], 5),
+        ("cgrp_mab", [ARISE, EVOLVE_2, HALO_EM], 5),
+    ]
+    arise = f"SELECT estimate FROM trial_effects WHERE nct_id = '{ARISE}' AND endpoint_code = 'mmd_change'"
+    assert query(settings, arise) == [(-1.1,)]
     assert query(settings, "SELECT nct_id, change FROM trial_changes ORDER BY nct_id") == [
+        (EVOLVE_2, "added"),
         (ACHIEVE_I, "changed"),
         (NEW_TRIAL, "changed"),
     ]

@@ -33,7 +33,8 @@ R3 = "20260301T030000Z-cccc"
 R4 = "20260401T030000Z-dddd"
 PRINT = "f" * 64
 FINGERPRINT_CHANGED = (
-    "the warehouse SQL, Parquet schemas, treatment classes or DuckDB version changed since the last build"
+    "the warehouse SQL, Parquet schemas, treatment classes, endpoint taxonomy or DuckDB version "
+    "changed since the last build"
 )
 
 

@@ -18,6 +18,7 @@ from pipeline.sources.ctgov.fetch import fetch_run
 from pipeline.sources.ctgov.normalise.rereads import REREADS_TABLE
 from pipeline.sources.ctgov.normalise.run import normalise_run
 from pipeline.sources.ctgov.normalise.schemas import REREADS, TABLES, TRIAL_CLASSES
+from pipeline.sources.ctgov.outcomes import OUTCOMES
 from pipeline.sources.ctgov.request import CtgovRequest
 from pipeline.sources.spec import Classification, FetchJob, Source, Versions
 from pipeline.util.dates import utc_day
@@ -99,4 +100,6 @@ CTGOV = Source(
     reread_table=REREADS_TABLE,
     # trial_changes compares with the last succeeded run before the newest (see warehouse/plan.py).
     changes_baseline=("trials", REREADS_TABLE),
+    # Each trial's canonical endpoints and effects against control (the endpoint taxonomy of the config).
+    derivations=(OUTCOMES,),
 )

@@ -28,13 +28,18 @@ SELECT
     a.analysis_idx,
     a.group_ids,
     gt.titles AS group_titles,
+    a.group_description,
     a.p_value,
     a.p_value_raw,
     a.p_value_comment,
     a.statistical_method,
+    a.statistical_comment,
     a.param_type AS estimate_type,
     a.param_value AS estimate,
     a.param_value_raw AS estimate_raw,
+    a.dispersion_type AS estimate_dispersion_type,
+    a.dispersion_value AS estimate_dispersion,
+    a.dispersion_value_raw AS estimate_dispersion_raw,
     a.ci_pct_value,
     a.ci_num_sides,
     a.ci_lower_limit,
@@ -58,13 +63,18 @@ COMMENT ON COLUMN trial_result_analyses.outcome_type IS 'PRIMARY, SECONDARY, OTH
 COMMENT ON COLUMN trial_result_analyses.analysis_idx IS 'Position of the analysis within the outcome (0-based).';
 COMMENT ON COLUMN trial_result_analyses.group_ids IS 'Result groups compared (trial_results.group_id), a list.';
 COMMENT ON COLUMN trial_result_analyses.group_titles IS 'Titles of the groups compared, in group_ids order.';
+COMMENT ON COLUMN trial_result_analyses.group_description IS 'The sponsor''s description of the comparison (which groups, how analysed); NULL when none posted.';
 COMMENT ON COLUMN trial_result_analyses.p_value IS 'p-value as a number; for "<0.001" the bound 0.001 (see p_value_raw).';
 COMMENT ON COLUMN trial_result_analyses.p_value_raw IS 'p-value exactly as posted, e.g. <0.001.';
 COMMENT ON COLUMN trial_result_analyses.p_value_comment IS 'Comment on the p-value.';
 COMMENT ON COLUMN trial_result_analyses.statistical_method IS 'Statistical test, e.g. ANCOVA, Cochran-Mantel-Haenszel.';
+COMMENT ON COLUMN trial_result_analyses.statistical_comment IS 'Comment on the statistical method; NULL when none posted.';
 COMMENT ON COLUMN trial_result_analyses.estimate_type IS 'What estimate is, e.g. Mean Difference (Final Values), Odds Ratio.';
 COMMENT ON COLUMN trial_result_analyses.estimate IS 'Effect estimate as a number.';
 COMMENT ON COLUMN trial_result_analyses.estimate_raw IS 'Effect estimate exactly as posted.';
+COMMENT ON COLUMN trial_result_analyses.estimate_dispersion_type IS 'Spread posted for the estimate itself: STANDARD_ERROR_OF_MEAN (the standard error of the difference) or STANDARD_DEVIATION; NULL when none posted.';
+COMMENT ON COLUMN trial_result_analyses.estimate_dispersion IS 'That spread as a number.';
+COMMENT ON COLUMN trial_result_analyses.estimate_dispersion_raw IS 'That spread exactly as posted.';
 COMMENT ON COLUMN trial_result_analyses.ci_pct_value IS 'Confidence level of the interval in percent, e.g. 95.';
 COMMENT ON COLUMN trial_result_analyses.ci_num_sides IS 'ONE_SIDED or TWO_SIDED interval.';
 COMMENT ON COLUMN trial_result_analyses.ci_lower_limit IS 'Lower confidence limit as a number.';

@@ -92,7 +92,7 @@ def _add_analyses(
     measure: dict[str, Any], nct_id: str, idx: int, column: Columns, unknown: list[str]
 ) -> None:
     for analysis_idx, a in enumerate(measure.get("analyses") or ()):
-        p_value, param_value = a.get("pValue"), a.get("paramValue")
+        p_value, param_value, dispersion = a.get("pValue"), a.get("paramValue"), a.get("dispersionValue")
         lower, upper = a.get("ciLowerLimit"), a.get("ciUpperLimit")
         ci_pct_raw = a.get("ciPctValue")
         ci_pct = parse_number(ci_pct_raw)
@@ -102,13 +102,18 @@ def _add_analyses(
         column["outcome_idx"].append(idx)
         column["analysis_idx"].append(analysis_idx)
         column["group_ids"].append(str_list(a.get("groupIds"), "analyses.groupIds"))
+        column["group_description"].append(a.get("groupDescription"))
         column["p_value_raw"].append(p_value)
         column["p_value"].append(parse_p_value(p_value))
         column["p_value_comment"].append(a.get("pValueComment"))
         column["statistical_method"].append(a.get("statisticalMethod"))
+        column["statistical_comment"].append(a.get("statisticalComment"))
         column["param_type"].append(a.get("paramType"))
         column["param_value_raw"].append(param_value)
         column["param_value"].append(parse_number(param_value))
+        column["dispersion_type"].append(a.get("dispersionType"))
+        column["dispersion_value_raw"].append(dispersion)
+        column["dispersion_value"].append(parse_number(dispersion))
         column["ci_pct_value"].append(ci_pct)
         column["ci_num_sides"].append(a.get("ciNumSides"))
         column["ci_lower_limit_raw"].append(lower)

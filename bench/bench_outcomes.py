@@ -1,0 +1,196 @@
+"""Benchmark: what the outcome layer adds to a full rebuild (issue 10: mapping and effects at most 15% of
+a full rebuild at 50,000 studies).
+
+Synthetic load (clearly not real data): the real recorded study records (fixtures ``ctgov/studies`` and
+``ctgov/migraine``) and the pivotal migraine trials transcribed with their posted results
+(``tests/fixtures/outcomes``) are replicated round-robin under rewritten nctIds into one raw run of
+``--studies`` records, in pages of 1,000. Then the steps of ``evidence rebuild`` run in this process,
+in order, without Prefect (whose ~1 s per task call is not the pipeline's cost): normalise, classify,
+derive (endpoint mapping + effects), build (all SQL and data checks, with the pooling step timed
+inside it), export, HTML report. Printed: each step's CPU and wall time and the outcome layer's share
+of the total, both ways (CPU time is steadier on a shared machine but counts DuckDB's and Arrow's threads
+twice), for the full rebuild and without the HTML report; the target is checked against the larger share
+of the full rebuild. Prefect's start-up and per-task costs are not counted (they would lower the share).
+
+The forest plots are left out unless ``--with-plots``: replication turns each class pool into thousands
+of copies of the same few trials (a real pool has tens), so their time here says nothing about a night.
+
+Two title variants: ``repeated`` (the records as they are: registry titles repeat, and the mapping reads
+each distinct text once) and ``unique`` (every outcome title and description made unique, the worst
+case for that cache).
+
+    .venv/bin/python bench/bench_outcomes.py [--studies 50000] [--titles repeated unique] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from pipeline import steps  # noqa: E402
+from pipeline.config import Settings, load_config  # noqa: E402
+from pipeline.demo.ctgov_api import load_studies  # noqa: E402
+from pipeline.raw.zone import RawZone, utc_now_iso  # noqa: E402
+from pipeline.warehouse import build_steps  # noqa: E402
+from tests.conftest import shared_fixtures_dir  # noqa: E402
+
+PAGE_SIZE = 1000
+RUN_ID = "20260101T000000Z-beef"
+TARGET_SHARE = 0.15
+OUTCOME_STEPS = ("derive", "pool")
+
+
+def source_studies() -> list[dict[str, Any]]:
+    fixtures = shared_fixtures_dir() / "ctgov"
+    folders = [fixtures / "studies", fixtures / "migraine", REPO_ROOT / "tests" / "fixtures" / "outcomes"]
+    return load_studies(folders)
+
+
+def unique_texts(study: dict[str, Any], i: int) -> None:
+    """Every outcome title and description of the copy made unique (the mapping cache's worst case)."""
+    outcomes = study.get("protocolSection", {}).get("outcomesModule", {})
+    for key in ("primaryOutcomes", "secondaryOutcomes", "otherOutcomes"):
+        for outcome in outcomes.get(key, []):
+            outcome["measure"] = f"{outcome.get('measure', '')} (cohort {i})"
+            outcome["description"] = f"{outcome.get('description', '')} Cohort {i}."
+    results = study.get("resultsSection", {}).get("outcomeMeasuresModule", {})
+    for outcome in results.get("outcomeMeasures", []):
+        outcome["title"] = f"{outcome.get('title', '')} (cohort {i})"
+        outcome["description"] = f"{outcome.get('description', '')} Cohort {i}."
+
+
+def write_raw_run(settings: Settings, studies: list[dict[str, Any]], n: int, unique: bool) -> None:
+    run = RawZone(settings.raw_dir).start_run("ctgov", RUN_ID)
+    page: list[bytes] = []
+    n_pages = 0
+    for i in range(n):
+        study = json.loads(json.dumps(studies[i % len(studies)]))
+        study["protocolSection"]["identificationModule"]["nctId"] = f"NCT9{i:07d}"
+        if unique:
+            unique_texts(study, i)
+        page.append(json.dumps(study).encode())
+        if len(page) == PAGE_SIZE or i == n - 1:
+            n_pages += 1
+            run.write_page(
+                f"page-{n_pages:06d}.json",
+                b'{"studies":[' + b",".join(page) + b"]}",
+                url="https://clinicaltrials.gov/api/v2/studies",
+                params={"pageSize": PAGE_SIZE},
+                http_status=200,
+                fetched_at=utc_now_iso(),
+                n_records=len(page),
+            )
+            page = []
+    drift = {"n_ids_requested": 0, "n_records": 0}
+    run.finish(
+        {"mode": "full", "data_timestamp": "2026-01-01", "total_count": n, "n_records": n, "drift": drift}
+    )
+
+
+def bench_settings(workdir: Path) -> Settings:
+    base = load_config(REPO_ROOT / "config.yaml")
+    return base.model_copy(
+        update={
+            "storage": base.storage.model_copy(update={"data_dir": workdir / "data"}),
+            "warehouse": base.warehouse.model_copy(
+                update={"path": workdir / "warehouse" / "evidence.duckdb"}
+            ),
+            "export": base.export.model_copy(
+                update={"csv_path": workdir / "exports" / "evidence_trials.csv"}
+            ),
+        }
+    )
+
+
+def timed_pooling(times: dict[str, float]) -> None:
+    """The build's pooling step, timed on its own (BUILD_STEPS is read when a build runs them)."""
+
+    def wrap(run: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any) -> Any:
+            cpu, wall = time.process_time(), time.perf_counter()
+            try:
+                return run(*args)
+            finally:
+                times["pool"] = (time.process_time() - cpu, time.perf_counter() - wall)
+
+        return timed
+
+    build_steps.BUILD_STEPS = tuple(dataclasses.replace(s, run=wrap(s.run)) for s in build_steps.BUILD_STEPS)
+
+
+def rebuild(settings: Settings, with_plots: bool) -> dict[str, tuple[float, float]]:
+    """The steps of ``evidence rebuild`` for the one run, each timed: (CPU s, wall s)."""
+    times: dict[str, tuple[float, float]] = {}
+    timed_pooling(times)
+    plan: list[tuple[str, Callable[[], Any]]] = [
+        ("normalise", lambda: steps.normalise(settings, "ctgov", RUN_ID)),
+        ("classify", lambda: steps.classify(settings, "ctgov", RUN_ID)),
+        ("derive", lambda: steps.derive(settings, "ctgov", RUN_ID)),
+        ("build", lambda: steps.build(settings, full="benchmark")),
+        ("export", lambda: steps.export(settings)),
+        ("report", lambda: steps.html_report(settings)),
+    ]
+    if with_plots:
+        plan.append(("plots", lambda: steps.plots(settings)))
+    for name, step in plan:
+        cpu, wall = time.process_time(), time.perf_counter()
+        step()
+        times[name] = (time.process_time() - cpu, time.perf_counter() - wall)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--studies", type=int, default=50_000)
+    parser.add_argument("--titles", nargs="+", choices=["repeated", "unique"], default=["repeated", "unique"])
+    parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder, removed")
+    parser.add_argument("--with-plots", action="store_true", help="also time the forest plots (see above)")
+    args = parser.parse_args()
+    studies = source_studies()
+    missed = False
+    for variant in args.titles:
+        workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-outcomes-"))
+        shutil.rmtree(workdir / "data", ignore_errors=True)
+        settings = bench_settings(workdir)
+        write_raw_run(settings, studies, args.studies, unique=variant == "unique")
+        originals = build_steps.BUILD_STEPS
+        try:
+            times = rebuild(settings, args.with_plots)
+        finally:
+            build_steps.BUILD_STEPS = originals
+            if args.workdir is None:
+                shutil.rmtree(workdir, ignore_errors=True)
+        print(f"{args.studies:,} studies ({len(studies)} records replicated), {variant} titles:")
+        for name, (cpu, wall) in times.items():
+            where = " (inside build)" if name == "pool" else " (not in the total)" if name == "plots" else ""
+            print(f"  {name:<10} {cpu:7.2f} s CPU {wall:7.2f} s wall{where}")
+        share = 0.0
+        for label, left_out in (("full rebuild", ()), ("without the HTML report", ("report",))):
+            parts = []
+            for i in (0, 1):  # CPU (DuckDB's threads count double), wall (the machine's load counts)
+                total = sum(t[i] for k, t in times.items() if k not in ("pool", "plots", *left_out))
+                parts.append((total, sum(times[k][i] for k in OUTCOME_STEPS if k in times) / total))
+            (cpu_total, cpu_share), (wall_total, wall_share) = parts
+            print(
+                f"  {label}: {cpu_total:.2f} s CPU, {wall_total:.2f} s wall; mapping + effects + pooling "
+                f"{cpu_share:.1%} of the CPU, {wall_share:.1%} of the wall time (target {TARGET_SHARE:.0%})"
+            )
+            share = share or max(cpu_share, wall_share)  # the target is for the full rebuild
+        missed |= share > TARGET_SHARE
+    if missed:
+        raise SystemExit("benchmark target missed")
+
+
+if __name__ == "__main__":
+    main()
