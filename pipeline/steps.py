@@ -127,7 +127,9 @@ def normalise(settings: Settings, source: str, run_id: str) -> Any:
     """Write every table of one complete raw run as Parquet partitions; returns the normaliser's summary."""
     spec = registry.get(source)
     raw_run = RawZone(settings.raw_dir).open_run(spec.name, run_id)
-    return spec.normalise(raw_run, settings.parquet_dir / spec.name)
+    return spec.normalise(
+        raw_run, settings.parquet_dir / spec.name, workers=settings.resources.normalise_processes
+    )
 
 
 def classify(settings: Settings, source: str, run_id: str) -> dict[str, int]:
