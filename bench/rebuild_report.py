@@ -44,7 +44,8 @@ def print_steps(r: dict[str, Any]) -> None:
     for label, seconds, cpu, peaks in step_rows(r):
         cpu_text = f"{cpu:7.1f} s" if cpu is not None else " " * 9
         main = r["step_peak_mb"].get(label if label in STEP_LABELS else label.split(" ")[0], 0)
-        memory = f"{peaks['pipeline_pss']:5.0f} / {peaks['pipeline_rss']:5.0f} MB ({main:4.0f} MB)"
+        pss = f"{peaks['pipeline_pss']:5.0f}" if peaks["pipeline_pss"] else "    -"  # too short to sample
+        memory = f"{pss} / {peaks['pipeline_rss']:5.0f} MB ({main:4.0f} MB)"
         print(f"  {label:<46} {seconds:6.1f} s {seconds / wall:6.1%}  {cpu_text}   {memory}")
     normalise = next(row for row in step_rows(r) if row[0] == "normalise")
     print(f"  normalise alone: {r['n'] / normalise[1]:,.0f} studies/s with {r['workers']} process(es)")
