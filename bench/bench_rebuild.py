@@ -7,14 +7,14 @@ records with results, the 1,148-site NCT04267848) and the 35 ``ctgov/migraine`` 
 round-robin with rewritten nctIds into pages of 1,000 (``bench_normalise_ctgov.build_raw_run``).
 
 Printed per size (``rebuild_report.py``): studies/s, each step's wall time, share, CPU and peak
-memory (normalise, classify, build, CSV; "start-up" is imports + Prefect's server + flow run until
-the first step, "orchestration" the flow's bookkeeping between steps and at the end), normalise's own
-rate, the peak memory of the pipeline's processes (the command and those normalising pages beside it)
-and of Prefect's server apart (``process_tree.py`` says how each is counted), then ctgforge
-flattening the same raw pages in a fresh process (gunzip + parse + ``flatten_core`` + DataFrame), as
-documented and with the GC paused, and the ratios. Step CPU is the command's own process, so it
-includes DuckDB's and pyarrow's worker threads but not the other normalising processes; the total
-CPU is the whole tree's.
+memory (normalise, classify, build, CSV, HTML report; "start-up" is imports + Prefect's server + flow
+run until the first step, "orchestration" the flow's bookkeeping between steps and at the end),
+normalise's own rate, the peak memory of the pipeline's processes (the command and those normalising
+pages beside it) and of Prefect's server apart (``process_tree.py`` says how each is counted), then
+ctgforge flattening the same raw pages in a fresh process (gunzip + parse + ``flatten_core`` +
+DataFrame), as documented and with the GC paused, and the ratios. Step CPU is the command's own
+process, so it includes DuckDB's and pyarrow's worker threads but not the other normalising
+processes; the total CPU is the whole tree's.
 
 The machine is shared: run it more than once, compare CPU as well as wall time, and read the load
 average printed with each run.
@@ -54,8 +54,14 @@ import pipeline.cli  # noqa: E402, F401, I001
 from process_tree import StepPeaks, TreePeak  # noqa: E402
 from rebuild_report import GC_MODES  # noqa: E402
 
-STEPS = {"normalise": "normalise", "classify": "classify", "build": "build", "export": "csv"}
-WINDOWS = ("start-up", "normalise", "classify", "build", "csv", "orchestration")
+STEPS = {
+    "normalise": "normalise",
+    "classify": "classify",
+    "build": "build",
+    "export": "csv",
+    "html_report": "report",
+}
+WINDOWS = ("start-up", "normalise", "classify", "build", "csv", "report", "orchestration")
 
 
 # -- in the measured process -------------------------------------------------------------------------
