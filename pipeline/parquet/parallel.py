@@ -4,8 +4,8 @@ Pages are independent, so they can be normalised side by side; the caller still 
 every result in page order, so the Parquet files, the run summary and the error reported (the first
 failing page's) are those of normalising the pages one after another.
 
-``workers`` counts the calling process: whenever the next result is not ready it normalises the
-first page no other process has started, so 1 means no other process and N means N - 1 more. The
+``workers`` counts the calling process: whenever the next result is not ready it normalises a page
+no other process has been given, so 1 means no other process and N means N - 1 more. The
 others are started with 'spawn' (a fresh interpreter): the caller may be running Prefect's threads,
 which a fork would copy in whatever state they are in. They ignore Ctrl-C (the caller stops them) and
 exit when the caller dies. A job and its result cross the process boundary pickled, so ``work`` must
@@ -119,8 +119,8 @@ def _pool(size: int) -> Iterator[ProcessPoolExecutor]:
         yield pool
     except BrokenProcessPool as exc:
         raise NormaliseError(
-            f"a normalising process died ({exc}); the machine may be out of memory: set "
-            "resources.normalise_workers to 1 (or fewer) in the config"
+            f"a normalising process died ({exc}); the machine may be out of memory: lower "
+            "resources.normalise_workers in the config (1: no other process)"
         ) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
