@@ -6,9 +6,10 @@ gzipped by the raw zone itself. Each size is then normalised in a fresh subproce
 is its own; the timed part is the whole ``normalise_run`` (gunzip, sha256 check, parse, Arrow,
 Parquet), including one-off costs such as pyarrow's first conversion importing pandas (~0.4 s),
 which weigh on small runs. Targets: >= 3,000 studies/s at the largest size, and its peak RSS within
-1.5x of the smallest size's (memory must not grow with the number of studies).
+1.5x of the smallest size's (memory must not grow with the number of studies). ``--workers`` (default:
+one per core) is ``resources.normalise_workers``; the other processes' peak is printed apart.
 
-    .venv/bin/python bench/bench_normalise_ctgov.py [--sizes 5000 50000] [--workdir DIR]
+    .venv/bin/python bench/bench_normalise_ctgov.py [--sizes 5000 50000] [--workdir DIR] [--workers N]
 """
 
 from __future__ import annotations
@@ -78,24 +79,42 @@ def build_raw_run(records: list[tuple[bytes, bytes]], n_studies: int, raw_root: 
     run.finish({"data_timestamp": "2026-01-01T00:00:00", "total_count": n_studies, "n_records": n_studies})
 
 
-def measure(raw_root: Path, parquet_root: Path) -> dict[str, float]:
-    """Runs in the fresh subprocess: one timed normalise_run, then this process's peak RSS."""
+def measure(raw_root: Path, parquet_root: Path, workers: int) -> dict[str, float]:
+    """Runs in the fresh subprocess: one timed normalise_run, then this process's peak RSS (and the
+    largest of the other normalising processes')."""
     from pipeline.sources.ctgov.normalise.run import normalise_run
 
     raw_run = RawZone(raw_root).open_run("ctgov", RUN_ID)
     start = time.perf_counter()
-    summary = normalise_run(raw_run, parquet_root)
+    summary = normalise_run(raw_run, parquet_root, workers=workers)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"n_studies": summary.n_studies, "seconds": seconds, "peak_rss_mb": peak_mb, "rows": summary.rows}
+    others_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {
+        "n_studies": summary.n_studies,
+        "seconds": seconds,
+        "peak_rss_mb": peak_mb,
+        "others_peak_rss_mb": others_mb,
+        "rows": summary.rows,
+    }
 
 
-def run_size(records: list[tuple[bytes, bytes]], n_studies: int, workdir: Path) -> dict[str, float]:
+def run_size(
+    records: list[tuple[bytes, bytes]], n_studies: int, workdir: Path, workers: int
+) -> dict[str, float]:
     base = workdir / f"n{n_studies}"
     shutil.rmtree(base, ignore_errors=True)
     build_raw_run(records, n_studies, base / "raw")
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", str(base / "raw"), str(base / "parquet")],
+        [
+            sys.executable,
+            __file__,
+            "--workers",
+            str(workers),
+            "--measure",
+            str(base / "raw"),
+            str(base / "parquet"),
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -110,26 +129,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 50000])
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder, removed")
+    parser.add_argument("--workers", type=int, default=None, help="default: one per core")
     parser.add_argument("--measure", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    from pipeline.parquet.parallel import default_workers
+
+    workers = args.workers or default_workers()
     if args.measure:
-        print(json.dumps(measure(*args.measure)))
+        print(json.dumps(measure(*args.measure, workers)))
         return
 
     records = load_records(fixtures_dir())
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-ctgov-"))
     try:
-        results = {n: run_size(records, n, workdir) for n in args.sizes}
+        results = {n: run_size(records, n, workdir, workers) for n in args.sizes}
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
     n_tables = len(next(iter(results.values()))["rows"])
-    print(f"{len(records)} real records replicated; pages of {PAGE_SIZE}; {n_tables} tables written")
+    print(
+        f"{len(records)} real records replicated; pages of {PAGE_SIZE}; {n_tables} tables written; "
+        f"{workers} normalising process(es)"
+    )
     for n, r in results.items():
         rate = n / r["seconds"]
-        rss = r["peak_rss_mb"]
-        print(f"{n:>7,} studies: {r['seconds']:6.2f} s  {rate:7,.0f} studies/s  peak RSS {rss:6.0f} MB")
+        rss, others = r["peak_rss_mb"], r["others_peak_rss_mb"]
+        print(
+            f"{n:>7,} studies: {r['seconds']:6.2f} s  {rate:7,.0f} studies/s  peak RSS {rss:6.0f} MB "
+            f"(largest other process {others:.0f} MB)"
+        )
     smallest, largest = results[min(results)], results[max(results)]
     growth = largest["peak_rss_mb"] / smallest["peak_rss_mb"]
     rate = max(results) / largest["seconds"]

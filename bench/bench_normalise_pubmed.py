@@ -2,26 +2,24 @@
 
 Run on demand, not in the test suite:
 
-    .venv/bin/python bench/bench_normalise_pubmed.py [--sizes 5000 50000] [--batch 500]
+    .venv/bin/python bench/bench_normalise_pubmed.py [--sizes 5000 50000] [--batch 500] [--workers N]
 
 The corpus is made of the real recorded EFetch records in the shared fixtures, repeated with rewritten
-PMIDs and packed into bodies of --batch articles, as EFetch would send them. Each size runs in a fresh
-process so its peak RSS is its own: memory must follow the batch, not the corpus, so the peak at
-50,000 articles should be close to the peak at 5,000.
+PMIDs and packed into bodies of --batch articles, as EFetch would send them, stored as a raw run. Each
+size runs in a fresh process so its peak RSS is its own: memory must follow the batch, not the corpus,
+so the peak at 50,000 articles should be close to the peak at 5,000. ``--workers`` (default: one per
+core) is ``resources.normalise_workers``; the peak of the other processes is printed apart.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from lxml import etree
@@ -29,8 +27,9 @@ from lxml import etree
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from pipeline.parquet.provenance import Provenance  # noqa: E402
-from pipeline.sources.pubmed.normalise.run import write_pubmed_partition  # noqa: E402
+from pipeline.parquet.parallel import default_workers  # noqa: E402
+from pipeline.raw.zone import RawZone, utc_now_iso  # noqa: E402
+from pipeline.sources.pubmed.normalise.run import normalise_run  # noqa: E402
 from tests.conftest import shared_fixtures_dir  # noqa: E402
 
 HEADER = (
@@ -40,6 +39,7 @@ HEADER = (
 )
 FOOTER = b"\n</PubmedArticleSet>\n"
 FIRST_FAKE_PMID = 90_000_000
+RUN_ID = "20261121T000000Z-beef"
 PMID_MARK = "@@PMID@@"
 
 
@@ -62,9 +62,10 @@ def real_articles() -> list[tuple[bytes, bytes]]:
     return templates
 
 
-def write_corpus(folder: Path, n_articles: int, batch_size: int) -> list[Path]:
+def write_corpus(raw_root: Path, n_articles: int, batch_size: int) -> float:
+    """A complete raw PubMed run of ``n_articles``; returns its gzipped size in MB."""
     templates = real_articles()
-    paths = []
+    run = RawZone(raw_root).start_run("pubmed", RUN_ID)
     for start in range(0, n_articles, batch_size):
         articles = [
             templates[i % len(templates)][0]
@@ -72,23 +73,25 @@ def write_corpus(folder: Path, n_articles: int, batch_size: int) -> list[Path]:
             + templates[i % len(templates)][1]
             for i in range(start, min(start + batch_size, n_articles))
         ]
-        path = folder / f"efetch-{len(paths) + 1:06d}.xml.gz"
-        path.write_bytes(gzip.compress(HEADER + b"\n".join(articles) + FOOTER, compresslevel=6))
-        paths.append(path)
-    return paths
+        run.write_page(
+            f"efetch-{start // batch_size + 1:06d}.xml",
+            HEADER + b"\n".join(articles) + FOOTER,
+            url="https://eutils.ncbi.nlm.nih.gov/entrez/eutils/efetch.fcgi",
+            params={},
+            http_status=200,
+            fetched_at=utc_now_iso(),
+            n_records=len(articles),
+            kind="efetch",
+        )
+    run.finish({"data_timestamp": None, "n_records": n_articles})
+    return sum(p.stat().st_size for p in run.path.glob("*.gz")) / 2**20
 
 
-def _bodies(paths: list[Path], provenance: Provenance) -> Iterator[tuple[bytes, Provenance, str]]:
-    for path in paths:
-        yield gzip.decompress(path.read_bytes()), provenance, str(path)
-
-
-def run_worker(corpus: Path, out_root: Path) -> dict[str, object]:
-    """The timed part: read, gunzip, parse and write every body of the corpus."""
-    paths = sorted(corpus.glob("efetch-*.xml.gz"))
-    provenance = Provenance("20261121T000000Z-bench", datetime.now(UTC), None)
+def run_worker(raw_root: Path, out_root: Path, workers: int) -> dict[str, object]:
+    """The timed part: read, gunzip, check, parse and write every body of the run."""
+    raw_run = RawZone(raw_root).open_run("pubmed", RUN_ID)
     started = time.perf_counter()
-    summary = write_pubmed_partition(_bodies(paths, provenance), out_root, provenance.run_id)
+    summary = normalise_run(raw_run, out_root, workers=workers)
     elapsed = time.perf_counter() - started
     return {
         "n_articles": summary.n_articles,
@@ -97,6 +100,7 @@ def run_worker(corpus: Path, out_root: Path) -> dict[str, object]:
         "seconds": round(elapsed, 3),
         "articles_per_s": round(summary.n_articles / elapsed),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "others_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         "parquet_mb": round(sum(p.stat().st_size for p in out_root.rglob("*.parquet")) / 2**20, 1),
     }
 
@@ -105,19 +109,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5_000, 50_000])
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--worker", nargs=2, metavar=("CORPUS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=default_workers(), help="default: one per core")
+    parser.add_argument("--worker", nargs=2, metavar=("RAW", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(run_worker(Path(args.worker[0]), Path(args.worker[1]))))
+        print(json.dumps(run_worker(Path(args.worker[0]), Path(args.worker[1]), args.workers)))
         return
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="bench-pubmed-") as tmp:
-            corpus = Path(tmp) / "raw"
-            corpus.mkdir()
-            paths = write_corpus(corpus, size, args.batch)
-            raw_mb = sum(p.stat().st_size for p in paths) / 2**20
+            raw_mb = write_corpus(Path(tmp) / "raw", size, args.batch)
+            command = [sys.executable, __file__, "--workers", str(args.workers), "--worker"]
             worker = subprocess.run(
-                [sys.executable, __file__, "--worker", str(corpus), str(Path(tmp) / "parquet")],
+                [*command, str(Path(tmp) / "raw"), str(Path(tmp) / "parquet")],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -125,8 +128,9 @@ def main() -> None:
             result = json.loads(worker.stdout)
             print(
                 f"{size:>7,} articles, {result['n_bodies']} bodies ({raw_mb:.1f} MB gzipped): "
-                f"{result['seconds']:.2f} s, {result['articles_per_s']:,} articles/s, "
-                f"peak RSS {result['peak_rss_mb']} MB, Parquet {result['parquet_mb']} MB, "
+                f"{result['seconds']:.2f} s, {result['articles_per_s']:,} articles/s with {args.workers} "
+                f"process(es), peak RSS {result['peak_rss_mb']} MB (others "
+                f"{result['others_peak_rss_mb']} MB), Parquet {result['parquet_mb']} MB, "
                 f"rows {result['counts']}"
             )
 

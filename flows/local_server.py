@@ -1,9 +1,13 @@
-"""The Prefect API that ``evidence serve`` registers its schedule with.
+"""The Prefect API that ``evidence serve`` registers its schedule with, and that the other commands use
+while it runs.
 
 Prefect's temporary in-process server never runs schedules, so a schedule needs a real server: the
 one named by ``PREFECT_API_URL`` (checked before use, so a typo fails in one line instead of a retry
 loop), else a ``prefect server start`` child process on a free local port that lives exactly as long
-as the command does.
+as the command does. While it lives, its address is in ``<data_dir>/logs/prefect-server.url``: a
+``refresh`` or ``rebuild`` with the same data folder and no ``PREFECT_API_URL`` runs its flow there,
+and so skips the 7-14 s of starting Prefect's temporary server (its runs then show in that server's
+UI too). A file left by a server that died is ignored: the address no longer answers.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pipeline.errors import PipelineError
@@ -25,6 +29,8 @@ from pipeline.errors import PipelineError
 API_URL_ENV_VAR = "PREFECT_API_URL"
 HOST = "127.0.0.1"
 HEALTH_TIMEOUT_SECONDS = 5.0
+PROBE_TIMEOUT_SECONDS = 1.0  # a local server that does not answer this fast is not used
+SERVER_URL_FILE = "logs/prefect-server.url"  # under storage.data_dir, while `evidence serve` runs
 POLL_SECONDS = 0.5
 STOP_TIMEOUT_SECONDS = 15.0
 
@@ -37,10 +43,10 @@ def health_url(api_url: str) -> str:
     return f"{api_url.rstrip('/')}/health"
 
 
-def answers(api_url: str) -> str | None:
+def answers(api_url: str, timeout: float = HEALTH_TIMEOUT_SECONDS) -> str | None:
     """None when the API's health check says OK, else why not (for the error message)."""
     try:
-        with urllib.request.urlopen(health_url(api_url), timeout=HEALTH_TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(health_url(api_url), timeout=timeout) as response:
             return None if response.status == 200 else f"HTTP {response.status}"
     except urllib.error.HTTPError as exc:
         return f"HTTP {exc.code}"
@@ -148,4 +154,32 @@ def prefect_api(startup_timeout: float, log: Path) -> Iterator[str]:
         yield configured
         return
     with local_server(startup_timeout, log) as api_url, using_api(api_url):
+        yield api_url
+
+
+@contextmanager
+def announced(api_url: str, url_file: Path) -> Iterator[None]:
+    """While the block runs, ``url_file`` names the server at ``api_url`` for the other commands."""
+    url_file.parent.mkdir(parents=True, exist_ok=True)
+    url_file.write_text(api_url, encoding="utf-8")
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            if url_file.read_text(encoding="utf-8") == api_url:  # not a later serve's
+                url_file.unlink()
+
+
+@contextmanager
+def serve_api_if_running(url_file: Path) -> Iterator[str | None]:
+    """Run the block against the server ``url_file`` names, if ``PREFECT_API_URL`` is unset and that
+    server answers; yields its URL, or None (then Prefect starts its temporary server as usual)."""
+    try:
+        api_url = url_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        api_url = ""
+    if not api_url or os.environ.get(API_URL_ENV_VAR) or answers(api_url, PROBE_TIMEOUT_SECONDS) is not None:
+        yield None
+        return
+    with using_api(api_url):
         yield api_url

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import os
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from flows.local_server import API_URL_ENV_VAR, prefect_api
+from flows.local_server import API_URL_ENV_VAR, SERVER_URL_FILE, announced, prefect_api
 from flows.missed_runs import skip_missed_runs
 from pipeline.config import Settings, resolve_config_path
 from pipeline.console import quiet_tracebacks
@@ -77,7 +78,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     starts_local_server = not os.environ.get(API_URL_ENV_VAR)
     if starts_local_server:
         err.print(f"Starting a local Prefect server (log: {server_log}) ...", highlight=False)
-    with prefect_api(args.startup_timeout, server_log) as api_url:
+    with ExitStack() as stack:
+        api_url = stack.enter_context(prefect_api(args.startup_timeout, server_log))
+        if starts_local_server:  # refresh and rebuild use it while it runs (flows.local_server)
+            stack.enter_context(announced(api_url, settings.storage.data_dir / SERVER_URL_FILE))
         from flows.deployment import FULL_NAME, serve
 
         where = (

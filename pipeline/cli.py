@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -152,15 +153,21 @@ def _log_path(settings: Settings, name: str) -> Path:
 
 
 @contextmanager
-def _flow_command(args: argparse.Namespace, log_path: Path) -> Iterator[None]:
+def _flow_command(args: argparse.Namespace, settings: Settings, log_path: Path) -> Iterator[None]:
     """Logs to ``log_path`` (the terminal gets warnings only, unless --verbose) and progress bars, for a
-    command that runs a Prefect flow; a failure's message gains the log's path."""
+    command that runs a Prefect flow, on the server of a running ``evidence serve`` if there is one
+    (``flows.local_server``); a failure's message gains the log's path."""
+    from flows.local_server import SERVER_URL_FILE, serve_api_if_running
+
     try:
         with command_logging(log_path, verbose=args.verbose, console=err):
             quiet_tracebacks.quiet_prefect()
             from pipeline.console import progress
 
-            with progress.display(err):
+            url_file = settings.storage.data_dir / SERVER_URL_FILE
+            with serve_api_if_running(url_file) as api_url, progress.display(err):
+                if api_url:
+                    logging.getLogger(__name__).info("Prefect: the server of `evidence serve` at %s", api_url)
                 yield
     except PipelineError as exc:
         exc.add_note(f"log: {log_path}")
@@ -174,7 +181,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     check_sources(settings, registry.selected(args.source))  # no network: one line, before Prefect starts
     run_id = new_run_id()
     log_path = _log_path(settings, run_id)
-    with _flow_command(args, log_path):
+    with _flow_command(args, settings, log_path):
         from flows.refresh import refresh
 
         result = refresh(
@@ -188,7 +195,7 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.raw.zone import new_run_id
 
     log_path = _log_path(settings, f"rebuild-{new_run_id()}")
-    with _flow_command(args, log_path):
+    with _flow_command(args, settings, log_path):
         from flows.refresh import rebuild
 
         result = rebuild(config_path=_config_arg(args))
@@ -210,7 +217,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         )
         run_id = new_run_id()
         log_path = _log_path(site.settings, run_id)
-        with _flow_command(args, log_path):
+        with _flow_command(args, site.settings, log_path):
             from flows.refresh import refresh
 
             result = refresh(config_path=str(site.config_path), full=True, interactive=True, run_id=run_id)

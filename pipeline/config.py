@@ -228,6 +228,23 @@ class OrchestrationSettings(Strict):
     fetch_retry_delay_seconds: Annotated[float, Field(ge=0)] = 60.0
 
 
+class ResourcesSettings(Strict):
+    """How much of the machine a refresh or rebuild may use."""
+
+    # Processes normalising raw pages at once, the command's own included; null: one per CPU core it may
+    # use; 1: no other process. Each more costs about 250 MB while normalising (a page is parsed whole).
+    normalise_workers: Annotated[int, Field(ge=1, le=64)] | None = None
+    # Memory DuckDB may use to build the warehouse; beyond it, it spills to disk beside the warehouse
+    # (a file that cannot spill is run again with twice as much, up to DuckDB's default of 80% of RAM).
+    warehouse_memory_mb: Annotated[int, Field(ge=16)] = 128
+
+    @property
+    def normalise_processes(self) -> int:
+        from pipeline.parquet.parallel import default_workers
+
+        return self.normalise_workers or default_workers()
+
+
 class IncrementalSettings(Strict):
     """How a nightly refresh pulls only what changed, and how it keeps that honest (drift control)."""
 
@@ -282,6 +299,7 @@ class Settings(Strict):
     sources: SourcesSettings = SourcesSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     orchestration: OrchestrationSettings = OrchestrationSettings()
+    resources: ResourcesSettings = ResourcesSettings()
     incremental: IncrementalSettings = IncrementalSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     treatment_classes: Annotated[dict[str, TreatmentClass], Field(min_length=1)]

@@ -26,6 +26,7 @@ from pipeline.runs.report import collect_report
 from pipeline.runs.source_plan import SourcePlan
 from pipeline.sources import registry
 from pipeline.sources.spec import FetchJob, OnProgress
+from pipeline.util.free_memory import release_freed_memory
 from pipeline.warehouse.build import build_warehouse
 from pipeline.warehouse.export_csv import export_evidence_trials
 
@@ -131,7 +132,12 @@ def normalise(settings: Settings, source: str, run_id: str) -> Any:
     """Write every table of one complete raw run as Parquet partitions; returns the normaliser's summary."""
     spec = registry.get(source)
     raw_run = RawZone(settings.raw_dir).open_run(spec.name, run_id)
-    return spec.normalise(raw_run, settings.parquet_dir / spec.name)
+    try:
+        return spec.normalise(
+            raw_run, settings.parquet_dir / spec.name, workers=settings.resources.normalise_processes
+        )
+    finally:
+        release_freed_memory()  # the pages are written: the steps after it need the memory
 
 
 def classify(settings: Settings, source: str, run_id: str) -> dict[str, int]:
@@ -142,7 +148,10 @@ def classify(settings: Settings, source: str, run_id: str) -> dict[str, int]:
     inputs = [_read_partition(root, table, run_id) for table in how.inputs]
     classes = how.rows(*inputs, Classifier.from_settings(settings))
     write_partition(root, how.table, run_id, how.schema, [classes])
-    return _count_by_class(settings, classes, spec.key)
+    counts = _count_by_class(settings, classes, spec.key)
+    del inputs, classes
+    release_freed_memory()
+    return counts
 
 
 def derive(settings: Settings, source: str, run_id: str) -> dict[str, int]:

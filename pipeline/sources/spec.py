@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -34,8 +34,15 @@ class FetchJob:
 # A job in, the run's manifest out: it carries n_records, total_count, data_timestamp, mode and drift
 # {n_ids_requested, n_records} (see docs/ADDING-A-SOURCE.md).
 Fetch = Callable[[FetchJob], dict[str, Any]]
-# (complete raw run, <parquet_dir>/<source>) -> a summary (its repr is logged); writes every table.
-Normalise = Callable[[RawRun, Path], Any]
+
+
+class Normalise(Protocol):
+    """(complete raw run, <parquet_dir>/<source>, processes to use) -> a summary (its repr is logged);
+    writes every table, in the same bytes whatever ``workers`` is."""
+
+    def __call__(self, raw_run: RawRun, parquet_root: Path, *, workers: int = 1) -> Any: ...
+
+
 # (settings, run id, the run's started_at) -> the watermark the next incremental pull starts from.
 WatermarkRule = Callable[[Settings, str, str], str]
 

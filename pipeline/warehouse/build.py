@@ -29,6 +29,7 @@ from pipeline.sources import registry
 from pipeline.util.durable import fsync_path, publish, temporary_beside
 from pipeline.warehouse.build_steps import check_build_steps, run_build_steps
 from pipeline.warehouse.checks import run_checks, warehouse_checks
+from pipeline.warehouse.memory import MemoryBudget, run_files
 from pipeline.warehouse.plan import (
     BuildPlan,
     PreviousBuild,
@@ -46,7 +47,7 @@ from pipeline.warehouse.relations import (
 from pipeline.warehouse.run_outputs import derivation_digests, require_run_outputs
 from pipeline.warehouse.runs import RunMetadata
 from pipeline.warehouse.splice import SCRATCH, create_touched_keys, splice
-from pipeline.warehouse.sql_files import first_line, packaged_sql_files, run_sql_files, sql_files_in
+from pipeline.warehouse.sql_files import first_line, packaged_sql_files, sql_files_in
 from pipeline.warehouse.sql_layers import WarehouseSql, check_relations, load_warehouse_sql
 from pipeline.warehouse.value_lists import register_value_lists
 
@@ -137,7 +138,8 @@ def _plan(target: Path, tmp: Path, inputs: BuildInputs, full: str | None) -> Bui
 
 def _build_into(path: Path, settings: Settings, inputs: BuildInputs, plan: BuildPlan) -> BuildSummary:
     sql, files = inputs.sql, inputs.files
-    con = duckdb.connect(str(path))
+    budget = MemoryBudget.of(settings.resources.warehouse_memory_mb, _spill_dir(path))
+    con = budget.connect(path)
     try:
         register_partition_files(con, files)
         inputs.runs.register(con)
@@ -154,15 +156,15 @@ def _build_into(path: Path, settings: Settings, inputs: BuildInputs, plan: Build
         if plan.mode == "full":
             require_run_outputs(settings, register_sources(con, settings.parquet_dir, files))
             register_versions(con, settings.parquet_dir, files)
-            run_sql_files(con, [m.file for m in sql.before_splice])
+            run_files(con, [m.file for m in sql.before_splice], budget)
             run_build_steps(con, settings)
-            run_sql_files(con, [m.file for m in sql.after_splice])
+            run_files(con, [m.file for m in sql.after_splice], budget)
             check_relations(con, list(sql.models))
         else:
             require_run_outputs(settings, register_sources(con, settings.parquet_dir, list(plan.new_files)))
             touched = create_touched_keys(con)
             register_versions(con, settings.parquet_dir, files, touched)
-            _update_in_place(con, settings, sql, set(plan.new_runs), touched)
+            _update_in_place(con, settings, sql, set(plan.new_runs), touched, budget)
         checks = warehouse_checks(sql)
         try:
             failures = run_checks(con, checks)
@@ -186,6 +188,7 @@ def _update_in_place(
     sql: WarehouseSql,
     new_sources: set[str],
     touched: dict[str, str],
+    budget: MemoryBudget,
 ) -> None:
     """SQL derived before the splice into scratch, its rows into the copy, then the build steps and the
     rest on the copy."""
@@ -193,14 +196,14 @@ def _update_in_place(
     con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     con.execute(f"USE {SCRATCH}")
     try:
-        run_sql_files(con, [m.file for m in sql.before_splice])
+        run_files(con, [m.file for m in sql.before_splice], budget)
         check_relations(con, sql.before_splice)
     finally:
         con.execute(f'USE "{target}"')
     splice(con, target, sql.per_record, touched, new_sources)
     con.execute(f"DETACH {SCRATCH}")
     run_build_steps(con, settings)
-    run_sql_files(con, [m.file for m in sql.after_splice])
+    run_files(con, [m.file for m in sql.after_splice], budget)
     check_relations(con, list(sql.models))
 
 
@@ -240,6 +243,11 @@ def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
 
+def _spill_dir(path: Path) -> Path:
+    """Where DuckDB spills what does not fit its memory limit during the build (removed after it)."""
+    return path.with_name(path.name + ".spill")
+
+
 def _refuse_pending_wal(target: Path) -> None:
     """A leftover write-ahead log would be replayed onto the new file by the next opener: stop instead."""
     if _wal(target).exists():
@@ -269,3 +277,4 @@ def _temporary_database(target: Path) -> Iterator[Path]:
         for leftover in (tmp, _wal(tmp)):
             with suppress(FileNotFoundError):
                 leftover.unlink()
+        shutil.rmtree(_spill_dir(tmp), ignore_errors=True)

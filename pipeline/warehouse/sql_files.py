@@ -55,6 +55,10 @@ def sql_files_in(folder: Path) -> list[SqlFile]:
     return sorted(found, key=lambda f: f.name)
 
 
+class OutOfMemory(WarehouseError):
+    """A statement needed more memory than DuckDB's limit and could not spill to disk."""
+
+
 def first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else message
 
@@ -88,7 +92,8 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, sql_file: SqlFile) -> None:
         except duckdb.Error as exc:
             with suppress(duckdb.Error):  # the error may have ended the transaction already
                 con.execute("ROLLBACK")
-            raise WarehouseError(f"SQL {sql_file.name} line {line} failed: {first_line(str(exc))}") from None
+            error = OutOfMemory if isinstance(exc, duckdb.OutOfMemoryException) else WarehouseError
+            raise error(f"SQL {sql_file.name} line {line} failed: {first_line(str(exc))}") from None
     con.execute("COMMIT")
 
 

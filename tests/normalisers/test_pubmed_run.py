@@ -174,3 +174,27 @@ def test_fetched_at_is_converted_to_utc(server: PubmedRecordedServer, tmp_path: 
     normalise_run(raw_run, out)
     stamps = {r["fetched_at"] for r in read(out, "publications")}
     assert stamps == {datetime(2026, 11, 21, 12, 30, tzinfo=UTC)}
+
+
+def test_several_processes_write_the_sequential_files(server: PubmedRecordedServer, tmp_path: Path) -> None:
+    raw_run = fetch(server, tmp_path, batch_size=10)
+    outputs, summaries = {}, {}
+    for workers in (1, 3):
+        out = tmp_path / f"parquet-{workers}"
+        summaries[workers] = normalise_run(raw_run, out, workers=workers)
+        outputs[workers] = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert summaries[3] == summaries[1] and summaries[1].n_bodies > 3
+    assert outputs[3] == outputs[1]
+
+
+def test_with_several_processes_the_first_bad_body_is_the_error(
+    server: PubmedRecordedServer, tmp_path: Path
+) -> None:
+    raw_run = fetch(server, tmp_path, batch_size=10)
+    bodies = [p for p in raw_run.pages() if p.kind == "efetch"]
+    (raw_run.path / bodies[1].file).write_bytes(b"not gzip")
+    (raw_run.path / bodies[-1].file).unlink()
+    out = tmp_path / "parquet" / "pubmed"
+    with pytest.raises(RawZoneError, match=f"raw page unreadable: .*{bodies[1].file}"):
+        normalise_run(raw_run, out, workers=3)
+    assert no_partitions(out)

@@ -100,8 +100,9 @@ def make_fetch(base_url: str) -> Fetch:
     return fetch
 
 
-def normalise(raw_run: RawRun, parquet_root: Path) -> dict[str, int]:
-    """Pure rows from the raw pages, written as this run's ``trials`` partition."""
+def normalise(raw_run: RawRun, parquet_root: Path, *, workers: int = 1) -> dict[str, int]:
+    """Pure rows from the raw pages, written as this run's ``trials`` partition (in this process: a
+    source may use ``workers`` processes, ``pipeline.parquet.parallel``, or ignore it)."""
     data_timestamp = raw_run.complete_manifest()["data_timestamp"]
     rows = []
     for record, body in raw_run.iter_bodies(kind="page"):

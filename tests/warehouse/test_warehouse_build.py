@@ -23,7 +23,9 @@ ANALYST_TABLES = {
     "trial_intervention_mesh",
     "trial_arms",
     "trial_outcomes",
-    "trial_results",
+    "trial_result_outcomes",
+    "trial_result_groups",
+    "trial_result_measurements",
     "trial_result_analyses",
     "trial_references",
     "treatment_classes",
@@ -46,6 +48,7 @@ ANALYST_TABLES = {
     "class_effects",
     "class_effect_members",
 }
+ANALYST_VIEWS = {"trial_results", "changes"}
 
 
 def query(settings: Settings, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -78,7 +81,9 @@ def test_build_summary_reports_trials_classes_and_runs(settings: Settings) -> No
 def test_every_analyst_table_is_built(built: Settings) -> None:
     tables = {r[0] for r in query(built, "SELECT table_name FROM duckdb_tables() WHERE NOT temporary")}
     assert tables == ANALYST_TABLES
-    counts = {t: query(built, f"SELECT count(*) FROM {t}")[0][0] for t in ANALYST_TABLES}
+    views = {r[0] for r in query(built, "SELECT view_name FROM duckdb_views() WHERE NOT internal")}
+    assert views == ANALYST_VIEWS
+    counts = {t: query(built, f"SELECT count(*) FROM {t}")[0][0] for t in ANALYST_TABLES | ANALYST_VIEWS}
     assert counts["trials"] == 4
     assert counts["trial_conditions"] == 2
     assert counts["trial_arms"] == 2

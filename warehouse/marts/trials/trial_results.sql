@@ -1,26 +1,19 @@
 -- grain: trial x results outcome x group x class/category measurement
 -- key: none (the registry may repeat a class or category title)
--- incremental: patch by nct_id
+-- incremental: rebuild (a view over trial_result_outcomes, trial_result_groups, trial_result_measurements)
 --
 -- Posted results. An outcome with no measurements (e.g. not posted yet) keeps one row with NULL group,
--- so every posted outcome is listed.
+-- so every posted outcome is listed. A view: stored, these rows repeat the outcome's and the group's
+-- texts on every value, and building them took more memory than any other table (it grew with the
+-- corpus). CREATE OR REPLACE VIEW drops a view's comments: the COMMENT ONs below apply them again.
 
-CREATE TABLE trial_results AS
-WITH outcomes AS (
-    SELECT x.* FROM stg_ctgov_result_outcomes AS x JOIN int_ctgov_current_runs AS c USING (nct_id, run_id)
-),
-measurements AS (
-    SELECT x.* FROM stg_ctgov_result_measurements AS x JOIN int_ctgov_current_runs AS c USING (nct_id, run_id)
-),
-result_groups AS (
-    SELECT x.* FROM stg_ctgov_result_groups AS x JOIN int_ctgov_current_runs AS c USING (nct_id, run_id)
-)
+CREATE OR REPLACE VIEW trial_results AS
 SELECT
     o.nct_id,
     o.outcome_idx,
     o.outcome_type,
-    o.title AS outcome_title,
-    o.description AS outcome_description,
+    o.outcome_title,
+    o.outcome_description,
     o.population_description,
     o.reporting_status,
     o.time_frame,
@@ -28,10 +21,10 @@ SELECT
     o.dispersion_type,
     o.unit_of_measure,
     m.group_id,
-    g.title AS group_title,
-    g.description AS group_description,
-    g.denom_units AS group_n_units,
-    g.denom_value AS group_n,
+    g.group_title,
+    g.group_description,
+    g.group_n_units,
+    g.group_n,
     m.class_title,
     m.category_title,
     m.value,
@@ -42,15 +35,15 @@ SELECT
     m.lower_limit_raw,
     m.upper_limit,
     m.upper_limit_raw,
-    m.comment AS measurement_comment
-FROM outcomes AS o
-LEFT JOIN measurements AS m
+    m.measurement_comment
+FROM trial_result_outcomes AS o
+LEFT JOIN trial_result_measurements AS m
     ON m.nct_id = o.nct_id AND m.outcome_idx = o.outcome_idx
-LEFT JOIN result_groups AS g
+LEFT JOIN trial_result_groups AS g
     ON g.nct_id = m.nct_id AND g.outcome_idx = m.outcome_idx AND g.group_id = m.group_id
 ORDER BY o.nct_id, o.outcome_idx, m.group_id, m.class_title, m.category_title;
 
-COMMENT ON TABLE trial_results IS 'Posted results: one row per outcome x group x class/category measurement; an outcome without measurements has one row with NULL group.';
+COMMENT ON VIEW trial_results IS 'Posted results: one row per outcome x group x class/category measurement; an outcome without measurements has one row with NULL group.';
 COMMENT ON COLUMN trial_results.nct_id IS 'Trial (trials.nct_id).';
 COMMENT ON COLUMN trial_results.outcome_idx IS 'Position of the outcome in the results section (0-based).';
 COMMENT ON COLUMN trial_results.outcome_type IS 'PRIMARY, SECONDARY, OTHER_PRE_SPECIFIED or POST_HOC.';

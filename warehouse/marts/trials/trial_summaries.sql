@@ -68,8 +68,16 @@ WITH group_texts AS (
             ),
             '; ' ORDER BY r.group_id, r.class_title, r.category_title
         ) AS groups_text
-    FROM trial_results AS r
-    WHERE upper(r.outcome_type) = 'PRIMARY' AND r.group_id IS NOT NULL
+    FROM (  -- the rows of trial_results (a view, only made after this table) for primary outcomes
+        SELECT
+            o.nct_id, o.outcome_idx, o.dispersion_type, m.group_id, m.class_title, m.category_title,
+            m.value_raw, m.value, m.spread_raw, m.spread, m.lower_limit_raw, m.upper_limit_raw,
+            g.group_title, g.group_n
+        FROM trial_result_outcomes AS o
+        JOIN trial_result_measurements AS m USING (nct_id, outcome_idx)
+        LEFT JOIN trial_result_groups AS g USING (nct_id, outcome_idx, group_id)
+        WHERE upper(o.outcome_type) = 'PRIMARY'
+    ) AS r
     GROUP BY r.nct_id, r.outcome_idx
 ),
 first_analysis AS (
@@ -79,8 +87,8 @@ first_analysis AS (
     QUALIFY row_number() OVER (PARTITION BY nct_id, outcome_idx ORDER BY analysis_idx) = 1
 ),
 primary_outcomes AS (
-    SELECT DISTINCT nct_id, outcome_idx, outcome_title, param_type, unit_of_measure
-    FROM trial_results
+    SELECT nct_id, outcome_idx, outcome_title, param_type, unit_of_measure
+    FROM trial_result_outcomes
     WHERE upper(outcome_type) = 'PRIMARY'
 ),
 outcome_texts AS (

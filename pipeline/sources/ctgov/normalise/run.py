@@ -1,21 +1,27 @@
 """Normalise one complete raw ClinicalTrials.gov run into a Parquet partition per table.
 
-Pages are read, normalised and written one at a time, so memory depends on the page size, not on
-the number of studies. Only complete runs (with a manifest) are normalised: a half-fetched run would
-publish a partial registry as if it were the newest state.
+Pages are read, normalised and written one at a time per process, so memory depends on the page size,
+not on the number of studies. With ``workers`` > 1 other processes read and normalise pages too
+(``pipeline.parquet.parallel``); this process writes every page's rows in page order, so the files are
+those of the sequential path. Only complete runs (with a manifest) are normalised: a half-fetched run
+would publish a partial registry as if it were the newest state.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
+from pipeline.parquet.parallel import in_page_order
 from pipeline.parquet.provenance import Provenance
 from pipeline.parquet.writer import PartitionWriter
-from pipeline.raw.zone import RawRun
+from pipeline.raw.zone import PageRecord, RawRun
 from pipeline.sources.ctgov.normalise.rereads import (
     REREADS_TABLE,
     is_drift_page,
@@ -23,7 +29,7 @@ from pipeline.sources.ctgov.normalise.rereads import (
     stored_hashes,
 )
 from pipeline.sources.ctgov.normalise.schemas import REREADS, TABLES
-from pipeline.sources.ctgov.normalise.tables import KeepStudy, PageTables, build_page_tables
+from pipeline.sources.ctgov.normalise.tables import PageTables, UnlessStored, build_page_tables
 
 logger = logging.getLogger(__name__)
 SHOWN_UNKNOWN_VALUES = 5
@@ -61,27 +67,37 @@ class NormaliseSummary:
         }
 
 
-def normalise_run(raw_run: RawRun, parquet_root: Path) -> NormaliseSummary:
+@dataclass(frozen=True)
+class PageJob:
+    """One raw page to normalise, as plain data (it may be sent to another process)."""
+
+    raw_run: RawRun
+    record: PageRecord
+    data_timestamp: str | None
+    keep: UnlessStored | None
+
+
+def normalise_run(raw_run: RawRun, parquet_root: Path, *, workers: int = 1) -> NormaliseSummary:
     """Write ``<parquet_root>/<table>/run_id=<run_id>/part-00000.parquet`` for every table.
 
-    ``parquet_root`` is ``settings.parquet_dir / "ctgov"``. Normalising a run again replaces its
-    partitions; on any error no partition of this run changes. Re-reads identical to their stored
-    version go to the ``rereads`` table only (see ``ctgov_rereads``): every study of an incremental
-    run (the drift slice, and the overlap day its query reads again), and the drift pages of any run.
-    A full pull keeps every study it returned: its absences are what removes a trial.
+    ``parquet_root`` is ``settings.parquet_dir / "ctgov"``; ``workers``: processes normalising pages at
+    once, this one included. Normalising a run again replaces its partitions; on any error no partition
+    of this run changes. Re-reads identical to their stored version go to the ``rereads`` table only
+    (see ``ctgov_rereads``): every study of an incremental run (the drift slice, and the overlap day its
+    query reads again), and the drift pages of any run. A full pull keeps every study it returned: its
+    absences are what removes a trial.
     """
     manifest = raw_run.complete_manifest()
-    data_timestamp = manifest.get("data_timestamp")
-    incremental = manifest.get("mode") == "incremental"
     summary = NormaliseSummary(run_id=raw_run.run_id)
-    unchanged = _unchanged_filter(raw_run, parquet_root, incremental)
-    with PartitionWriter(parquet_root, raw_run.run_id, {**TABLES, REREADS_TABLE: REREADS}) as writer:
-        for record, body in raw_run.iter_bodies(kind="page"):
-            provenance = Provenance(raw_run.run_id, raw_run.fetched_at_of(record), data_timestamp)
-            keep = unchanged if incremental or is_drift_page(record.file) else None
-            page = build_page_tables(body, provenance, f"{raw_run.path / record.file}", keep)
+    jobs = _page_jobs(raw_run, parquet_root, manifest)
+    pages = in_page_order(normalise_page_job, jobs, min(workers, len(jobs)))
+    with (
+        PartitionWriter(parquet_root, raw_run.run_id, {**TABLES, REREADS_TABLE: REREADS}) as writer,
+        closing(pages),
+    ):
+        for page, rereads in pages:
             writer.write(page.tables)
-            writer.write({REREADS_TABLE: rereads_table(page.skipped, provenance)})
+            writer.write({REREADS_TABLE: rereads})
             summary.add(page)
     if summary.unknown_values:  # a new registry code: kept as received, and said where people look
         shown = ", ".join(f"{v} ({n})" for v, n in summary.unknown_values.most_common(SHOWN_UNKNOWN_VALUES))
@@ -95,10 +111,24 @@ def normalise_run(raw_run: RawRun, parquet_root: Path) -> NormaliseSummary:
     return summary
 
 
-def _unchanged_filter(raw_run: RawRun, parquet_root: Path, incremental: bool) -> KeepStudy | None:
-    """For an incremental run or one with drift pages: keep a study unless it equals its stored
-    current version."""
-    if not incremental and not any(is_drift_page(p.file) for p in raw_run.pages() if p.kind == "page"):
-        return None
-    stored = stored_hashes(raw_run, parquet_root)
-    return lambda nct_id, digest: stored.get(nct_id) != digest
+def normalise_page_job(job: PageJob) -> tuple[PageTables, pa.Table]:
+    """Read (checked against its sha256), normalise: the page's tables and its ``rereads`` rows."""
+    raw_run, record = job.raw_run, job.record
+    body = raw_run.read_body(record)
+    provenance = Provenance(raw_run.run_id, raw_run.fetched_at_of(record), job.data_timestamp)
+    page = build_page_tables(body, provenance, f"{raw_run.path / record.file}", job.keep)
+    return page, rereads_table(page.skipped, provenance)
+
+
+def _page_jobs(raw_run: RawRun, parquet_root: Path, manifest: dict[str, Any]) -> list[PageJob]:
+    """For an incremental run or a drift page: keep a study unless it equals its stored current version."""
+    records = [record for record in raw_run.pages() if record.kind == "page"]
+    incremental = manifest.get("mode") == "incremental"
+    filtered = [incremental or is_drift_page(record.file) for record in records]
+    unchanged = UnlessStored(stored_hashes(raw_run, parquet_root)) if any(filtered) else None
+    bare_run = RawRun(raw_run.source, raw_run.run_id, raw_run.path)  # no page list: sent to each worker
+    data_timestamp = manifest.get("data_timestamp")
+    return [
+        PageJob(bare_run, record, data_timestamp, unchanged if keep else None)
+        for record, keep in zip(records, filtered, strict=True)
+    ]

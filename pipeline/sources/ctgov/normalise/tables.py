@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,17 @@ class PageTables:
 
 # Decides, from a study's nct_id and content hash, whether it becomes rows (False: only noted as skipped).
 KeepStudy = Callable[[str, str], bool]
+
+
+@dataclass(frozen=True)
+class UnlessStored:
+    """A ``KeepStudy`` keeping a study unless its hash is that of its stored current version: plain data,
+    so it can go with a page to another process (a closure cannot be pickled)."""
+
+    stored: Mapping[str, str]  # nct_id -> content hash of the current version
+
+    def __call__(self, nct_id: str, digest: str) -> bool:
+        return self.stored.get(nct_id) != digest
 
 
 def normalise_page(body: bytes, provenance: Provenance, source: str) -> dict[str, pa.Table]:

@@ -1,0 +1,27 @@
+"""Jobs for the parallel page tests: module-level, so another process can unpickle them."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+from pipeline.errors import NormaliseError
+
+
+@dataclass(frozen=True)
+class Job:
+    index: int
+    seconds: float = 0.0  # how long the job takes
+    fails: bool = False
+    exit_elsewhere_than: int | None = None  # a process id: the job kills any other process running it
+
+
+def run(job: Job) -> tuple[int, int]:
+    """(the job's index, the id of the process that ran it)."""
+    if job.exit_elsewhere_than is not None and os.getpid() != job.exit_elsewhere_than:
+        os._exit(3)
+    time.sleep(job.seconds)
+    if job.fails:
+        raise NormaliseError(f"page {job.index} is malformed")
+    return job.index, os.getpid()

@@ -1,0 +1,47 @@
+"""in_page_order: pages normalised by several processes come back in page order, errors included."""
+
+from __future__ import annotations
+
+import os
+from contextlib import closing
+
+import pytest
+
+from pipeline.errors import NormaliseError
+from pipeline.parquet.parallel import in_page_order
+from tests.normalisers.parallel_jobs import Job, run
+
+
+def test_one_worker_runs_every_page_in_this_process() -> None:
+    results = list(in_page_order(run, [Job(i) for i in range(5)], workers=1))
+    assert results == [(i, os.getpid()) for i in range(5)]
+
+
+def test_results_come_back_in_page_order_from_several_processes() -> None:
+    # Early pages are slow, later ones fast: they finish out of order but are handed back in order.
+    jobs = [Job(i, seconds=0.3 if i < 3 else 0.0) for i in range(12)]
+    results = list(in_page_order(run, jobs, workers=3))
+    assert [index for index, _ in results] == list(range(12))
+    processes = {pid for _, pid in results}
+    assert os.getpid() in processes  # this process takes pages too ...
+    assert len(processes) >= 2  # ... and the first pages handed out ran elsewhere
+
+
+def test_the_first_failing_page_in_page_order_is_the_error() -> None:
+    # Page 2 (slow) fails after page 5 (fast) has failed: page 2's error is the one raised, and the
+    # pages before it were handed back first.
+    jobs = [Job(i, seconds=0.5 if i == 2 else 0.0, fails=i in (2, 5)) for i in range(8)]
+    seen = []
+    with (
+        pytest.raises(NormaliseError, match="page 2 is malformed"),
+        closing(in_page_order(run, jobs, workers=2)) as pages,
+    ):
+        for index, _ in pages:
+            seen.append(index)
+    assert seen == [0, 1]
+
+
+def test_a_worker_that_dies_is_a_clear_error() -> None:
+    jobs = [Job(i, seconds=0.2, exit_elsewhere_than=os.getpid()) for i in range(6)]
+    with pytest.raises(NormaliseError, match=r"normalising process died.*normalise_workers"):
+        list(in_page_order(run, jobs, workers=2))
