@@ -8,8 +8,6 @@ older 7-character ids, no browseLeaves).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import orjson
 import pytest
 
@@ -17,6 +15,7 @@ from pipeline.errors import NormaliseError
 from pipeline.sources.ctgov.normalise.tables import normalise_page
 from tests.normalisers.golden import assert_provenance, data_rows
 from tests.normalisers.golden_ctgov import PROV, recorded_study
+from tests.servers.corpus import RecordedCorpus
 
 
 def rows(nct_id: str, kind: str, entries: list[tuple[str, str]]) -> list[dict]:
@@ -26,8 +25,8 @@ def rows(nct_id: str, kind: str, entries: list[tuple[str, str]]) -> list[dict]:
     ]
 
 
-def test_certolizumab_descriptor_and_ancestors(fixtures_dir: Path) -> None:
-    tables = recorded_study(fixtures_dir, "studies/NCT02552212")
+def test_certolizumab_descriptor_and_ancestors(corpus: RecordedCorpus) -> None:
+    tables = recorded_study(corpus, "studies/NCT02552212")
     assert data_rows(tables["intervention_mesh"]) == [
         *rows("NCT02552212", "mesh", [("D000068582", "Certolizumab Pegol")]),
         *rows(
@@ -46,8 +45,8 @@ def test_certolizumab_descriptor_and_ancestors(fixtures_dir: Path) -> None:
     assert_provenance(tables, PROV)
 
 
-def test_repaglinide_supplementary_concept(fixtures_dir: Path) -> None:
-    tables = recorded_study(fixtures_dir, "studies/NCT00763412")
+def test_repaglinide_supplementary_concept(corpus: RecordedCorpus) -> None:
+    tables = recorded_study(corpus, "studies/NCT00763412")
     assert data_rows(tables["intervention_mesh"]) == [
         *rows("NCT00763412", "mesh", [("C000072379", "Repaglinide")]),
         *rows(
@@ -58,12 +57,12 @@ def test_repaglinide_supplementary_concept(fixtures_dir: Path) -> None:
     ]
 
 
-def test_browse_leaves_and_branches_alone_give_no_rows(fixtures_dir: Path) -> None:
-    assert recorded_study(fixtures_dir, "studies/NCT02210780")["intervention_mesh"].num_rows == 0
+def test_browse_leaves_and_branches_alone_give_no_rows(corpus: RecordedCorpus) -> None:
+    assert recorded_study(corpus, "studies/NCT02210780")["intervention_mesh"].num_rows == 0
 
 
-def test_oncology_record_keeps_the_registrys_short_ids(fixtures_dir: Path) -> None:
-    mesh = data_rows(recorded_study(fixtures_dir, "studies/NCT04267848")["intervention_mesh"])
+def test_oncology_record_keeps_the_registrys_short_ids(corpus: RecordedCorpus) -> None:
+    mesh = data_rows(recorded_study(corpus, "studies/NCT04267848")["intervention_mesh"])
     descriptors = [r for r in mesh if r["mesh_kind"] == "mesh"]
     assert [(r["mesh_idx"], r["mesh_id"], r["term"]) for r in descriptors[:3]] == [
         (0, "D013048", "Specimen Handling"),
@@ -74,9 +73,9 @@ def test_oncology_record_keeps_the_registrys_short_ids(fixtures_dir: Path) -> No
     assert [r["mesh_idx"] for r in mesh if r["mesh_kind"] == "ancestor"] == list(range(len(mesh) - 12))
 
 
-def test_records_without_the_module_give_no_rows(fixtures_dir: Path) -> None:
+def test_records_without_the_module_give_no_rows(corpus: RecordedCorpus) -> None:
     for name in ("migraine/NCT02483585", "partial/NCT00465816", "studies/NCT00973089"):
-        assert recorded_study(fixtures_dir, name)["intervention_mesh"].num_rows == 0, name
+        assert recorded_study(corpus, name)["intervention_mesh"].num_rows == 0, name
 
 
 def test_a_malformed_module_fails_the_page_naming_the_study() -> None:

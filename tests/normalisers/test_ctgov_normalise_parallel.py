@@ -14,9 +14,10 @@ import orjson
 import pytest
 
 from pipeline.errors import NormaliseError
-from pipeline.raw.zone import RawRun, RawZone
+from pipeline.raw.zone import Origin, RawRun, RawZone
 from pipeline.sources.ctgov.normalise.run import NormaliseSummary, normalise_run
 from tests.normalisers.test_ctgov_normalise_run import real_studies
+from tests.servers.corpus import RecordedCorpus
 
 FULL, NIGHT = "20260101T030000Z-aaaa", "20260102T030000Z-bbbb"
 
@@ -44,10 +45,12 @@ def write_run(root: Path, run_id: str, mode: str, pages: dict[str, list[dict] | 
         run.write_page(
             f"{name}.json",
             body,
-            url="https://clinicaltrials.gov/api/v2/studies",
-            params={"pageSize": 1000},
-            http_status=200,
-            fetched_at=f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T03:{i // 60:02d}:{i % 60:02d}.250Z",
+            Origin(
+                url="https://clinicaltrials.gov/api/v2/studies",
+                params={"pageSize": 1000},
+                http_status=200,
+                fetched_at=f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T03:{i // 60:02d}:{i % 60:02d}.250Z",
+            ),
             n_records=1 if isinstance(studies, bytes) else len(studies),
         )
     run.finish({"mode": mode, "data_timestamp": "2026-01-01T09:00:00", "total_count": 0, "n_records": 0})
@@ -64,8 +67,8 @@ def ordered(summary: NormaliseSummary) -> list[tuple[str, object]]:
 
 
 @pytest.fixture
-def runs(tmp_path: Path, fixtures_dir: Path) -> tuple[RawRun, RawRun]:
-    real = real_studies(fixtures_dir)
+def runs(tmp_path: Path, corpus: RecordedCorpus) -> tuple[RawRun, RawRun]:
+    real = real_studies(corpus)
     # Two unknown codes met equally often: FOO_LATE on a later page than FOO_EARLY.
     copies = replicated(real, 200, {30: "FOO_EARLY", 31: "FOO_EARLY", 160: "FOO_LATE", 161: "FOO_LATE"})
     pages = {f"page-{i + 1:06d}": real[i * 8 : (i + 1) * 8] for i in range(6)}
@@ -103,9 +106,9 @@ def test_several_processes_write_the_sequential_files_and_summary(
 
 
 def test_the_first_failing_page_is_reported_and_nothing_is_written(
-    tmp_path: Path, fixtures_dir: Path
+    tmp_path: Path, corpus: RecordedCorpus
 ) -> None:
-    real = real_studies(fixtures_dir)
+    real = real_studies(corpus)
     pages: dict[str, list[dict] | bytes] = {f"page-{i + 1:06d}": real[i * 5 : (i + 1) * 5] for i in range(8)}
     pages["page-000003"] = b'{"studies": [{'  # page 3: not JSON
     pages["page-000007"] = orjson.dumps({"studies": [{"protocolSection": {}}]})  # page 7: no nctId

@@ -14,7 +14,7 @@ from outcome_support import settings as shipped_settings
 from pipeline import steps
 from pipeline.config import Settings
 from pipeline.parquet.writer import PART_FILE, partition_dir
-from pipeline.raw.zone import RawZone
+from pipeline.raw.zone import Origin, RawZone
 
 R1 = "20260101T030000Z-aaaa"
 R2 = "20260201T030000Z-bbbb"
@@ -38,10 +38,12 @@ def write_raw_run(settings: Settings, run_id: str, docs: list[dict[str, Any]], m
     run.write_page(
         "page-000001.json",
         json.dumps({"studies": docs}).encode(),
-        url="http://127.0.0.1/api/v2/studies",
-        params={"pageSize": 1000},
-        http_status=200,
-        fetched_at=f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T03:00:00+00:00",
+        Origin(
+            url="http://127.0.0.1/api/v2/studies",
+            params={"pageSize": 1000},
+            http_status=200,
+            fetched_at=f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T03:00:00+00:00",
+        ),
         n_records=len(docs),
     )
     run.finish(
