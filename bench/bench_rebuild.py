@@ -254,8 +254,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--with-server",
         action="store_true",
-        help="start one Prefect server for all runs and point them at it (PREFECT_API_URL), as the README "
-        "advises; by default each run starts Prefect's temporary server",
+        help="start one Prefect server for all runs and point them at it (PREFECT_API_URL), as "
+        "docs/OPERATIONS.md advises; by default each run starts Prefect's temporary server",
     )
     parser.add_argument("--worker", nargs=2, type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--ctgforge", nargs=3, help=argparse.SUPPRESS)

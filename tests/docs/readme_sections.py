@@ -1,7 +1,9 @@
-"""README sections generated from the code itself, so the docs cannot drift (sqlite-utils' cog pattern).
+"""Reference sections of docs/ generated from the code itself, so the docs cannot drift (sqlite-utils'
+cog pattern): the warehouse tables (docs/TABLES.md) and every command's --help (docs/CLI.md).
 
-``python -m tests.docs.readme_sections --write`` rewrites the marked sections of README.md; the docs
-tests fail, showing the fresh text, whenever a section no longer matches.
+``python -m tests.docs.readme_sections --write`` rewrites every marked section (between
+``<!-- name:start -->`` and ``<!-- name:end -->``); the docs tests fail whenever one no longer matches.
+The module keeps its name so the command people know keeps working.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import contextlib
 import io
 import re
 import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -24,6 +28,7 @@ from pipeline.warehouse.sql_layers import load_warehouse_sql
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 README = REPO_ROOT / "README.md"
+DOCS = REPO_ROOT / "docs"
 
 
 def made_by(name: str) -> str:
@@ -36,9 +41,9 @@ def made_by(name: str) -> str:
     )
 
 
-def tables_section() -> str:
-    """Every analyst-facing table and column with its COMMENT ON text, from a freshly built warehouse,
-    and where its SQL file is with what the file's header says (grain, key, incremental rule)."""
+@contextlib.contextmanager
+def empty_warehouse() -> Iterator[Path]:
+    """A warehouse built from the repository's config and no data: every table, view and comment."""
     repo = load_config(REPO_ROOT / "config.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.model_validate(
@@ -50,23 +55,29 @@ def tables_section() -> str:
             }
         )
         build_warehouse(settings)
-        with duckdb.connect(str(settings.warehouse.path), read_only=True) as con:
-            relations = con.execute(
-                "SELECT table_name, comment FROM duckdb_tables() WHERE comment IS NOT NULL "
-                "UNION ALL SELECT view_name, comment FROM duckdb_views() "
-                "WHERE comment IS NOT NULL AND NOT internal ORDER BY 1"
+        yield settings.warehouse.path
+
+
+def tables_section() -> str:
+    """Every analyst-facing table and column with its COMMENT ON text, from a freshly built warehouse,
+    and where its SQL file is with what the file's header says (grain, key, incremental rule)."""
+    with empty_warehouse() as path, duckdb.connect(str(path), read_only=True) as con:
+        relations = con.execute(
+            "SELECT table_name, comment FROM duckdb_tables() WHERE comment IS NOT NULL "
+            "UNION ALL SELECT view_name, comment FROM duckdb_views() "
+            "WHERE comment IS NOT NULL AND NOT internal ORDER BY 1"
+        ).fetchall()
+        lines = []
+        for name, comment in relations:
+            columns = con.execute(
+                "SELECT column_name, data_type, comment FROM duckdb_columns() "
+                "WHERE table_name = ? ORDER BY column_index",
+                [name],
             ).fetchall()
-            lines = []
-            for name, comment in relations:
-                columns = con.execute(
-                    "SELECT column_name, data_type, comment FROM duckdb_columns() "
-                    "WHERE table_name = ? ORDER BY column_index",
-                    [name],
-                ).fetchall()
-                lines += [f"### `{name}`", "", comment, "", made_by(name), ""]
-                lines += ["| column | type | meaning |", "|---|---|---|"]
-                lines += [f"| `{c}` | {t} | {(m or '').replace('|', '/')} |" for c, t, m in columns]
-                lines.append("")
+            lines += [f"## `{name}`", "", comment, "", made_by(name), ""]
+            lines += ["| column | type | meaning |", "|---|---|---|"]
+            lines += [f"| `{c}` | {t} | {(m or '').replace('|', '/')} |" for c, t, m in columns]
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -85,29 +96,43 @@ def cli_section() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-SECTIONS = {"tables": tables_section, "cli": cli_section}
+@dataclass(frozen=True)
+class Section:
+    """A generated section: the file holding it and the function making its text."""
+
+    path: Path
+    make: Callable[[], str]
+
+
+SECTIONS = {
+    "tables": Section(DOCS / "TABLES.md", tables_section),
+    "cli": Section(DOCS / "CLI.md", cli_section),
+}
+
+
+def _markers(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(<!-- {name}:start -->\n)(.*?)(<!-- {name}:end -->)", re.S)
 
 
 def current(name: str, text: str) -> str | None:
-    m = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", text, re.S)
-    return m.group(1) if m else None
+    """The section's text as the file has it; None when its markers are missing."""
+    found = _markers(name).findall(text)
+    return found[0][1] if len(found) == 1 else None
 
 
 def write() -> None:
-    text = README.read_text(encoding="utf-8")
-    for name, make in SECTIONS.items():
-        body = make()
-        text = re.sub(
-            rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)",
-            lambda m, body=body: m.group(1) + body + m.group(2),
-            text,
-            flags=re.S,
-        )
-    README.write_text(text, encoding="utf-8")
+    """Rewrite every generated section in place; a file that lost its markers is an error, not a no-op."""
+    for name, section in SECTIONS.items():
+        text = section.path.read_text(encoding="utf-8")
+        if current(name, text) is None:
+            raise SystemExit(f"{section.path}: no single <!-- {name}:start --> ... <!-- {name}:end --> pair")
+        body = section.make()
+        text = _markers(name).sub(lambda m, body=body: m.group(1) + body + m.group(3), text)
+        section.path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true", help="rewrite README.md's generated sections")
+    parser.add_argument("--write", action="store_true", help="rewrite the generated sections in docs/")
     if parser.parse_args().write:
         write()
