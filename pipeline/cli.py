@@ -206,15 +206,13 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.demo.guide import next_steps
+    from pipeline.demo.guide import intro, next_steps
     from pipeline.demo.site import demo_site
     from pipeline.raw.zone import new_run_id
 
     with demo_site(args.data_dir, settings) as site:
-        say(
-            f"Demo: {site.n_trials} trials and {site.n_articles} PubMed articles shipped with the pipeline, "
-            f"served on 127.0.0.1; everything goes to {site.folder}"
-        )
+        for line in intro(site):
+            say(line)
         run_id = new_run_id()
         log_path = _log_path(site.settings, run_id)
         with _flow_command(args, site.settings, log_path):

@@ -217,10 +217,12 @@ def report(settings: Settings, run_id: str) -> dict[str, Any]:
 
 
 def html_report(settings: Settings, out: Path | None = None) -> Any:
-    """The static HTML report of the warehouse, swapped in whole at ``out`` or ``report.dir``."""
+    """The static HTML report of the warehouse, swapped in whole at ``out`` or ``report.dir``; it shows the
+    forest plots the plots step drew (drawn again only when they are not this warehouse's)."""
+    from pipeline.outcomes.plots import plots_dir
     from pipeline.report.writer import write_report  # Altair loads in ~0.5 s: only when reporting
 
-    return write_report(settings.warehouse.path, out or settings.report_dir)
+    return write_report(settings.warehouse.path, out or settings.report_dir, plots_dir(settings))
 
 
 def _count_by_class(settings: Settings, classes: pa.Table, key: str) -> dict[str, int]:

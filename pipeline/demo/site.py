@@ -1,5 +1,6 @@
 """The demo's own world: a folder, a config derived from the pipeline's, and the two API stand-ins
-serving the shipped records on 127.0.0.1 for as long as the demo runs.
+serving the shipped records (with pivotal-trial results transcribed from their publications, see
+``publication_results``) on 127.0.0.1 for as long as the demo runs.
 
 The config keeps the treatment classes, classifier and incremental settings of the config the CLI
 would use (``--config``, ``$EVIDENCE_CONFIG``, ``./config.yaml``, else the config.yaml shipped beside
@@ -22,6 +23,7 @@ import yaml
 from pipeline.config import CONFIG_ENV_VAR, Settings, load_config, resolve_config_path
 from pipeline.demo.ctgov_api import API_PREFIX, CtgovApi, load_studies
 from pipeline.demo.http_server import LocalServer
+from pipeline.demo.publication_results import FROM_PUBLICATIONS, with_publication_results
 from pipeline.demo.pubmed_api import EUTILS_PATH, PubmedApi
 from pipeline.demo.pubmed_records import load_articles
 from pipeline.errors import ConfigError
@@ -49,6 +51,7 @@ class DemoSite:
     settings: Settings
     n_trials: int
     n_articles: int
+    n_transcribed_results: int  # trials whose results were transcribed from a publication
 
 
 def base_settings(cli_path: str | None) -> Settings:
@@ -65,7 +68,8 @@ def demo_site(folder: Path, base: Settings) -> Iterator[DemoSite]:
     """Serve the shipped records and write the demo's config; the servers stop when the block ends."""
     folder = folder.resolve()
     _claim(folder)
-    studies = load_studies([RECORDS / "ctgov"])
+    served = with_publication_results(load_studies([RECORDS / "ctgov"]), RECORDS / FROM_PUBLICATIONS)
+    studies = served.studies
     articles = load_articles([RECORDS / "pubmed"])
     with ExitStack() as stack:
         ctgov = stack.enter_context(LocalServer(CtgovApi(studies)))
@@ -78,7 +82,7 @@ def demo_site(folder: Path, base: Settings) -> Iterator[DemoSite]:
             f'#   evidence --config {path} query "SELECT * FROM evidence"\n'
         )
         path.write_text(header + yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-        yield DemoSite(folder, path, load_config(path), len(studies), len(articles))
+        yield DemoSite(folder, path, load_config(path), len(studies), len(articles), served.n_transcribed)
 
 
 def demo_config(base: Settings, ctgov_url: str, pubmed_url: str) -> dict[str, Any]:

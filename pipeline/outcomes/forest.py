@@ -70,7 +70,7 @@ def forest_plot(data: ForestData, image_format: str = "svg") -> bytes:
     if image_format not in IMAGE_FORMATS:
         raise ValueError(f"image format {image_format!r}: expected one of {', '.join(IMAGE_FORMATS)}")
     n = len(data.members)
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "forest-plot", "font.size": 8}):
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "forest-plot", "font.size": 9}):
         fig = Figure(figsize=(10, 1.6 + 0.3 * (n + 3)))
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0.42, 0.18, 0.33, 0.7))
@@ -78,10 +78,13 @@ def forest_plot(data: ForestData, image_format: str = "svg") -> bytes:
         _draw_pooled(ax, data.pooled)
         _style_axis(ax, data, n)
         fig.text(0.02, 0.03, "; ".join(_footer(data.pooled)), fontsize=7)
-        title = f"{data.key.treatment_class}: {data.endpoint_label} ({data.key.population})"
-        fig.suptitle(title, fontsize=10)
+        cls = data.pooled.get("class_label") or data.key.treatment_class
+        fig.suptitle(f"{cls}: {data.endpoint_label} ({data.key.population})", fontsize=11)
         out = io.BytesIO()
-        fig.savefig(out, format=image_format, metadata=_metadata(image_format))
+        # A tight box grows the canvas to every label, so a long group title is never cut off.
+        fig.savefig(
+            out, format=image_format, metadata=_metadata(image_format), bbox_inches="tight", pad_inches=0.15
+        )
     return out.getvalue()
 
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.report.forest_images import ForestImage
 from pipeline.report.labels import class_colour
 from pipeline.report.queries import ReportData
 from pipeline.report.sections.classes import render_class
 from pipeline.report.sections.context import ClassContext
 from pipeline.report.sections.overview import render_overview
-from pipeline.report.sections.trials import trials_dataset
+from pipeline.report.sections.trials import TrialLists, trials_dataset
 from pipeline.report.templating import Fragment, render
 
 
-def class_contexts(data: ReportData, members: dict[str, list[int]]) -> list[ClassContext]:
+def class_contexts(
+    data: ReportData, lists: TrialLists, images: dict[tuple[str, str, str], ForestImage]
+) -> list[ClassContext]:
     totals = {r["treatment_class"]: r for r in data.class_totals.to_dict("records")}
     labels = dict(zip(data.classes["treatment_class"], data.classes["label"], strict=True))
     return [
@@ -26,20 +29,25 @@ def class_contexts(data: ReportData, members: dict[str, list[int]]) -> list[Clas
             parent=r.parent if isinstance(r.parent, str) else None,
             parent_label=labels.get(r.parent) if isinstance(r.parent, str) else None,
             totals=totals.get(r.treatment_class, {}),
-            trial_rows=members.get(r.treatment_class, []),
+            trial_rows=lists.members.get(r.treatment_class, []),
+            match_strengths=lists.strengths.get(r.treatment_class, []),
             data=data,
+            forest_images=images,
         )
         for r in data.classes.itertuples(index=False)
     ]
 
 
-def build_page(data: ReportData, asset_names: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    """The HTML of index.html and the data embedded in it (returned too, for tests and checks)."""
-    dataset, members = trials_dataset(data.trials)
-    classes = class_contexts(data, members)
+def build_page(
+    data: ReportData, asset_names: dict[str, str], images: dict[tuple[str, str, str], ForestImage]
+) -> tuple[str, dict[str, Any]]:
+    """The HTML of index.html and the data embedded in it (returned too, for tests and checks);
+    ``images`` are the forest plots the writer puts beside the page."""
+    lists = trials_dataset(data.trials, data.endpoint_labels)
+    classes = class_contexts(data, lists, images)
     fragments: list[Fragment] = [render_overview(data, classes)]
     fragments += [render_class(ctx) for ctx in classes]
-    payload: dict[str, Any] = {"charts": {}, "tables": {}, "datasets": {"trials": dataset}}
+    payload: dict[str, Any] = {"charts": {}, "tables": {}, "datasets": {"trials": lists.dataset}}
     for fragment in fragments:
         payload["charts"].update(fragment.charts)
         payload["tables"].update(fragment.tables)

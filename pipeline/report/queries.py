@@ -50,11 +50,13 @@ per_trial AS (
            count(*) FILTER (WHERE len(linked_pmids) > 0) AS n_with_publication,
            count(*) FILTER (WHERE status_group = 'ongoing') AS n_ongoing,
            count(enrollment) AS n_enrollment_given,
-           median(enrollment) AS median_enrollment
+           median(enrollment) AS median_enrollment,
+           count(*) FILTER (WHERE len(primary_endpoints) = 0) AS n_no_primary_endpoint
     FROM evidence_trials GROUP BY treatment_class
 )
 SELECT c.*, coalesce(p.n_with_publication, 0) AS n_with_publication, coalesce(p.n_ongoing, 0) AS n_ongoing,
-       coalesce(p.n_enrollment_given, 0) AS n_enrollment_given, p.median_enrollment
+       coalesce(p.n_enrollment_given, 0) AS n_enrollment_given, p.median_enrollment,
+       coalesce(p.n_no_primary_endpoint, 0) AS n_no_primary_endpoint
 FROM counts AS c LEFT JOIN per_trial AS p USING (treatment_class)
 """
 START_YEARS_SQL = """
@@ -66,7 +68,19 @@ SELECT treatment_class, band, count(*) AS n_trials FROM (
     SELECT treatment_class, CASE {cases} END AS band FROM evidence_trials WHERE enrollment IS NOT NULL
 ) GROUP BY ALL
 """
+# Primary endpoints as the outcome layer maps them (canonical, e.g. "monthly migraine days" however worded);
+# the registered titles as written are kept beside them (PRIMARY_TITLES_SQL).
 ENDPOINTS_SQL = """
+SELECT c.treatment_class, c.endpoint_code, en.label, c.n_trials
+FROM (
+    SELECT e.treatment_class, u.endpoint_code, count(DISTINCT e.nct_id) AS n_trials
+    FROM evidence_trials AS e, unnest(e.primary_endpoints) AS u(endpoint_code)
+    GROUP BY ALL
+) AS c
+JOIN endpoints AS en USING (endpoint_code)
+ORDER BY c.treatment_class, en.endpoint_code = 'other', c.n_trials DESC, en.position
+"""
+PRIMARY_TITLES_SQL = """
 SELECT treatment_class, measure, n_trials FROM (
     SELECT e.treatment_class, u.measure, count(DISTINCT e.nct_id) AS n_trials
     FROM evidence_trials AS e, unnest(e.primary_outcome_measures) AS u(measure)
@@ -74,11 +88,26 @@ SELECT treatment_class, measure, n_trials FROM (
 )
 QUALIFY row_number() OVER (PARTITION BY treatment_class ORDER BY n_trials DESC, measure) <= $top
 """
+# Pooled effects per class x endpoint x population, with the direction that is good for the endpoint.
+EFFECTS_SQL = """
+SELECT p.treatment_class, p.endpoint_code, p.endpoint_label, p.population, p.effect_measure, p.n_trials,
+       p.n_comparisons, p.n_participants, p.method, p.estimate, p.ci_lower, p.ci_upper, p.prediction_lower,
+       p.prediction_upper, p.i2, p.note, e.higher_is_better
+FROM class_effects AS p
+JOIN treatment_classes AS tc USING (treatment_class)
+JOIN endpoints AS e USING (endpoint_code)
+ORDER BY tc.sort_order, e.position, p.population
+"""
+ENDPOINT_LABELS_SQL = "SELECT endpoint_code, label FROM endpoints ORDER BY position"
+# A trial's class memberships and their match strengths, in the same (class name) order.
 TRIALS_SQL = """
 SELECT nct_id, any_value(title), any_value(phase), any_value(overall_status), any_value(status_group),
        strftime(any_value(start_date), '%Y-%m'), any_value(enrollment), any_value(has_results),
        any_value(results_route), any_value(linked_pmids), CAST(any_value(last_update_post_date) AS VARCHAR),
-       list(treatment_class)
+       list(treatment_class ORDER BY treatment_class), list(match_strength ORDER BY treatment_class),
+       any_value(primary_endpoints), any_value(primary_effect_endpoint), any_value(primary_effect_measure),
+       any_value(primary_effect_estimate),
+       any_value(primary_effect_ci_lower), any_value(primary_effect_ci_upper)
 FROM evidence_trials GROUP BY nct_id ORDER BY nct_id
 """
 CHANGE_CLASS_COUNTS_SQL = """
@@ -138,6 +167,13 @@ TRIAL_COLUMNS = (
     "linked_pmids",
     "last_update",
     "classes",
+    "match_strengths",
+    "primary_endpoints",
+    "effect_endpoint",
+    "effect_measure",
+    "effect_estimate",
+    "effect_ci_lower",
+    "effect_ci_upper",
 )
 
 
@@ -163,7 +199,10 @@ class ReportData:
     class_totals: pd.DataFrame
     start_years: pd.DataFrame
     enrollment_bands: pd.DataFrame
-    endpoints: pd.DataFrame
+    endpoints: pd.DataFrame  # canonical primary endpoints per class
+    primary_titles: pd.DataFrame  # the registered primary outcome titles, as written
+    effects: pd.DataFrame  # class_effects with the endpoint's good direction
+    endpoint_labels: dict[str, str]  # endpoint_code -> label, in endpoint order
     change_counts: dict[tuple[str, str], int]  # (class, change) -> trials
     changes: list[tuple[Any, ...]]  # CHANGE_COLUMNS, only when there is a baseline run
     trials: list[tuple[Any, ...]]
@@ -220,7 +259,10 @@ def _read(con: duckdb.DuckDBPyConnection) -> ReportData:
         class_totals=frame(CLASS_TOTALS_SQL),
         start_years=frame(START_YEARS_SQL),
         enrollment_bands=frame(ENROLLMENT_SQL.format(cases=cases)),
-        endpoints=frame(ENDPOINTS_SQL, {"top": TOP_ENDPOINTS}),
+        endpoints=frame(ENDPOINTS_SQL),
+        primary_titles=frame(PRIMARY_TITLES_SQL, {"top": TOP_ENDPOINTS}),
+        effects=frame(EFFECTS_SQL),
+        endpoint_labels=dict(rows(ENDPOINT_LABELS_SQL)),
         change_counts={(c, kind): n for c, kind, n in rows(CHANGE_CLASS_COUNTS_SQL)},
         changes=rows(CHANGES_SQL) if baseline else [],
         trials=rows(TRIALS_SQL),

@@ -1,4 +1,5 @@
-"""Writes the report folder (``index.html`` + ``assets/``) and swaps it in whole.
+"""Writes the report folder (``index.html``, ``assets/`` and the forest plots in ``plots/``) and swaps it
+in whole.
 
 The new report is written to a hidden temporary folder beside the destination; only when it is complete
 is the old folder renamed aside and the new one renamed into place (two renames on one filesystem,
@@ -22,6 +23,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from pipeline.errors import ReportError
+from pipeline.report.forest_images import PLOTS, forest_images
 from pipeline.report.page import build_page
 from pipeline.report.queries import read_report_data
 
@@ -35,6 +37,7 @@ class ReportSummary:
     n_trials: int
     n_classes: int
     n_charts: int
+    n_plots: int
     seconds: float
 
     @property
@@ -56,21 +59,26 @@ def vega_lite_version() -> str:
     return version
 
 
-def write_report(warehouse_path: Path, out_dir: Path) -> ReportSummary:
-    """Build the report from the warehouse into ``out_dir``, replacing the previous report only on success."""
+def write_report(warehouse_path: Path, out_dir: Path, plots_dir: Path | None = None) -> ReportSummary:
+    """Build the report from the warehouse into ``out_dir``, replacing the previous report only on success.
+    ``plots_dir``: the nightly forest plots, reused when drawn from this warehouse (else drawn here)."""
     start = time.perf_counter()
     data = read_report_data(warehouse_path)
     _check_replaceable(out_dir)
     vl_version = vega_lite_version()
     vega_name = f"vega-embed-vlconvert{metadata.version('vl-convert-python')}-vl{vl_version}.js"
     assets = {"css": f"{ASSETS}/report.css", "js": f"{ASSETS}/report.js", "vega": f"{ASSETS}/{vega_name}"}
-    html, payload = build_page(data, assets)
+    images = forest_images(warehouse_path, data.effects, plots_dir)
+    html, payload = build_page(data, assets, images)
     tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     try:
         (tmp / ASSETS).mkdir(parents=True)
         package = resources.files("pipeline.report") / "assets"
         for name in ("report.css", "report.js"):
             (tmp / ASSETS / name).write_bytes((package / name).read_bytes())
+        (tmp / PLOTS).mkdir()
+        for image in images.values():
+            (tmp / PLOTS / image.file).write_bytes(image.svg)
         _write_vega_bundle(tmp / ASSETS / vega_name, out_dir / ASSETS / vega_name, vl_version)
         (tmp / "index.html").write_text(html, encoding="utf-8")
         (tmp / MARKER).write_text("Written by `evidence report`: this folder is replaced whole.\n", "utf-8")
@@ -86,6 +94,7 @@ def write_report(warehouse_path: Path, out_dir: Path) -> ReportSummary:
         n_trials=data.freshness.n_trials_classified,
         n_classes=len(data.classes),
         n_charts=len(payload["charts"]),
+        n_plots=len(images),
         seconds=time.perf_counter() - start,
     )
 

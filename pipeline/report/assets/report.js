@@ -9,6 +9,7 @@
   const NCT = /^NCT\d{8}$/;
   const PMID = /^\d{1,9}$/;
   const NUMBER = new Intl.NumberFormat("en");
+  const CELL_CLASSES = { int: "int", nct: "nct", enums: "list", effect: "effect" };
 
   function drawCharts() {
     const boxes = Array.from(document.querySelectorAll(".chart[data-chart]"));
@@ -38,11 +39,37 @@
     return a;
   }
 
+  const MINUS = "\u2212";
+
+  function decimal(x) {
+    return x === null || x === undefined ? "\u2013" : x.toFixed(2).replace("-", MINUS);
+  }
+
+  // A primary effect: [endpoint index, is a ratio, estimate, CI lower, CI upper].
+  function effectText(value) {
+    const ci = value[3] === null ? "" : " (" + decimal(value[3]) + " to " + decimal(value[4]) + ")";
+    return (value[1] ? "RR " : "MD ") + decimal(value[2]) + ci;
+  }
+
+  function fillEffect(td, column, value) {
+    const main = document.createElement("span");
+    main.className = "effect-value";
+    main.textContent = effectText(value);
+    const what = document.createElement("span");
+    what.className = "effect-endpoint";
+    what.textContent = column.labels[value[0]];
+    td.append(main, what);
+  }
+
   function fillCell(td, column, value) {
     if (value === null || value === undefined || value === "") {
       return;
     }
-    if (column.type === "nct") {
+    if (column.type === "effect") {
+      fillEffect(td, column, value);
+    } else if (column.type === "enums") {
+      td.textContent = value.map(function (i) { return column.labels[i]; }).join("; ");
+    } else if (column.type === "nct") {
       td.appendChild(NCT.test(value) ? link("https://clinicaltrials.gov/study/" + value, value)
         : document.createTextNode(String(value)));
     } else if (column.type === "pmids") {
@@ -62,8 +89,20 @@
 
   function sortKey(column, value) {
     if (column.type === "pmids") { return value.length; }
+    if (column.type === "enums") { return value.length ? column.labels[value[0]].toLowerCase() : null; }
+    if (column.type === "effect") { return [value[0], value[2]]; }  // by endpoint, then estimate
     if (typeof value === "string") { return value.toLowerCase(); }
     return value;
+  }
+
+  function compare(x, y) {
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i += 1) {
+        if (x[i] !== y[i]) { return x[i] < y[i] ? -1 : 1; }
+      }
+      return 0;
+    }
+    return x < y ? -1 : x > y ? 1 : 0;
   }
 
   function searchText(columns, row) {
@@ -71,14 +110,29 @@
       const value = row[i];
       if (value === null || value === undefined) { return ""; }
       if (column.type === "enum") { return column.labels[value]; }
+      if (column.type === "enums") { return value.map(function (j) { return column.labels[j]; }).join(" "); }
+      if (column.type === "effect") { return effectText(value) + " " + column.labels[value[0]]; }
       return Array.isArray(value) ? value.join(" ") : String(value);
     }).join(" ").toLowerCase();
   }
 
+  // A list's own columns (e.g. how each trial matched this class) are spliced into the shared rows at
+  // their "at" position.
+  function withOwn(columns, rows, own) {
+    if (!own) { return { columns: columns, rows: rows }; }
+    const at = own.columns[0].at;
+    return {
+      columns: columns.slice(0, at).concat(own.columns, columns.slice(at)),
+      rows: rows.map(function (row, k) { return row.slice(0, at).concat(own.values[k], row.slice(at)); }),
+    };
+  }
+
   function DataTable(host, spec) {
     const shared = spec.dataset ? data.datasets[spec.dataset] : null;
-    this.columns = shared ? shared.columns : spec.columns;
-    this.all = shared ? spec.rows.map(function (i) { return shared.rows[i]; }) : spec.rows;
+    const merged = shared ? withOwn(shared.columns, spec.rows.map(function (i) { return shared.rows[i]; }), spec.own)
+      : { columns: spec.columns, rows: spec.rows };
+    this.columns = merged.columns;
+    this.all = merged.rows;
     this.rows = this.all;
     this.page = 0;
     this.sort = spec.sort ? { index: this.columns.findIndex(function (c) { return c.key === spec.sort.key; }),
@@ -150,7 +204,7 @@
       const xMissing = x === null || x === undefined || x === "";
       const yMissing = y === null || y === undefined || y === "";
       if (xMissing || yMissing) { return xMissing === yMissing ? a[1] - b[1] : (xMissing ? 1 : -1); }
-      return x < y ? -sign : x > y ? sign : a[1] - b[1];
+      return sign * compare(x, y) || a[1] - b[1];
     });
     this.all = keyed.map(function (k) { return k[2]; });
     this.headers.forEach(function (th, i) {
@@ -184,7 +238,7 @@
       const tr = body.insertRow();
       columns.forEach(function (column, i) {
         const td = tr.insertCell();
-        td.className = column.wide ? "wide" : (column.type === "int" ? "int" : (column.type === "nct" ? "nct" : "nowrap"));
+        td.className = column.wide ? "wide" : CELL_CLASSES[column.type] || "nowrap";
         fillCell(td, column, row[i]);
       });
     });

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pipeline.report.sections import changes, class_charts, class_summary, endpoints, trials
+from pipeline.report.sections import changes, class_charts, class_summary, effects, endpoints, trials
 from pipeline.report.sections.context import ClassContext
 from pipeline.report.templating import Fragment, render
 
@@ -14,6 +14,7 @@ CLASS_PARTS: tuple[Part, ...] = (
     class_summary.render_part,
     class_charts.render_part,
     endpoints.render_part,
+    effects.render_part,
     trials.render_part,
     changes.render_part,
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.report.forest_images import ForestImage
 from pipeline.report.queries import ReportData
 
 
@@ -19,8 +20,10 @@ class ClassContext:
     parent: str | None
     parent_label: str | None
     totals: dict[str, Any]
-    trial_rows: list[int]
+    trial_rows: list[int]  # indices into the shared trials dataset
+    match_strengths: list[int | None]  # per trial row: index into config.MATCH_STRENGTHS
     data: ReportData
+    forest_images: dict[tuple[str, str, str], ForestImage]  # (class, endpoint, population) -> its plot
 
     @property
     def anchor(self) -> str:

@@ -1,7 +1,6 @@
-"""A class's most frequent primary endpoints: the registered primary outcome measure titles, as written.
-
-Titles are counted verbatim; grouping equivalent endpoints worded differently (e.g. "monthly migraine
-days" variants) belongs to the outcome layer."""
+"""A class's most frequent primary endpoints, as the outcome layer maps them (trial_endpoints): "change in
+monthly migraine days" however each registry entry words it, "other" last. The titles as registered stay
+one click away, counted verbatim."""
 
 from __future__ import annotations
 
@@ -12,11 +11,20 @@ from pipeline.report.templating import Fragment, render
 def render_part(ctx: ClassContext) -> Fragment | None:
     if not ctx.n_trials:
         return None
-    rows = ctx.rows_of(ctx.data.endpoints).sort_values(["n_trials", "measure"], ascending=[False, True])
+    rows = ctx.rows_of(ctx.data.endpoints)
+    endpoints = [
+        {"code": code, "label": label, "n_trials": int(n), "share": round(100 * int(n) / ctx.n_trials, 1)}
+        for code, label, n in zip(rows["endpoint_code"], rows["label"], rows["n_trials"], strict=True)
+    ]
+    titles = ctx.rows_of(ctx.data.primary_titles).sort_values(
+        ["n_trials", "measure"], ascending=[False, True]
+    )
     return Fragment(
         render(
             "endpoints.html.j2",
             c=ctx,
-            endpoints=list(zip(rows["measure"], rows["n_trials"], strict=True)),
+            endpoints=endpoints,
+            n_none=int(ctx.totals.get("n_no_primary_endpoint") or 0),
+            titles=list(zip(titles["measure"], titles["n_trials"], strict=True)),
         )
     )
