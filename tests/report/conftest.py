@@ -12,7 +12,9 @@ import lxml.html
 import pytest
 
 from pipeline.config import Settings
+from pipeline.outcomes.plots import plots_dir
 from pipeline.report.writer import ReportSummary, write_report
+from tests.report.effects_warehouse import build_effects_warehouse
 from tests.report.report_warehouse import build_report_warehouse
 
 DATA_BLOCK = re.compile(r'<script id="report-data" type="application/json">(.*?)</script>', re.S)
@@ -47,6 +49,15 @@ class BuiltReport:
 def built_report(tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
     settings = build_report_warehouse(tmp_path_factory.mktemp("report"))
     summary = write_report(settings.warehouse.path, settings.report_dir)
+    return BuiltReport(settings, summary, summary.path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def effects_report(tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
+    """The report of the demo's records with their transcribed results: pooled effects and forest plots,
+    the nightly plots reused as a refresh does."""
+    settings = build_effects_warehouse(tmp_path_factory.mktemp("effects"))
+    summary = write_report(settings.warehouse.path, settings.report_dir, plots_dir(settings))
     return BuiltReport(settings, summary, summary.path.read_text(encoding="utf-8"))
 
 

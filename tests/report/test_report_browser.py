@@ -53,8 +53,16 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def opened(browser, built_report):
+PLOT_CHECK = """async () => Promise.all(Array.from(document.querySelectorAll('figure.forest img')).map(
+    async img => {
+        img.scrollIntoView();
+        await img.decode();
+        return {src: img.getAttribute('src'), width: img.naturalWidth, height: img.naturalHeight,
+                shown: img.getBoundingClientRect().width};
+    }))"""
+
+
+def open_report(browser, uri: str):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
     problems: list[str] = []
@@ -67,10 +75,24 @@ def opened(browser, built_report):
         ),
     )
     page.on("request", lambda request: requests.append(request.url))
-    page.goto(built_report.summary.uri)
+    page.goto(uri)
     page.evaluate("window.reportReady.then(() => true)")
+    return page, problems, requests
+
+
+@pytest.fixture
+def opened(browser, built_report):
+    page, problems, requests = open_report(browser, built_report.summary.uri)
     yield page, problems, requests
     page.close()
+
+
+def check_charts(charts: list[dict], expected: set[str]) -> None:
+    assert {c["id"] for c in charts} == expected
+    for chart in charts:
+        assert chart["rendered"], chart["id"]
+        assert chart["width"] > 100 and chart["height"] > 50, chart
+        assert chart["marks"] > 0, chart["id"]
 
 
 def test_every_chart_draws_without_errors_or_network(opened, built_report, tmp_path):
@@ -80,11 +102,7 @@ def test_every_chart_draws_without_errors_or_network(opened, built_report, tmp_p
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert problems == []
     assert [r for r in requests if not r.startswith("file://")] == [], "the page must not touch the network"
-    assert {c["id"] for c in charts} == set(built_report.payload["charts"])
-    for chart in charts:
-        assert chart["rendered"], chart["id"]
-        assert chart["width"] > 100 and chart["height"] > 50, chart
-        assert chart["marks"] > 0, chart["id"]
+    check_charts(charts, set(built_report.payload["charts"]))
     overview = next(c for c in charts if c["id"] == "overview-status")
     assert HOSTILE_LABEL in overview["text"], "a class label with markup is drawn as literal text"
 
@@ -121,3 +139,33 @@ def test_trial_lists_sort_and_filter(opened):
     assert table.locator(".table-tools span").first.text_content() == "Rows 1\u20131 of 1"
     assert table.locator(f"a[href='https://clinicaltrials.gov/study/{HOSTILE_NCT}']").count() == 1
     assert problems == []
+
+
+def test_the_forest_plots_and_effects_draw_as_images_without_errors(browser, effects_report, tmp_path):
+    """Every chart and every forest plot of the demo's records is drawn; a screenshot of the CGRP antibody
+    section (its effects table and forest plot) is left in the test's tmp folder."""
+    page, problems, requests = open_report(browser, effects_report.summary.uri)
+    try:
+        check_charts(page.evaluate(CHART_CHECK), set(effects_report.payload["charts"]))
+        plots = page.evaluate(PLOT_CHECK)
+        assert len(plots) == effects_report.summary.n_plots >= 2
+        for plot in plots:
+            assert plot["width"] > 300 and plot["height"] > 150 and plot["shown"] > 300, plot
+        section = page.locator("#class-cgrp_antibody")
+        section.scroll_into_view_if_needed()
+        section.screenshot(path=str(tmp_path / "cgrp_antibody.png"))
+        assert (tmp_path / "cgrp_antibody.png").stat().st_size > 10_000
+        effects = page.locator("#class-cgrp_antibody table[data-effects] tbody tr").count()
+        assert effects == len(
+            effects_report.query("SELECT 1 FROM class_effects WHERE treatment_class = 'cgrp_antibody'")
+        )
+        table = page.locator("[data-table=trials-cgrp_antibody]")
+        headers = table.locator("thead th").all_text_contents()
+        column = next(i for i, h in enumerate(headers) if h.startswith("Primary effect"))
+        table.locator("thead th").nth(column).locator("button").click()
+        first = table.evaluate(ROWS)[0][column]
+        assert first.startswith("MD \u2212") and "(" in first, first
+        assert problems == []
+        assert [r for r in requests if not r.startswith("file://")] == []
+    finally:
+        page.close()

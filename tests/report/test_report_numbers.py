@@ -213,3 +213,143 @@ def test_every_chart_is_valid_vega_lite(built_report):
     assert kinds >= {"overview-status", "overview-phase", "status", "years", "enrollment"}
     for spec in charts.values():
         validate_jsonschema(spec, schema)
+
+
+# -- effects: the demo's records with their transcribed results (tests/report/effects_warehouse.py) ------
+
+MINUS = "\u2212"
+EN_DASH = "\u2013"
+EFFECTS_SQL = """
+SELECT p.treatment_class, p.endpoint_code, p.population, p.n_trials, p.n_comparisons, p.n_participants,
+       p.effect_measure, p.estimate, p.ci_lower, p.ci_upper, p.prediction_lower, p.prediction_upper, p.i2,
+       e.higher_is_better
+FROM class_effects AS p JOIN endpoints AS e USING (endpoint_code)
+"""
+
+
+def _two(x: float | None) -> str:
+    return EN_DASH if x is None else f"{x:.2f}".replace("-", MINUS)
+
+
+def _range(low: float | None, high: float | None) -> str:
+    return EN_DASH if low is None else f"{_two(low)} to {_two(high)}"
+
+
+def _reading(measure: str, low: float, high: float, higher_is_better: bool) -> str:
+    null = 1.0 if measure == "risk_ratio" else 0.0
+    if low <= null <= high:
+        return "No clear difference"
+    better_side = high < null if not higher_is_better else low > null
+    return "Favours active" if better_side else "Favours control"
+
+
+def _shown_effects(report) -> dict[tuple[str, str, str], dict[str, str]]:
+    shown = {}
+    for table in select(report.tree, "table[data-effects]"):
+        for row in select(table, "tbody tr"):
+            key = (table.get("data-effects"), row.get("data-endpoint"), row.get("data-population"))
+            shown[key] = {
+                e.get("data-metric"): e.text_content().strip() for e in select(row, "[data-metric]")
+            }
+    return shown
+
+
+def test_each_class_effect_is_shown_with_the_warehouse_numbers(effects_report):
+    expected = effects_report.query(EFFECTS_SQL)
+    shown = _shown_effects(effects_report)
+    assert set(shown) == {r[:3] for r in expected}
+    assert ("cgrp_antibody", "mmd_change", "episodic") in shown, "the demo pools two CGRP antibody trials"
+    for cls, code, pop, k, comparisons, n, measure, est, low, high, p_low, p_high, i2, higher in expected:
+        cells = shown[(cls, code, pop)]
+        assert number(cells["n_trials"]) == k, (cls, code, pop)
+        assert number(cells.get("n_comparisons", str(k))) == comparisons, (cls, code, pop)
+        assert cells["n_participants"] == (EN_DASH if n is None else f"{n:,}"), (cls, code, pop)
+        assert cells["estimate"] == _two(est) and cells["ci"] == _range(low, high), (cls, code, pop)
+        assert cells["prediction"] == _range(p_low, p_high), (cls, code, pop)
+        assert cells["i2"] == (EN_DASH if i2 is None else f"{i2:.0f}%"), (cls, code, pop)
+        assert cells["better"] == ("higher is better" if higher else "lower is better"), (cls, code, pop)
+        assert cells["reading"] == _reading(measure, low, high, higher), (cls, code, pop)
+
+
+def test_classes_without_effects_say_so_and_classes_without_trials_show_no_effects_block(effects_report):
+    with_effects = {c for (c,) in effects_report.query("SELECT DISTINCT treatment_class FROM class_effects")}
+    with_trials = {c for (c,) in effects_report.query("SELECT DISTINCT treatment_class FROM evidence_trials")}
+    assert with_trials - with_effects, "the demo has classes whose trials posted nothing usable"
+    for name in _classes(effects_report):
+        (section,) = select(effects_report.tree, f"#class-{name}")
+        blocks = select(section, ".effects")
+        if name not in with_trials:
+            assert blocks == [], name
+            continue
+        (block,) = blocks
+        said = select(block, '[data-metric="no_effects"]')
+        assert bool(said) == (name not in with_effects), name
+        if said:
+            assert "no posted results mapped to an endpoint yet" in said[0].text_content()
+
+
+def test_a_forest_plot_per_pool_of_two_trials_is_the_nightly_plot(effects_report):
+    report_dir = effects_report.summary.path.parent
+    nightly = effects_report.settings.storage.data_dir / "plots"
+    pools = effects_report.query(
+        "SELECT treatment_class, endpoint_code, population, n_trials FROM class_effects"
+    )
+    for cls, code, pop, k in pools:
+        (section,) = select(effects_report.tree, f"#class-{cls}")
+        figures = select(section, f'figure[data-plot="{code}-{pop}"]')
+        if k < 2:
+            assert figures == [], (cls, code, pop)
+            continue
+        (img,) = select(figures[0], "img")
+        name = f"{cls}__{code}__{pop}.svg"
+        assert img.get("src") == f"plots/{name}" and img.get("alt").startswith("Forest plot: ")
+        assert (report_dir / "plots" / name).read_bytes() == (nightly / name).read_bytes()
+    assert effects_report.summary.n_plots == sum(k >= 2 for *_, k in pools) >= 2
+    assert "<svg" not in effects_report.html, "plots are images, never inline SVG in the page"
+
+
+def test_primary_endpoints_are_counted_per_canonical_endpoint(effects_report):
+    labels = dict(effects_report.query("SELECT endpoint_code, label FROM endpoints"))
+    expected = {
+        (c, code): n
+        for c, code, n in effects_report.query(
+            "SELECT e.treatment_class, u.code, count(DISTINCT e.nct_id) "
+            "FROM evidence_trials AS e, unnest(e.primary_endpoints) AS u(code) GROUP BY 1, 2"
+        )
+    }
+    shown = {}
+    for name in _classes(effects_report):
+        for li in select(effects_report.tree, f"#class-{name} .endpoints li[data-endpoint]"):
+            code = li.get("data-endpoint")
+            assert select(li, ".endpoint")[0].text_content() == labels[code]
+            shown[(name, code)] = number(select(li, '[data-metric="n_trials"]')[0].text_content().split()[0])
+    assert shown == expected and ("cgrp_antibody", "mmd_change") in shown
+
+
+def test_trial_lists_carry_each_class_match_strength_and_each_trial_primary_effect(effects_report):
+    payload = effects_report.payload
+    dataset = payload["datasets"]["trials"]
+    keys = [c["key"] for c in dataset["columns"]]
+    endpoints = next(c for c in dataset["columns"] if c["key"] == "effect")["labels"]
+    codes = dict(effects_report.query("SELECT label, endpoint_code FROM endpoints"))
+    rows = effects_report.query(
+        "SELECT treatment_class, nct_id, match_strength, primary_endpoints, primary_effect_endpoint, "
+        "primary_effect_measure, primary_effect_estimate, primary_effect_ci_lower, primary_effect_ci_upper "
+        "FROM evidence_trials"
+    )
+    n_effects = 0
+    for cls, nct, strength, primary, endpoint, measure, est, low, high in rows:
+        table = payload["tables"][f"trials-{cls}"]
+        (own_column,) = table["own"]["columns"]
+        position = [dataset["rows"][i][keys.index("nct_id")] for i in table["rows"]].index(nct)
+        row = dataset["rows"][table["rows"][position]]
+        assert own_column["labels"][table["own"]["values"][position][0]].lower().startswith(strength[:4])
+        assert [codes[endpoints[i]] for i in row[keys.index("endpoints")]] == list(primary)
+        effect = row[keys.index("effect")]
+        if est is None:
+            assert effect is None, nct
+            continue
+        n_effects += 1
+        assert codes[endpoints[effect[0]]] == endpoint and effect[1] == (measure == "risk_ratio")
+        assert effect[2:] == [round(est, 4), round(low, 4), round(high, 4)], nct
+    assert n_effects >= 5

@@ -88,6 +88,7 @@
   }
 
   function sortKey(column, value) {
+    if (value === null || value === undefined) { return null; }
     if (column.type === "pmids") { return value.length; }
     if (column.type === "enums") { return value.length ? column.labels[value[0]].toLowerCase() : null; }
     if (column.type === "effect") { return [value[0], value[2]]; }  // by endpoint, then estimate
