@@ -46,9 +46,11 @@ def test_the_warehouse_and_csv_are_built_in_the_demo_folder_from_the_shipped_rec
     warehouse, csv_path = printed(demo, "Warehouse"), printed(demo, "CSV")
     assert warehouse == demo["folder"] / "data" / "warehouse" / "evidence.duckdb"
     assert csv_path.is_relative_to(demo["folder"])
-    assert query(warehouse, "SELECT count(*) FROM trials") == [(38,)]
+    # 38 registry records plus 4 trials written from their publications; results: 3 recorded trials'
+    # posted results plus the 8 pivotal trials' transcribed from publications
+    assert query(warehouse, "SELECT count(*) FROM trials") == [(42,)]
     assert query(warehouse, "SELECT count(*) FROM publications") == [(20,)]
-    assert query(warehouse, "SELECT count(DISTINCT nct_id) FROM trial_results") == [(3,)]
+    assert query(warehouse, "SELECT count(DISTINCT nct_id) FROM trial_results") == [(11,)]
     with csv_path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert {"botulinum_toxin", "cgrp_antibody", "gepant"} <= {r["treatment_class"] for r in rows}
@@ -90,3 +92,34 @@ def test_the_demo_config_was_derived_from_the_shipped_one(demo) -> None:
     shipped = (REPO_ROOT / "config.yaml").read_text(encoding="utf-8")
     assert "acupuncture:" in text and "acupuncture:" in shipped
     assert "base_url: http://127.0.0.1:" in text
+
+
+def test_the_demo_shows_effects_and_forest_plots_and_says_where_they_come_from(demo) -> None:
+    """The transcribed pivotal-trial results reach the warehouse, the nightly plots, the report and
+    `evidence plot`; the intro says in one line that they come from publications, not the registry."""
+    (intro,) = [line for line in demo["stdout"].splitlines() if line.startswith("Effects and forest plots: ")]
+    assert "8 pivotal trials" in intro and "from their publications, not posted on the registry" in intro
+    warehouse = printed(demo, "Warehouse")
+    pooled = query(
+        warehouse,
+        "SELECT n_trials, n_comparisons FROM class_effects WHERE treatment_class = 'cgrp_antibody' "
+        "AND endpoint_code = 'mmd_change' AND population = 'episodic'",
+    )
+    assert pooled == [(2, 4)]  # EVOLVE-2 and HALO EM, two doses each
+    name = "cgrp_antibody__mmd_change__episodic.svg"
+    assert (demo["folder"] / "data" / "plots" / name).is_file()
+    report = printed(demo, "Report")
+    html = Path(report.as_posix().removeprefix("file:")).read_text(encoding="utf-8")
+    assert f'src="plots/{name}"' in html and "What the trials show" in html
+    out = demo["cwd"] / "forest.png"
+    config = demo["folder"] / "config.yaml"
+    args = ["--config", str(config), "plot", "--class", "cgrp_antibody", "--endpoint", "mmd_change"]
+    ran = subprocess.run(
+        [*EVIDENCE, *args, "--population", "episodic", "--out", str(out)],
+        cwd=demo["cwd"],
+        env=demo["env"],
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert out.read_bytes().startswith(b"\x89PNG")
