@@ -43,3 +43,15 @@ def test_chart_labels_travel_as_data(built_report):
     overview = built_report.payload["charts"]["overview-status"]
     assert HOSTILE_LABEL in overview["encoding"]["y"]["scale"]["domain"]
     assert HOSTILE_LABEL not in built_report.data_block
+
+
+def test_the_policy_runs_no_inline_script_and_shows_plots_only_as_images(effects_report):
+    """Forest plots hold registry text (group titles): they are <img> from the report's own folder, which
+    the page's Content-Security-Policy allows, while it blocks inline script and any other origin."""
+    (policy,) = effects_report.tree.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
+    rules = dict(rule.strip().split(" ", 1) for rule in policy.split(";"))
+    assert rules["default-src"] == "'none'" and "'unsafe-inline'" not in rules["script-src"]
+    assert rules["img-src"] == "'self' data:"
+    images = select(effects_report.tree, "figure.forest img")
+    assert images and all(img.get("src").startswith("plots/") for img in images)
+    assert "<svg" not in effects_report.html and "<object" not in effects_report.html
