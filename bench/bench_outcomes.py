@@ -41,11 +41,12 @@ sys.path.insert(0, str(REPO_ROOT))
 from pipeline import steps  # noqa: E402
 from pipeline.config import Settings, load_config  # noqa: E402
 from pipeline.demo.ctgov_api import load_studies  # noqa: E402
-from pipeline.raw.zone import RawZone, utc_now_iso  # noqa: E402
+from pipeline.raw.zone import Origin, RawZone, utc_now_iso  # noqa: E402
 from pipeline.warehouse import build_steps  # noqa: E402
 from tests.conftest import shared_fixtures_dir  # noqa: E402
 
 PAGE_SIZE = 1000
+STUDIES_URL = "https://clinicaltrials.gov/api/v2/studies"
 RUN_ID = "20260101T000000Z-beef"
 TARGET_SHARE = 0.15
 OUTCOME_STEPS = ("derive", "pool")
@@ -85,10 +86,7 @@ def write_raw_run(settings: Settings, studies: list[dict[str, Any]], n: int, uni
             run.write_page(
                 f"page-{n_pages:06d}.json",
                 b'{"studies":[' + b",".join(page) + b"]}",
-                url="https://clinicaltrials.gov/api/v2/studies",
-                params={"pageSize": PAGE_SIZE},
-                http_status=200,
-                fetched_at=utc_now_iso(),
+                Origin(STUDIES_URL, {"pageSize": PAGE_SIZE}, 200, utc_now_iso()),
                 n_records=len(page),
             )
             page = []

@@ -16,8 +16,7 @@ import pyarrow.parquet as pq
 from pipeline.classify.classifier import Classifier
 from pipeline.config import Settings
 from pipeline.errors import RawZoneError
-from pipeline.parquet.stamp import stamped
-from pipeline.parquet.writer import PartitionWriter, write_partition
+from pipeline.parquet.writer import write_partition
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.runs.log import RunLog, Status
 from pipeline.runs.pull_plan import plan_sources
@@ -25,6 +24,7 @@ from pipeline.runs.recovery import incomplete_raw_runs, resume_candidate, stale_
 from pipeline.runs.report import collect_report
 from pipeline.runs.source_plan import SourcePlan
 from pipeline.sources import registry
+from pipeline.sources.derive_pages import PageDerive, current_rows, write_derived
 from pipeline.sources.spec import FetchJob, OnProgress
 from pipeline.util.free_memory import release_freed_memory
 from pipeline.warehouse.build import build_warehouse
@@ -132,9 +132,14 @@ def normalise(settings: Settings, source: str, run_id: str) -> Any:
     """Write every table of one complete raw run as Parquet partitions; returns the normaliser's summary."""
     spec = registry.get(source)
     raw_run = RawZone(settings.raw_dir).open_run(spec.name, run_id)
+    # A source with derivations derives each page where it is normalised (sources/derive_pages.py).
+    fused = {"derive": PageDerive(settings, spec.derivations, spec.key, spec.record_table)}
     try:
         return spec.normalise(
-            raw_run, settings.parquet_dir / spec.name, workers=settings.resources.normalise_processes
+            raw_run,
+            settings.parquet_dir / spec.name,
+            workers=settings.resources.normalise_processes,
+            **(fused if spec.derivations else {}),
         )
     finally:
         release_freed_memory()  # the pages are written: the steps after it need the memory
@@ -156,18 +161,20 @@ def classify(settings: Settings, source: str, run_id: str) -> dict[str, int]:
 
 def derive(settings: Settings, source: str, run_id: str) -> dict[str, int]:
     """Write one run's derived tables (the source's derivations, e.g. ctgov's outcome tables), each
-    partition stamped with the config it was derived with; returns rows per table."""
+    partition stamped with the config it was derived with; returns rows per table. Partitions already
+    current (derived with this config since the records were written: normalise derives as it goes)
+    are kept as they are."""
     spec = registry.get(source)
     root = settings.parquet_dir / spec.name
     counts: dict[str, int] = {}
     for how in spec.derivations:
-        inputs = {table: _read_partition(root, table, run_id) for table in how.inputs}
-        tables = how.derive(settings, inputs)
         digest = how.config_digest(settings)
-        schemas = {table: stamped(schema, digest) for table, schema in how.tables.items()}
-        with PartitionWriter(root, run_id, schemas) as writer:
-            writer.write({table: tables[table] for table in schemas})
-        counts.update({table: tables[table].num_rows for table in schemas})
+        rows = current_rows(root, run_id, how, digest, spec.record_table)
+        if rows is None:
+            inputs = {table: _read_partition(root, table, run_id) for table in how.inputs}
+            rows = write_derived(root, run_id, how, digest, how.derive(settings, inputs))
+            del inputs
+        counts.update(rows)
     return counts
 
 

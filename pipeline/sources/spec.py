@@ -6,7 +6,7 @@ and reads these fields instead of naming sources. ``docs/ADDING-A-SOURCE.md`` ex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -59,6 +59,8 @@ class Classification:
 
 # (settings, the run's input tables by name) -> every table of the derivation, by name.
 Derive = Callable[[Settings, Mapping[str, pa.Table]], Mapping[str, pa.Table]]
+# Each page's tables (page order) -> the run's, as ``derive`` over the whole run would give them.
+Combine = Callable[[Sequence[Mapping[str, pa.Table]]], Mapping[str, pa.Table]]
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class Derivation:
     inputs: tuple[str, ...]  # the normalised tables it reads
     derive: Derive
     config_digest: Callable[[Settings], str]
+    # Deriving is per record, so a run's tables are its pages' joined (sources/derive_pages.py): each
+    # table's pages one after another, unless the rows are ordered otherwise than by page.
+    combine: Combine | None = None
 
 
 @dataclass(frozen=True)

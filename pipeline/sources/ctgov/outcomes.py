@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -51,12 +51,42 @@ def derive_outcomes(settings: Settings, inputs: Mapping[str, pa.Table]) -> dict[
     if settings.endpoints is None:
         return {name: schema.empty_table() for name, schema in PARQUET_TABLES.items()}
     try:
-        tables = trial_outcome_tables(inputs, Taxonomy.from_settings(settings))
+        tables = trial_outcome_tables(inputs, _taxonomy(settings))
     except ValueError as exc:
         raise OutcomeError(f"cannot derive outcome tables: {exc}") from None
     return {
         name: _with_provenance(tables[name], inputs["trials"], schema)
         for name, schema in PARQUET_TABLES.items()
+    }
+
+
+_TAXONOMIES: dict[str, Taxonomy] = {}  # by config digest: a page derived apart needs no compiling
+
+
+def _taxonomy(settings: Settings) -> Taxonomy:
+    """The taxonomy of ``settings``, compiled once per process and config (pages come one at a time)."""
+    digest = outcome_config_digest(settings)
+    taxonomy = _TAXONOMIES.get(digest)
+    if taxonomy is None:
+        _TAXONOMIES.clear()  # one config at a time: a process never needs an edited one's again
+        taxonomy = _TAXONOMIES[digest] = Taxonomy.from_settings(settings)
+    return taxonomy
+
+
+def combine_pages(pages: Sequence[Mapping[str, pa.Table]]) -> dict[str, pa.Table]:
+    """A run's outcome tables from its pages' (derive_pages.py), in the order deriving the whole run
+    gives: every registered outcome of the run, then every posted one; effects in page order."""
+    if not pages:
+        return {name: schema.empty_table() for name, schema in PARQUET_TABLES.items()}
+    endpoints = [page["trial_endpoints"] for page in pages]
+    by_source = [
+        endpoints_page.filter(pc.equal(endpoints_page.column("outcome_source"), source))
+        for source in ("design", "results")
+        for endpoints_page in endpoints
+    ]
+    return {
+        "trial_endpoints": pa.concat_tables(by_source),
+        "trial_effects": pa.concat_tables([page["trial_effects"] for page in pages]),
     }
 
 
@@ -77,4 +107,5 @@ OUTCOMES = Derivation(
     inputs=CTGOV_INPUTS,
     derive=derive_outcomes,
     config_digest=outcome_config_digest,
+    combine=combine_pages,
 )

@@ -30,6 +30,7 @@ from pipeline.sources.ctgov.normalise.rereads import (
 )
 from pipeline.sources.ctgov.normalise.schemas import REREADS, TABLES
 from pipeline.sources.ctgov.normalise.tables import PageTables, UnlessStored, build_page_tables
+from pipeline.sources.derive_pages import DerivedPages, PageDerive, PageOutput
 
 logger = logging.getLogger(__name__)
 SHOWN_UNKNOWN_VALUES = 5
@@ -75,9 +76,12 @@ class PageJob:
     record: PageRecord
     data_timestamp: str | None
     keep: UnlessStored | None
+    derive: PageDerive | None = None  # the source's derivations, applied to the page where it is normalised
 
 
-def normalise_run(raw_run: RawRun, parquet_root: Path, *, workers: int = 1) -> NormaliseSummary:
+def normalise_run(
+    raw_run: RawRun, parquet_root: Path, *, workers: int = 1, derive: PageDerive | None = None
+) -> NormaliseSummary:
     """Write ``<parquet_root>/<table>/run_id=<run_id>/part-00000.parquet`` for every table.
 
     ``parquet_root`` is ``settings.parquet_dir / "ctgov"``; ``workers``: processes normalising pages at
@@ -85,20 +89,24 @@ def normalise_run(raw_run: RawRun, parquet_root: Path, *, workers: int = 1) -> N
     of this run changes. Re-reads identical to their stored version go to the ``rereads`` table only
     (see ``ctgov_rereads``): every study of an incremental run (the drift slice, and the overlap day its
     query reads again), and the drift pages of any run. A full pull keeps every study it returned: its
-    absences are what removes a trial.
+    absences are what removes a trial. With ``derive`` each page is also derived where it is normalised,
+    and the derived partitions are written after the records (pipeline/sources/derive_pages.py).
     """
     manifest = raw_run.complete_manifest()
     summary = NormaliseSummary(run_id=raw_run.run_id)
-    jobs = _page_jobs(raw_run, parquet_root, manifest)
+    jobs = _page_jobs(raw_run, parquet_root, manifest, derive)
+    derived = DerivedPages(derive)
     pages = in_page_order(normalise_page_job, jobs, min(workers, len(jobs)))
     with (
         PartitionWriter(parquet_root, raw_run.run_id, {**TABLES, REREADS_TABLE: REREADS}) as writer,
         closing(pages),
     ):
-        for page, rereads in pages:
+        for page, rereads, page_derived in pages:
             writer.write(page.tables)
             writer.write({REREADS_TABLE: rereads})
+            derived.add(page.tables, page_derived)
             summary.add(page)
+    derived.write(parquet_root, raw_run.run_id)  # after the records: newer than them, as recovery expects
     if summary.unknown_values:  # a new registry code: kept as received, and said where people look
         shown = ", ".join(f"{v} ({n})" for v, n in summary.unknown_values.most_common(SHOWN_UNKNOWN_VALUES))
         more = len(summary.unknown_values) - SHOWN_UNKNOWN_VALUES
@@ -111,16 +119,20 @@ def normalise_run(raw_run: RawRun, parquet_root: Path, *, workers: int = 1) -> N
     return summary
 
 
-def normalise_page_job(job: PageJob) -> tuple[PageTables, pa.Table]:
-    """Read (checked against its sha256), normalise: the page's tables and its ``rereads`` rows."""
+def normalise_page_job(job: PageJob) -> tuple[PageTables, pa.Table, PageOutput]:
+    """Read (checked against its sha256), normalise: the page's tables, its ``rereads`` rows and (with
+    ``job.derive``) its derived tables."""
     raw_run, record = job.raw_run, job.record
     body = raw_run.read_body(record)
     provenance = Provenance(raw_run.run_id, raw_run.fetched_at_of(record), job.data_timestamp)
     page = build_page_tables(body, provenance, f"{raw_run.path / record.file}", job.keep)
-    return page, rereads_table(page.skipped, provenance)
+    derived = job.derive(page.tables) if job.derive is not None else None
+    return page, rereads_table(page.skipped, provenance), derived
 
 
-def _page_jobs(raw_run: RawRun, parquet_root: Path, manifest: dict[str, Any]) -> list[PageJob]:
+def _page_jobs(
+    raw_run: RawRun, parquet_root: Path, manifest: dict[str, Any], derive: PageDerive | None
+) -> list[PageJob]:
     """For an incremental run or a drift page: keep a study unless it equals its stored current version."""
     records = [record for record in raw_run.pages() if record.kind == "page"]
     incremental = manifest.get("mode") == "incremental"
@@ -129,6 +141,6 @@ def _page_jobs(raw_run: RawRun, parquet_root: Path, manifest: dict[str, Any]) ->
     bare_run = RawRun(raw_run.source, raw_run.run_id, raw_run.path)  # no page list: sent to each worker
     data_timestamp = manifest.get("data_timestamp")
     return [
-        PageJob(bare_run, record, data_timestamp, unchanged if keep else None)
+        PageJob(bare_run, record, data_timestamp, unchanged if keep else None, derive)
         for record, keep in zip(records, filtered, strict=True)
     ]
