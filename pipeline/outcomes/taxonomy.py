@@ -245,16 +245,19 @@ class Taxonomy:
         tests over the whole column in Arrow: a necessary condition, the matcher decides)."""
         if len(column) == 0:
             return []
-        if pc.any(pc.match_substring_regex(column, TWINS_PATTERN)).as_py():
+        ascii_only = pc.all(pc.string_is_ascii(column)).as_py() is not False
+        if not ascii_only and pc.any(pc.match_substring_regex(column, TWINS_PATTERN)).as_py():
             for twin, letter in ASCII_TWINS.items():  # what case-insensitive matching takes for a letter
                 column = pc.replace_substring(column, twin, letter)
-        lowered = pc.utf8_lower(column)
+        lowered = pc.ascii_lower(column) if ascii_only else pc.utf8_lower(column)
+        # Terms share words (episodic, migraine): each word is looked for once.
+        distinct = dict.fromkeys(word for words in self._population_words for word in words)
+        has = {word: pc.match_substring(lowered, word) for word in distinct}
         mask = None
         for words in self._population_words:
             term = None
             for word in words:
-                has = pc.match_substring(lowered, word)
-                term = has if term is None else pc.and_(term, has)
+                term = has[word] if term is None else pc.and_(term, has[word])
             mask = term if mask is None else pc.or_(mask, term)
         return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
 
