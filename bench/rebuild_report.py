@@ -20,7 +20,7 @@ TARGET_CLASSIFY_SHARE = 0.10
 TARGET_PEAK_MB_20K = 600
 MAX_RSS_GROWTH = 1.5
 GC_MODES = ("on", "paused")  # ctgforge as documented, and with the GC paused like our normaliser
-STEP_LABELS = ("normalise", "classify", "build", "csv", "report")
+STEP_LABELS = ("normalise", "classify", "derive", "build", "csv", "plots", "report")
 
 
 def step_rows(r: dict[str, Any]) -> list[tuple[str, float, float | None, dict[str, float]]]:

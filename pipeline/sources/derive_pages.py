@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.config import Settings
+from pipeline.errors import NormaliseError
 from pipeline.parquet.stamp import read_stamp, stamped
 from pipeline.parquet.writer import PART_FILE, PartitionWriter, partition_dir
 from pipeline.sources.spec import Derivation
@@ -85,10 +86,14 @@ class DerivedPages:
         if self._left_to_derive_step is not None:
             logger.info("run %s: %s; the derive step derives it", run_id, self._left_to_derive_step)
             return
-        for i, how in enumerate(self.derive.derivations):
-            tables = combined(how, [page[i] for page in self._pages])
-            write_derived(parquet_root, run_id, how, how.config_digest(self.derive.settings), tables)
-        self._pages.clear()
+        try:
+            for i, how in enumerate(self.derive.derivations):
+                tables = combined(how, [page[i] for page in self._pages])
+                write_derived(parquet_root, run_id, how, how.config_digest(self.derive.settings), tables)
+        except NormaliseError as exc:  # the records are published: the derive step tries again, and says
+            logger.warning("run %s: derived tables not written (%s); the derive step derives it", run_id, exc)
+        finally:
+            self._pages.clear()
 
     def _give_up(self, reason: str) -> None:
         self._left_to_derive_step = reason

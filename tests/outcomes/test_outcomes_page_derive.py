@@ -19,9 +19,10 @@ from refresh_layout import R1, data_settings, part
 from pipeline import steps
 from pipeline.config import Settings
 from pipeline.demo.ctgov_api import load_studies
-from pipeline.errors import OutcomeError
+from pipeline.errors import NormaliseError, OutcomeError
 from pipeline.outcomes.tables import CTGOV_INPUTS
 from pipeline.raw.zone import Origin, RawZone
+from pipeline.sources import derive_pages
 from pipeline.sources.ctgov import outcomes
 from pipeline.sources.ctgov.outcomes import OUTCOMES, PARQUET_TABLES, combine_pages, derive_outcomes
 from pipeline.sources.derive_pages import current_rows
@@ -158,3 +159,19 @@ def test_no_pages_combine_into_empty_tables_of_the_schemas() -> None:
     tables = combine_pages([])
     assert {name: t.schema for name, t in tables.items()} == PARQUET_TABLES
     assert all(t.num_rows == 0 for t in tables.values())
+
+
+def test_derived_tables_that_cannot_be_written_are_left_to_the_derive_step(
+    tmp_path: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = data_settings(tmp_path)
+    write_paged_run(settings, real_studies(fixtures_dir), 1000)
+
+    def disk_full(*_: Any) -> Any:
+        raise NormaliseError("cannot write Parquet table 'trial_endpoints': No space left on device")
+
+    monkeypatch.setattr(derive_pages, "write_derived", disk_full)
+    steps.normalise(settings, "ctgov", R1)  # the records are published all the same
+    assert part(settings, "trials").exists() and not part(settings, "trial_endpoints").exists()
+    monkeypatch.undo()
+    assert steps.derive(settings, "ctgov", R1)["trial_endpoints"] > 0
