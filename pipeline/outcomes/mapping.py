@@ -85,7 +85,7 @@ def map_endpoints(
     outcomes = _outcomes(design_outcomes, result_outcomes)
     titles = outcomes.column("title")
     distinct_titles = pc.unique(titles)
-    bare = pa.array([taxonomy.reads_description(t) for t in distinct_titles.to_pylist()], pa.bool_())
+    bare = taxonomy.reads_description_many(distinct_titles)
     read_bare = pc.fill_null(pc.take(bare, pc.index_in(titles, value_set=distinct_titles)), True)
     texts = [
         titles,

@@ -1,7 +1,8 @@
 """All outcome tables of one run from the ClinicalTrials.gov normaliser's tables: the one call to wire.
 
 Pure (no file or DuckDB access) and per trial, so the normaliser calls it on each page's tables (or the
-derive step on a run's Parquet tables) and writes the result; ``bench/`` can time it alone (mapping + effects are the per-study cost, pooling is per class).
+derive step on a run's Parquet tables) and writes the result; ``bench/`` can time it alone (mapping +
+effects are the per-study cost, pooling is per class).
 """
 
 from __future__ import annotations

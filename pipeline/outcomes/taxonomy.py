@@ -27,6 +27,7 @@ from pipeline.outcomes.time_windows import stated_hours
 # A title of at most this many words (of three letters or more) says too little to map alone.
 BARE_TITLE_WORDS = 3
 _WORDS = re.compile(r"[^\W\d_]{3,}")
+ASCII_WORD = "[A-Za-z]{3,}"  # _WORDS within ASCII text, in RE2 (Arrow)
 # One character each, so a match position in the blanked text is the same in the raw text. A regex
 # substitution: str.translate with a mapping looks up every character in Python (about 4x slower).
 _SYMBOLS = re.compile("[" + re.escape("%≥≤<>=()[]{},;:'\"*+~") + "]")
@@ -219,6 +220,20 @@ class Taxonomy:
             return True
         words = islice(_WORDS.finditer(title), BARE_TITLE_WORDS + 1)  # stop once it is not bare
         return sum(1 for _ in words) <= BARE_TITLE_WORDS
+
+    @classmethod
+    def reads_description_many(cls, titles: pa.Array) -> pa.Array:
+        """reads_description of each title, as a boolean array. ASCII titles are counted in Arrow (there
+        a letter is [A-Za-z], as ``_WORDS`` reads it), the others as reads_description does."""
+        if len(titles) == 0:
+            return pa.array([], pa.bool_())
+        counted = pc.count_substring_regex(titles, ASCII_WORD)
+        bare = pc.fill_null(pc.less_equal(counted, BARE_TITLE_WORDS), True)
+        other = pc.indices_nonzero(pc.invert(pc.fill_null(pc.string_is_ascii(titles), True))).to_pylist()
+        if not other:
+            return bare
+        looked_at = dict(zip(other, (cls.reads_description(titles[i].as_py()) for i in other), strict=True))
+        return pa.array([looked_at.get(i, b) for i, b in enumerate(bare.to_pylist())], pa.bool_())
 
     def population(self, text: str | None) -> str | None:
         """episodic, chronic, mixed (both named) or None."""

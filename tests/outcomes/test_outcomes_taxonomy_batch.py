@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pyarrow as pa
 from outcome_support import settings, taxonomy, transcribed_files
 
 from pipeline.classify.terms import TermSet
@@ -93,3 +94,24 @@ def test_batched_populations_equal_text_by_text():
     texts += ["Prevention of High Frequency Episodic Migraine", "Epi\u017fodic Migraine", "Cluster headache"]
     assert taxonomy().population_many(texts) == [reference_population(t) for t in texts]
     assert taxonomy().population_many(texts).count(None) < len(texts) - 4
+
+
+def test_bare_titles_counted_in_arrow_equal_title_by_title():
+    titles = [*TRICKY, None, "Nº de crises", "Día 1 a 28", "HIT_6 abc", "déjà vu migraine days", "a b c d e"]
+    titles += [
+        "Pain 2h",
+        "Ab Cd Ef",
+        "One two three",
+        "One two three four",
+        "Qualité de vie",
+        "Efficacy 2",
+        "Día über Éxito Ñoño",
+    ]
+    for path in transcribed_files():
+        module = json.loads(path.read_text(encoding="utf-8"))["protocolSection"].get("outcomesModule", {})
+        titles += [
+            o.get("measure") for key in ("primaryOutcomes", "secondaryOutcomes") for o in module.get(key, [])
+        ]
+    got = taxonomy().reads_description_many(pa.array(titles, pa.string())).to_pylist()
+    assert got == [taxonomy().reads_description(t) for t in titles]
+    assert 3 < got.count(True) < len(titles) - 10

@@ -4,9 +4,9 @@ effects against control, from the run's normalised tables and the endpoint taxon
 
 Per record, so an incremental build patches them by nct_id, and the normaliser derives them page by
 page (pipeline/sources/derive_pages.py; ``combine_pages`` joins the pages); pooling across trials
-happens in the build (pipeline/outcomes/warehouse_step.py). Provenance is copied from the trial's own row, so every endpoint
-and effect traces to the raw page its numbers came from. Without an endpoint taxonomy the tables are
-written empty, stamped as such: adding one later derives every run again.
+happens in the build (pipeline/outcomes/warehouse_step.py). Provenance is copied from the trial's own
+row, so every endpoint and effect traces to the raw page its numbers came from. Without an endpoint
+taxonomy the tables are written empty, stamped as such: adding one later derives every run again.
 """
 
 from __future__ import annotations
