@@ -163,32 +163,37 @@ def _derive_all(taxonomy: Taxonomy, keys: list[TextsKey]) -> dict[str, list]:
     # it states who was analysed.
     from_title = taxonomy.population_many([key[0] for key in keys])
     from_population_text = taxonomy.population_many([key[3] for key in keys])
-    out: dict[str, list] = {name: [] for name in DERIVED_COLUMNS}
-    for key, match, title_population, text_population in zip(
-        keys, matches, from_title, from_population_text, strict=True
-    ):
-        title, _, time_frame, _ = key
-        window, window_field = time_window(title), "title"
-        if not window:
-            window, window_field = time_window(time_frame), "time_frame"
-        population, field = (
-            (title_population, "outcome.title")
-            if title_population
-            else (text_population, "outcome.population_description")
-            if text_population
-            else (None, None)
-        )
-        out["endpoint_code"].append(match.code)
-        out["matched_rule"].append(match.rule)
-        out["matched_field"].append(match.field)
-        out["matched_terms"].append(match.terms)
-        out["matched_text"].append(match.text)
-        out["mapping_note"].append(match.note)
-        out["time_window"].append(window)
-        out["time_window_field"].append(window_field if window else None)
-        out["population"].append(population)
-        out["population_field"].append(field)
-    return out
+    windows = [_window(title, time_frame) for title, _, time_frame, _ in keys]
+    populations = [
+        (title_population, "outcome.title")
+        if title_population
+        else (text_population, "outcome.population_description")
+        if text_population
+        else (None, None)
+        for title_population, text_population in zip(from_title, from_population_text, strict=True)
+    ]
+    # Column by column, one comprehension each.
+    return {
+        "endpoint_code": [m.code for m in matches],
+        "matched_rule": [m.rule for m in matches],
+        "matched_field": [m.field for m in matches],
+        "matched_terms": [m.terms for m in matches],
+        "matched_text": [m.text for m in matches],
+        "mapping_note": [m.note for m in matches],
+        "time_window": [w[0] for w in windows],
+        "time_window_field": [w[1] for w in windows],
+        "population": [p[0] for p in populations],
+        "population_field": [p[1] for p in populations],
+    }
+
+
+def _window(title: str | None, time_frame: str | None) -> tuple[str | None, str | None]:
+    """(time window, the field it was read from): the title's, else the time frame's."""
+    window = time_window(title)
+    if window:
+        return window, "title"
+    window = time_window(time_frame)
+    return (window, "time_frame") if window else (None, None)
 
 
 DERIVED_COLUMNS = (
