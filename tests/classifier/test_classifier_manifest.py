@@ -224,7 +224,7 @@ def test_whole_records_give_every_study_exactly_its_expected_classes(studies, cl
                 assert m.matched_field.startswith(("intervention.", "arm.", "trial.")) and m.matched_text
 
 
-def test_cgrp_provocation_record_gets_no_class_from_its_titles_or_summary(studies, classifier):
-    study = next(s for e, s in studies if e["nct_id"] == "NCT07021859")
+def test_cgrp_provocation_record_gets_no_class_from_its_titles_or_summary(served, classifier):
+    study = served["NCT07021859"]  # packaged too: runs on a bare clone
     assert "CGRP" in trial_row(study)["brief_summary"]
     assert classifier.classify_trial(*schema_rows(study), trial_row(study)) == []

@@ -1,8 +1,9 @@
 """The outcome layer end to end: ``evidence refresh`` against the recorded-response server, then the
 outcome tables, the evidence columns, the CSV and the plots read from what the run left on disk.
 
-Served: the real recorded studies (five with posted results, none about migraine) and the pivotal
-migraine trials transcribed from their publications (tests/fixtures/outcomes, sources in SOURCES.md),
+Served: the real recorded studies (the shared set's twelve, five with posted results, none about
+migraine; on a bare clone the three with posted results that are packaged) and the pivotal migraine
+trials transcribed from their publications (tests/fixtures/outcomes, sources in SOURCES.md),
 so the acceptance check runs through fetch, normalise, classify, derive, build and export: the pooled
 change in monthly migraine days of the CGRP antibody trials in episodic migraine lies within the
 published pooled CI (Deng et al., BMC Neurology 2020;20:57: -1.44 days, 95% CI -1.68 to -1.19).
@@ -19,9 +20,10 @@ import pytest
 
 from pipeline.cli import EXIT_ERROR, EXIT_OK, main
 from pipeline.config import load_config
-from pipeline.demo.ctgov_api import load_studies
+from pipeline.demo.ctgov_api import load_studies, nct_id
 from tests.conftest import REPO_ROOT
 from tests.e2e.e2e_support import query, write_config
+from tests.servers.corpus import RecordedCorpus
 from tests.servers.ctgov_server import CtgovRecordedServer
 
 pytestmark = pytest.mark.e2e
@@ -33,10 +35,20 @@ CERTOLIZUMAB = "NCT02552212"  # real record: posted results whose groups are tre
 POOL = ("cgrp_antibody", "mmd_change", "episodic")
 
 
+def recorded_studies(corpus: RecordedCorpus) -> list[dict]:
+    """The real recorded (not transcribed) studies: shared ctgov/studies/, or the packaged ones, which
+    are the recorded studies carrying posted results (the packaged transcriptions never do)."""
+    if corpus.is_shared:
+        return load_studies([corpus.root / "ctgov" / "studies"])
+    return [study for study in corpus.studies() if "resultsSection" in study]
+
+
 @pytest.fixture(scope="module")
-def refreshed(tmp_path_factory, fixtures_dir):
+def refreshed(tmp_path_factory, corpus: RecordedCorpus):
     tmp = tmp_path_factory.mktemp("e2e_outcomes")
-    studies = load_studies([fixtures_dir / "ctgov" / "studies", TRANSCRIBED])
+    recorded = recorded_studies(corpus)
+    assert recorded, "no recorded study with posted results is served"
+    studies = sorted([*recorded, *load_studies([TRANSCRIBED])], key=nct_id)
     with CtgovRecordedServer(studies) as server:
         cfg = write_config(tmp, ctgov_url=server.base_url)
         assert main(["--config", str(cfg), "refresh", "--source", "ctgov"]) == EXIT_OK
@@ -73,14 +85,24 @@ def test_pooled_cgrp_antibody_monthly_migraine_days_lie_in_the_published_ci(refr
 
 
 def test_trial_effects_keep_posted_numbers_and_say_why_when_none(refreshed):
-    warehouse = refreshed["warehouse"]
+    unexplained = query(
+        refreshed["warehouse"],
+        "SELECT count(*) FILTER (estimate IS NULL), "
+        "count(*) FILTER (estimate IS NULL AND coalesce(not_computed_reason, '') = '') FROM trial_effects",
+    )
+    assert unexplained[0][0] > 0 and unexplained[0][1] == 0
     arise = query(
-        warehouse,
+        refreshed["warehouse"],
         "SELECT estimate, ci_lower, ci_upper, source, posted_p_value_raw, control_type FROM trial_effects "
         "WHERE nct_id = ? AND endpoint_code = 'mmd_change'",
         ARISE,
     )
     assert arise == [(-1.0, -1.6, -0.5, "posted_analysis", "<0.001", "placebo")]
+
+
+def test_a_real_record_whose_groups_are_sequences_says_why_it_has_no_effect(refreshed, corpus):
+    corpus.require_shared(f"{CERTOLIZUMAB} is not among the packaged records")
+    warehouse = refreshed["warehouse"]
     reasons = query(
         warehouse,
         "SELECT DISTINCT not_computed_reason FROM trial_effects WHERE nct_id = ? ORDER BY 1",

@@ -16,9 +16,11 @@ from pipeline.errors import NormaliseError
 from pipeline.parquet.provenance import Provenance
 from pipeline.sources.pubmed.normalise.efetch import PubmedBatch, parse_efetch
 from pipeline.sources.pubmed.normalise.schemas import ARTICLE_TABLES
+from tests.servers.corpus import IN_REPO_FIXTURES
 
 PROVENANCE = Provenance("20261121T120000Z-ab12", datetime(2026, 11, 21, 12, 0, tzinfo=UTC), "2026-11-20")
 SOURCE = "raw/pubmed/20261121T120000Z-ab12/efetch-000001.xml.gz"
+EFETCH_BATCH = IN_REPO_FIXTURES / "pubmed" / "efetch_batch.xml"  # hand-written, several articles
 DOCTYPE = (
     '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
     '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">'
@@ -296,10 +298,10 @@ def _refused(data: bytes) -> str:
     return message
 
 
-def test_truncated_body_is_refused_whole(fixtures_dir: Path) -> None:
-    real = (fixtures_dir / "pubmed" / "efetch" / "biopython_pubmed2.xml").read_bytes()
-    assert real.count(b"<PubmedArticle>") == 2
-    cut = real[: real.rindex(b"<PubmedArticle>") + 200]  # first article complete, second cut off
+def test_truncated_body_is_refused_whole() -> None:
+    whole = EFETCH_BATCH.read_bytes()
+    assert whole.count(b"<PubmedArticle>") >= 2
+    cut = whole[: whole.rindex(b"<PubmedArticle>") + 200]  # earlier articles complete, the last cut off
     assert "malformed or truncated" in _refused(cut)
 
 

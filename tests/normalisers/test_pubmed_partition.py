@@ -26,15 +26,11 @@ DELETION_BODY = (
 )
 
 
-# Hand-written to NCBI's EFetch format (3 articles and a DeleteCitation), and one real recorded article
-# that the packaged records hold too: failure handling runs on a bare clone.
+# Hand-written to NCBI's EFetch format (3 articles and a DeleteCitation), and two real recorded articles
+# that the packaged records hold too: every test here runs on a bare clone.
 HANDWRITTEN = IN_REPO_FIXTURES / "pubmed" / "efetch_batch.xml"
 RECORDED = "pubmed/efetch/biomcp_efetch_citation_22663011.xml"
-
-
-def _real_bodies(fixtures_dir: Path, *names: str) -> list[tuple[bytes, Provenance, str]]:
-    folder = fixtures_dir / "pubmed" / "efetch"
-    return [((folder / name).read_bytes(), PROVENANCE, name) for name in names]
+RECORDED_MEDLINE_STYLE = "pubmed/efetch/pubmed-ingester_PMID29144720_gammaCore.xml"
 
 
 def _bodies(*paths: Path) -> list[tuple[bytes, Provenance, str]]:
@@ -50,10 +46,10 @@ def _leftovers(out_root: Path) -> list[Path]:
     return [p for p in out_root.rglob("*") if ".tmp-" in p.name or ".old-" in p.name]
 
 
-def test_partition_layout_schemas_and_counts(fixtures_dir: Path, tmp_path: Path) -> None:
-    bodies = _real_bodies(fixtures_dir, "biomcp_efetch_citation_22663011.xml", "biopython_pubmed1.xml")
+def test_partition_layout_schemas_and_counts(corpus: RecordedCorpus, tmp_path: Path) -> None:
+    bodies = _bodies(corpus.file(RECORDED), corpus.file(RECORDED_MEDLINE_STYLE))
     summary = write_pubmed_partition([*bodies, (DELETION_BODY, PROVENANCE, "deletions")], tmp_path, RUN_ID)
-    assert (summary.n_articles, summary.n_deleted, summary.n_bodies, summary.n_skipped) == (3, 2, 3, 0)
+    assert (summary.n_articles, summary.n_deleted, summary.n_bodies, summary.n_skipped) == (2, 2, 3, 0)
     for table, schema in TABLES.items():
         path = partition_dir(tmp_path, table, RUN_ID) / PART_FILE
         assert path.is_file(), table
@@ -63,7 +59,7 @@ def test_partition_layout_schemas_and_counts(fixtures_dir: Path, tmp_path: Path)
         assert set(written.column("run_id").to_pylist()) <= {RUN_ID}
     publications_file = partition_dir(tmp_path, "publications", RUN_ID) / PART_FILE
     publications = pq.read_table(publications_file)
-    assert sorted(publications.column("pmid").to_pylist()) == ["12091962", "22663011", "9997"]
+    assert sorted(publications.column("pmid").to_pylist()) == ["22663011", "29144720"]
     deleted = pq.read_table(partition_dir(tmp_path, "deleted_pmids", RUN_ID) / PART_FILE)
     assert deleted.column("pmid").to_pylist() == ["90000001", "90000002"]
     assert summary.counts["publication_registry_ids"] == 2

@@ -176,22 +176,30 @@ def test_fetched_at_is_converted_to_utc(server: PubmedRecordedServer, tmp_path: 
     assert stamps == {datetime(2026, 11, 21, 12, 30, tzinfo=UTC)}
 
 
+def five_bodies_batch_size(server: PubmedRecordedServer) -> int:
+    """A batch size that fetches the served articles in five EFetch bodies (10 shared, 4 packaged):
+    more bodies than the three worker processes, so several processes each take more than one."""
+    return -(-len(server.articles) // 5)
+
+
 def test_several_processes_write_the_sequential_files(server: PubmedRecordedServer, tmp_path: Path) -> None:
-    raw_run = fetch(server, tmp_path, batch_size=10)
+    raw_run = fetch(server, tmp_path, batch_size=five_bodies_batch_size(server))
     outputs, summaries = {}, {}
     for workers in (1, 3):
         out = tmp_path / f"parquet-{workers}"
         summaries[workers] = normalise_run(raw_run, out, workers=workers)
         outputs[workers] = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert summaries[3] == summaries[1] and summaries[1].n_bodies > 3
+    assert summaries[1].n_bodies == 5 and summaries[1].n_articles == len(server.articles)
+    assert summaries[3] == summaries[1]
     assert outputs[3] == outputs[1]
 
 
 def test_with_several_processes_the_first_bad_body_is_the_error(
     server: PubmedRecordedServer, tmp_path: Path
 ) -> None:
-    raw_run = fetch(server, tmp_path, batch_size=10)
+    raw_run = fetch(server, tmp_path, batch_size=five_bodies_batch_size(server))
     bodies = [p for p in raw_run.pages() if p.kind == "efetch"]
+    assert len(bodies) == 5  # the unreadable second body comes before the missing last one
     (raw_run.path / bodies[1].file).write_bytes(b"not gzip")
     (raw_run.path / bodies[-1].file).unlink()
     out = tmp_path / "parquet" / "pubmed"

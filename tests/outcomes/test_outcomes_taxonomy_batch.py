@@ -75,10 +75,10 @@ def outcome_texts():
     return texts
 
 
-def test_batched_endpoint_matching_equals_rule_by_rule(fixtures_dir):
+def test_batched_endpoint_matching_equals_rule_by_rule(ctgov_fixture_studies):
     outcomes = outcome_texts()
-    for path in sorted((fixtures_dir / "ctgov" / "migraine").glob("NCT*.json")):
-        module = json.loads(path.read_text(encoding="utf-8"))["protocolSection"].get("outcomesModule", {})
+    for study in ctgov_fixture_studies:  # the served registry records: shared, else packaged
+        module = study["protocolSection"].get("outcomesModule", {})
         for key in ("primaryOutcomes", "secondaryOutcomes", "otherOutcomes"):
             outcomes += [
                 (o.get("measure"), o.get("description"), o.get("timeFrame")) for o in module.get(key, [])
