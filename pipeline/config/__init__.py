@@ -68,10 +68,18 @@ class ExportSettings(Strict):
     csv_path: Path = Path("data/exports/evidence_trials.csv")
 
 
+# Where the results sections the warehouse holds come from, as the report states it: "registry" (posted
+# on ClinicalTrials.gov) or "publications" (transcribed by hand from the trials' publications, as
+# `evidence demo` serves them; the demo's config says so).
+RESULTS_FROM = Literal["registry", "publications"]
+
+
 class ReportSettings(Strict):
-    """Where the static HTML report goes; null means ``<storage.data_dir>/report``."""
+    """Where the static HTML report goes (null means ``<storage.data_dir>/report``), and where the results
+    it shows come from, so the page never calls transcribed numbers registry-posted."""
 
     dir: Path | None = None
+    results_from: RESULTS_FROM = "registry"
 
 
 class CtgovSettings(Strict):

@@ -98,7 +98,8 @@ def demo_config(base: Settings, ctgov_url: str, pubmed_url: str) -> dict[str, An
         "storage": {"data_dir": "data"},
         "warehouse": {"path": "data/warehouse/evidence.duckdb"},
         "export": {"csv_path": "data/exports/evidence_trials.csv"},
-        "report": {"dir": "data/report"},
+        # The results the demo serves were transcribed from publications: the report says so.
+        "report": {"dir": "data/report", "results_from": "publications"},
         "sources": sources,
         "orchestration": {"fetch_retries": 0, "fetch_retry_delay_seconds": 0},
         **config,

@@ -52,6 +52,8 @@ def test_the_config_keeps_the_classes_and_points_only_sources_and_folders_elsewh
     assert settings.warehouse.path.is_relative_to(demo.folder)
     assert settings.export.csv_path.is_relative_to(demo.folder)
     assert settings.report_dir == demo.folder / "data" / "report", "never the base config's report"
+    assert base.report.results_from == "registry"
+    assert settings.report.results_from == "publications", "the served results are transcribed"
     assert str(settings.sources.ctgov.base_url).startswith("http://127.0.0.1:")
     assert str(settings.sources.pubmed.base_url).startswith("http://127.0.0.1:")
 
