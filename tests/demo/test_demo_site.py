@@ -72,10 +72,9 @@ def test_an_earlier_demo_folder_is_reused(tmp_path: Path, base) -> None:
         assert again.config_path.exists()
 
 
-def test_without_a_config_here_the_one_shipped_beside_the_package_is_used(tmp_path, monkeypatch) -> None:
+def test_without_a_config_here_the_one_shipped_in_the_package_is_used(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("EVIDENCE_CONFIG", raising=False)
     assert base_settings(None).treatment_classes == load_config(REPO_ROOT / "config.yaml").treatment_classes
-    monkeypatch.setattr(site, "SHIPPED_CONFIG", tmp_path / "absent.yaml")
-    with pytest.raises(ConfigError, match="pass --config"):
-        base_settings(None)
+    with pytest.raises(ConfigError, match="config file not found"):
+        base_settings("absent.yaml")  # a config named explicitly is never replaced by the default
