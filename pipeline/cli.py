@@ -192,7 +192,9 @@ def _flow_command(args: argparse.Namespace, settings: Settings, log_path: Path) 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.http.preflight import check_sources
     from pipeline.raw.zone import new_run_id
+    from pipeline.runs.output_preflight import check_output_folders
 
+    check_output_folders(settings)  # the report and plots folders, written last: fail before any fetch
     check_sources(settings, registry.selected(args.source))  # no network: one line, before Prefect starts
     run_id = new_run_id()
     log_path = _log_path(settings, run_id)
@@ -208,6 +210,9 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.raw.zone import new_run_id
+    from pipeline.runs.output_preflight import check_output_folders
+
+    check_output_folders(settings)  # before Prefect starts
 
     log_path = _log_path(settings, f"rebuild-{new_run_id()}")
     with _flow_command(args, settings, log_path):

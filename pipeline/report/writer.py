@@ -27,8 +27,9 @@ from pipeline.errors import ReportError
 from pipeline.report.forest_images import PLOTS, forest_images
 from pipeline.report.page import build_page
 from pipeline.report.queries import read_report_data
+from pipeline.util.output_folders import REPORT_MARKER
 
-MARKER = ".evidence-report"
+MARKER = REPORT_MARKER
 ASSETS = "assets"
 
 
