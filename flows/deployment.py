@@ -13,7 +13,7 @@ from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
 from flows.refresh import refresh
-from pipeline.config import Settings
+from pipeline.config import Settings, absolute_config_path
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -36,7 +36,7 @@ def nightly_deployment(settings: Settings, config_path: Path) -> RunnerDeploymen
     return refresh.to_deployment(
         name=DEPLOYMENT_NAME,
         schedules=[Cron(settings.schedule.cron, timezone=settings.schedule.timezone)],
-        parameters={"config_path": str(config_path.resolve()), "source": "all"},
+        parameters={"config_path": str(absolute_config_path(config_path)), "source": "all"},
         description=DESCRIPTION,
         tags=TAGS,
         entrypoint_type=EntrypointType.MODULE_PATH,

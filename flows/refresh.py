@@ -19,7 +19,9 @@ from pipeline.config import load_config
 from pipeline.console import quiet_tracebacks
 from pipeline.http.reachability import SourceUnreachable, for_interactive_run
 from pipeline.raw.zone import new_run_id
+from pipeline.runs.after_build import after_warehouse_swap
 from pipeline.runs.lock import refresh_lock
+from pipeline.runs.output_preflight import check_output_folders
 from pipeline.sources.registry import ALL, selected
 from pipeline.steps import replayable_runs
 
@@ -42,6 +44,7 @@ def refresh(
     at once (no HTTP or task retries); scheduled runs leave it False and keep retrying.
     """
     settings = load_config(config_path)
+    check_output_folders(settings)  # before anything is fetched (the CLI checked too, before Prefect)
     if interactive:
         settings = for_interactive_run(settings)
     run_id = run_id or new_run_id()
@@ -73,10 +76,11 @@ def refresh(
             for future in derived:
                 future.result()
             built = tasks.build_warehouse(settings)
-            exported = tasks.export_csv(settings)
-            plots = tasks.forest_plots(settings)
-            html = tasks.html_report(settings)
-            report = tasks.publish_report(settings, run_id)
+            with after_warehouse_swap(built.path):
+                exported = tasks.export_csv(settings)
+                plots = tasks.forest_plots(settings)
+                html = tasks.html_report(settings)
+                report = tasks.publish_report(settings, run_id)
         except BaseException as exc:
             tasks.finish_run(settings, run_id, "failed", f"{type(exc).__name__}: {exc}".splitlines()[0])
             raise
@@ -109,6 +113,7 @@ def rebuild(config_path: str | None = None) -> dict[str, Any]:
     """Re-normalise, re-classify and derive every complete raw run, oldest first, then rebuild: no
     network."""
     settings = load_config(config_path)
+    check_output_folders(settings)
     with refresh_lock(settings.storage.data_dir, "rebuild"):
         runs = replayable_runs(settings)
         for source, run_ids in runs.items():
@@ -117,7 +122,8 @@ def rebuild(config_path: str | None = None) -> dict[str, Any]:
                 tasks.classify(settings, source, run_id)
                 tasks.derive(settings, source, run_id)
         built = tasks.build_warehouse(settings, full=REBUILD_REASON)
-        exported = tasks.export_csv(settings)
-        plots = tasks.forest_plots(settings)
-        html = tasks.html_report(settings)
+        with after_warehouse_swap(built.path):
+            exported = tasks.export_csv(settings)
+            plots = tasks.forest_plots(settings)
+            html = tasks.html_report(settings)
     return {"runs_replayed": runs, "warehouse": built, "csv": exported, "plots": plots, "report": html}

@@ -16,7 +16,13 @@ from rich.console import Console
 
 from flows.local_server import API_URL_ENV_VAR, SERVER_URL_FILE, announced, prefect_api
 from flows.missed_runs import skip_missed_runs
-from pipeline.config import Settings, resolve_config_path
+from pipeline.config import (
+    PACKAGED_CONFIG,
+    Settings,
+    absolute_config_path,
+    is_packaged_config,
+    resolve_config_path,
+)
 from pipeline.console import quiet_tracebacks
 from pipeline.errors import ConfigError
 
@@ -72,7 +78,12 @@ def check_schedule(settings: Settings, config_path: Path) -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Blocks until Ctrl-C or SIGTERM; the schedule stays active afterwards (see flows.deployment)."""
     quiet_tracebacks.quiet_prefect()
-    config_path = resolve_config_path(args.config).resolve()
+    config_path = absolute_config_path(resolve_config_path(args.config))
+    if is_packaged_config(config_path):
+        raise ConfigError(
+            "evidence serve needs a config file of its own (scheduled runs start in another folder): "
+            f"no ./config.yaml here; copy {PACKAGED_CONFIG} here or pass --config PATH"
+        )
     check_schedule(settings, config_path)
     server_log = settings.storage.data_dir / SERVER_LOG
     starts_local_server = not os.environ.get(API_URL_ENV_VAR)

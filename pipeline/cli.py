@@ -19,7 +19,15 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.config import CONFIG_ENV_VAR, Settings, load_config
+from pipeline.config import (
+    CONFIG_ENV_VAR,
+    PACKAGED_CONFIG,
+    Settings,
+    absolute_config_path,
+    is_packaged_config,
+    load_config,
+    resolve_config_path,
+)
 from pipeline.console import quiet_tracebacks
 from pipeline.console.command_log import command_logging
 from pipeline.errors import PipelineError
@@ -28,6 +36,10 @@ from pipeline.sources import registry
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DEMO_FOLDER = Path("evidence-demo")
 LOGS_FOLDER = "logs"  # under storage.data_dir: one log file per refresh, rebuild or demo
+PACKAGED_CONFIG_NOTE = (
+    "note: no ./config.yaml here: using the default config shipped with the package ({path}), its folders "
+    "under the current folder; copy it here (or pass --config) to change it"
+)
 
 out = Console()
 err = Console(stderr=True)
@@ -43,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config",
         metavar="PATH",
-        help=f"config file (default: ${CONFIG_ENV_VAR}, else ./config.yaml)",
+        help=f"config file (default: ${CONFIG_ENV_VAR}, else ./config.yaml, else the default shipped with "
+        "the package, its folders under the current folder)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     runs = argparse.ArgumentParser(add_help=False)
@@ -130,9 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from pipeline.demo.site import base_settings
 
-            settings = base_settings(args.config)
+            settings = base_settings(args.config)  # only its classes and taxonomy: never its folders
         else:
             settings = load_config(args.config)
+            if args.command != "serve" and is_packaged_config(resolve_config_path(args.config)):
+                err.print(PACKAGED_CONFIG_NOTE.format(path=PACKAGED_CONFIG), highlight=False, soft_wrap=True)
         return COMMANDS[args.command](args, settings)
     except PipelineError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True, markup=True)
@@ -145,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _config_arg(args: argparse.Namespace) -> str | None:
-    return str(Path(args.config).resolve()) if args.config else None
+    return str(absolute_config_path(args.config)) if args.config else None
 
 
 def _log_path(settings: Settings, name: str) -> Path:
@@ -177,7 +192,9 @@ def _flow_command(args: argparse.Namespace, settings: Settings, log_path: Path) 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.http.preflight import check_sources
     from pipeline.raw.zone import new_run_id
+    from pipeline.runs.output_preflight import check_output_folders
 
+    check_output_folders(settings)  # the report and plots folders, written last: fail before any fetch
     check_sources(settings, registry.selected(args.source))  # no network: one line, before Prefect starts
     run_id = new_run_id()
     log_path = _log_path(settings, run_id)
@@ -193,6 +210,9 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.raw.zone import new_run_id
+    from pipeline.runs.output_preflight import check_output_folders
+
+    check_output_folders(settings)  # before Prefect starts
 
     log_path = _log_path(settings, f"rebuild-{new_run_id()}")
     with _flow_command(args, settings, log_path):

@@ -229,7 +229,9 @@ def html_report(settings: Settings, out: Path | None = None) -> Any:
     from pipeline.outcomes.plots import plots_dir
     from pipeline.report.writer import write_report  # Altair loads in ~0.5 s: only when reporting
 
-    return write_report(settings.warehouse.path, out or settings.report_dir, plots_dir(settings))
+    return write_report(
+        settings.warehouse.path, out or settings.report_dir, plots_dir(settings), settings.report.results_from
+    )
 
 
 def _count_by_class(settings: Settings, classes: pa.Table, key: str) -> dict[str, int]:

@@ -26,6 +26,9 @@ from pipeline.config.strict import CLASS_NAME, Strict, has_word
 from pipeline.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config.yaml")
+# The default config, shipped as package data so an installed pipeline runs without a checkout; the
+# checkout's ./config.yaml is a link to it (one file to edit, never two to keep in sync).
+PACKAGED_CONFIG = Path(__file__).resolve().with_name("config.yaml")
 CONFIG_ENV_VAR = "EVIDENCE_CONFIG"
 INTERVENTION_TYPES = Literal[
     "DRUG",
@@ -68,10 +71,18 @@ class ExportSettings(Strict):
     csv_path: Path = Path("data/exports/evidence_trials.csv")
 
 
+# Where the results sections the warehouse holds come from, as the report states it: "registry" (posted
+# on ClinicalTrials.gov) or "publications" (transcribed by hand from the trials' publications, as
+# `evidence demo` serves them; the demo's config says so).
+RESULTS_FROM = Literal["registry", "publications"]
+
+
 class ReportSettings(Strict):
-    """Where the static HTML report goes; null means ``<storage.data_dir>/report``."""
+    """Where the static HTML report goes (null means ``<storage.data_dir>/report``), and where the results
+    it shows come from, so the page never calls transcribed numbers registry-posted."""
 
     dir: Path | None = None
+    results_from: RESULTS_FROM = "registry"
 
 
 class CtgovSettings(Strict):
@@ -281,11 +292,34 @@ class Settings(Strict):
 
 
 def resolve_config_path(cli_path: str | Path | None) -> Path:
-    """--config wins, then $EVIDENCE_CONFIG, then ./config.yaml."""
+    """--config wins, then $EVIDENCE_CONFIG, then ./config.yaml, else the default shipped in the package
+    (a config named explicitly must exist: only the implicit ./config.yaml falls back)."""
     if cli_path:
         return Path(cli_path)
     env = os.environ.get(CONFIG_ENV_VAR)
-    return Path(env) if env else DEFAULT_CONFIG
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else PACKAGED_CONFIG
+
+
+def absolute_config_path(path: str | Path) -> Path:
+    """``path`` made absolute without following links: a config's folders resolve against the folder it
+    is named in, so a path handed on (to a flow, a deployment) must name the same file the same way."""
+    return Path(os.path.abspath(path))
+
+
+def is_packaged_config(path: str | Path) -> bool:
+    """Whether ``path`` is the packaged default itself (not a link to it from another folder)."""
+    return absolute_config_path(path).parent.resolve() == PACKAGED_CONFIG.parent
+
+
+def config_folder(path: str | Path) -> Path:
+    """Where the config's relative folders resolve: the folder of the file as named (a link's own
+    folder, so the checkout's ./config.yaml keeps data/ in the checkout), and for the packaged default
+    the working folder, never the installed package."""
+    if is_packaged_config(path):
+        return Path.cwd()
+    return absolute_config_path(path).parent
 
 
 def _format_error(path: Path, exc: ValidationError) -> str:
@@ -300,7 +334,8 @@ def _format_error(path: Path, exc: ValidationError) -> str:
 
 
 def load_config(cli_path: str | Path | None = None) -> Settings:
-    """Read and validate the config; relative paths in it are resolved against its folder."""
+    """Read and validate the config; relative paths in it are resolved against its folder (see
+    ``config_folder``)."""
     path = resolve_config_path(cli_path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -320,7 +355,7 @@ def load_config(cli_path: str | Path | None = None) -> Settings:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_error(path, exc)) from None
-    return _anchor_paths(settings, path.resolve().parent)
+    return _anchor_paths(settings, config_folder(path))
 
 
 def _anchor_paths(settings: Settings, base: Path) -> Settings:

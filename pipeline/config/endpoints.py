@@ -49,13 +49,17 @@ class EndpointSettings(Strict):
     """The endpoint taxonomy (pipeline/outcomes): tried in order, the first endpoint with a matching rule
     wins, so specific endpoints come before general ones; ``other`` (no rules) takes the rest."""
 
-    populations: dict[Literal["episodic", "chronic"], Annotated[list[EndpointTerm], Field(min_length=1)]]
+    # mixed (optional): phrases that name both at once ("episodic or chronic migraine"), which the
+    # chronic terms alone would read as chronic; a text matching terms of two populations is mixed too.
+    populations: dict[
+        Literal["episodic", "chronic", "mixed"], Annotated[list[EndpointTerm], Field(min_length=1)]
+    ]
     definitions: Annotated[dict[str, Endpoint], Field(min_length=2)]
 
     @field_validator("populations")
     @classmethod
     def _population_terms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        if set(value) != {"episodic", "chronic"}:
+        if not {"episodic", "chronic"} <= set(value):
             raise ValueError("give terms for both populations: episodic and chronic")
         return {k: [has_word(t) for t in terms] for k, terms in value.items()}
 

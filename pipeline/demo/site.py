@@ -3,15 +3,14 @@ serving the shipped records (with pivotal-trial results transcribed from their p
 ``publication_results``) on 127.0.0.1 for as long as the demo runs.
 
 The config keeps the treatment classes, classifier and incremental settings of the config the CLI
-would use (``--config``, ``$EVIDENCE_CONFIG``, ``./config.yaml``, else the config.yaml shipped beside
-the package) and replaces only folders, base URLs and timings. It is written to ``<folder>/config.yaml``
+would use (``--config``, ``$EVIDENCE_CONFIG``, ``./config.yaml``, else the default shipped in the
+package) and replaces only folders, base URLs and timings. It is written to ``<folder>/config.yaml``
 so ``evidence --config <folder>/config.yaml query ...`` (and ``status``, ``rebuild``) work on the
 demo's warehouse afterwards, offline.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.config import CONFIG_ENV_VAR, Settings, load_config, resolve_config_path
+from pipeline.config import Settings, load_config
 from pipeline.demo.ctgov_api import API_PREFIX, CtgovApi, load_studies
 from pipeline.demo.http_server import LocalServer
 from pipeline.demo.publication_results import FROM_PUBLICATIONS, with_publication_results
@@ -29,7 +28,6 @@ from pipeline.demo.pubmed_records import load_articles
 from pipeline.errors import ConfigError
 
 RECORDS = Path(__file__).resolve().parent / "records"
-SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "config.yaml"
 DEFAULT_FOLDER = Path("evidence-demo")
 MARKER = "# evidence demo:"
 # The stand-ins are local: no politeness spacing, short timeouts, quick retries.
@@ -55,12 +53,9 @@ class DemoSite:
 
 
 def base_settings(cli_path: str | None) -> Settings:
-    """The config every other command would load; the shipped one when there is none here."""
-    if cli_path or os.environ.get(CONFIG_ENV_VAR) or resolve_config_path(None).exists():
-        return load_config(cli_path)
-    if SHIPPED_CONFIG.exists():
-        return load_config(SHIPPED_CONFIG)
-    raise ConfigError("evidence demo needs a config.yaml for its treatment classes: pass --config PATH")
+    """The config every other command would load (the packaged default when there is none here); the demo
+    replaces its folders, so its fallback needs no note."""
+    return load_config(cli_path)
 
 
 @contextmanager
@@ -98,7 +93,8 @@ def demo_config(base: Settings, ctgov_url: str, pubmed_url: str) -> dict[str, An
         "storage": {"data_dir": "data"},
         "warehouse": {"path": "data/warehouse/evidence.duckdb"},
         "export": {"csv_path": "data/exports/evidence_trials.csv"},
-        "report": {"dir": "data/report"},
+        # The results the demo serves were transcribed from publications: the report says so.
+        "report": {"dir": "data/report", "results_from": "publications"},
         "sources": sources,
         "orchestration": {"fetch_retries": 0, "fetch_retry_delay_seconds": 0},
         **config,

@@ -22,12 +22,12 @@ from pipeline.config import Settings
 from pipeline.errors import OutcomeError
 from pipeline.outcomes.forest import ForestData, PoolKey, forest_plot
 from pipeline.util.durable import replace_dir, temporary_beside
+from pipeline.util.output_folders import PLOTS_FOLDER, PLOTS_MARKER
 from pipeline.warehouse.query import read_only_connection
 
-PLOTS_FOLDER = "plots"
 MIN_TRIALS = 2
 INDEX = "index.json"
-MARKER = ".evidence-plots"  # only a folder holding it (or an empty one) is replaced whole
+MARKER = PLOTS_MARKER  # only a folder holding it (or an empty one) is replaced whole
 
 POOLS_SQL = """
 SELECT p.treatment_class, p.endpoint_code, p.population, p.class_label, p.endpoint_label, p.n_trials,

@@ -24,6 +24,8 @@ from pipeline.config import OTHER_ENDPOINT, Endpoint, EndpointSettings, Settings
 from pipeline.errors import ConfigError
 from pipeline.outcomes.time_windows import stated_hours
 
+# What a text naming both populations is (also the name of the config's optional term list for it).
+MIXED = "mixed"
 # A title of at most this many words (of three letters or more) says too little to map alone.
 BARE_TITLE_WORDS = 3
 _WORDS = re.compile(r"[^\W\d_]{3,}")
@@ -241,7 +243,8 @@ class Taxonomy:
 
     def population_many(self, texts: Sequence[str | None] | pa.Array) -> list[str | None]:
         """Per text (a list, or an Arrow string array), the population it names: episodic, chronic,
-        mixed (both named) or None."""
+        mixed (a ``mixed`` term, or terms of both) or None. Longer terms match first, so "episodic or
+        chronic migraine" is the mixed term, not its "chronic migraine"."""
         column = texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
         out: list[str | None] = [None] * len(column)
         # Only texts holding every word of some population term can name one (most name none): only
@@ -252,7 +255,7 @@ class Taxonomy:
         for hit in self._population_matcher.find([blank_symbols(t) for t in candidates]):
             named.setdefault(at[hit.text_index], set()).add(self._population_of[hit.term.lower()])
         for i, found in named.items():
-            out[i] = "mixed" if len(found) > 1 else next(iter(found))
+            out[i] = MIXED if len(found) > 1 else next(iter(found))
         return out
 
     def _may_name_population(self, column: pa.Array) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.config import RESULTS_FROM
 from pipeline.report.forest_images import ForestImage
 from pipeline.report.labels import class_colour
 from pipeline.report.queries import ReportData
@@ -16,7 +17,10 @@ from pipeline.report.templating import Fragment, render
 
 
 def class_contexts(
-    data: ReportData, lists: TrialLists, images: dict[tuple[str, str, str], ForestImage]
+    data: ReportData,
+    lists: TrialLists,
+    images: dict[tuple[str, str, str], ForestImage],
+    results_from: RESULTS_FROM = "registry",
 ) -> list[ClassContext]:
     totals = {r["treatment_class"]: r for r in data.class_totals.to_dict("records")}
     labels = dict(zip(data.classes["treatment_class"], data.classes["label"], strict=True))
@@ -33,18 +37,23 @@ def class_contexts(
             match_strengths=lists.strengths.get(r.treatment_class, []),
             data=data,
             forest_images=images,
+            results_from=results_from,
         )
         for r in data.classes.itertuples(index=False)
     ]
 
 
 def build_page(
-    data: ReportData, asset_names: dict[str, str], images: dict[tuple[str, str, str], ForestImage]
+    data: ReportData,
+    asset_names: dict[str, str],
+    images: dict[tuple[str, str, str], ForestImage],
+    results_from: RESULTS_FROM = "registry",
 ) -> tuple[str, dict[str, Any]]:
     """The HTML of index.html and the data embedded in it (returned too, for tests and checks);
-    ``images`` are the forest plots the writer puts beside the page."""
+    ``images`` are the forest plots the writer puts beside the page; ``results_from`` says where the
+    trials' results come from (the notes name it)."""
     lists = trials_dataset(data.trials, data.endpoint_labels)
-    classes = class_contexts(data, lists, images)
+    classes = class_contexts(data, lists, images, results_from)
     fragments: list[Fragment] = [render_overview(data, classes)]
     fragments += [render_class(ctx) for ctx in classes]
     payload: dict[str, Any] = {"charts": {}, "tables": {}, "datasets": {"trials": lists.dataset}}
@@ -58,5 +67,6 @@ def build_page(
         sections=[f.html for f in fragments],
         payload=payload,
         assets=asset_names,
+        results_from=results_from,
     )
     return html, payload

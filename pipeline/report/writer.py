@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
+from pipeline.config import RESULTS_FROM
 from pipeline.errors import ReportError
 from pipeline.report.forest_images import PLOTS, forest_images
 from pipeline.report.page import build_page
 from pipeline.report.queries import read_report_data
+from pipeline.util.output_folders import REPORT_MARKER
 
-MARKER = ".evidence-report"
+MARKER = REPORT_MARKER
 ASSETS = "assets"
 
 
@@ -59,9 +61,16 @@ def vega_lite_version() -> str:
     return version
 
 
-def write_report(warehouse_path: Path, out_dir: Path, plots_dir: Path | None = None) -> ReportSummary:
+def write_report(
+    warehouse_path: Path,
+    out_dir: Path,
+    plots_dir: Path | None = None,
+    results_from: RESULTS_FROM = "registry",
+) -> ReportSummary:
     """Build the report from the warehouse into ``out_dir``, replacing the previous report only on success.
-    ``plots_dir``: the nightly forest plots, reused when drawn from this warehouse (else drawn here)."""
+    ``plots_dir``: the nightly forest plots, reused when drawn from this warehouse (else drawn here).
+    ``results_from``: where the trials' results come from (config ``report.results_from``), as the page
+    says it."""
     start = time.perf_counter()
     data = read_report_data(warehouse_path)
     _check_replaceable(out_dir)
@@ -69,7 +78,7 @@ def write_report(warehouse_path: Path, out_dir: Path, plots_dir: Path | None = N
     vega_name = f"vega-embed-vlconvert{metadata.version('vl-convert-python')}-vl{vl_version}.js"
     assets = {"css": f"{ASSETS}/report.css", "js": f"{ASSETS}/report.js", "vega": f"{ASSETS}/{vega_name}"}
     images = forest_images(warehouse_path, data.effects, plots_dir)
-    html, payload = build_page(data, assets, images)
+    html, payload = build_page(data, assets, images, results_from)
     tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     try:
         (tmp / ASSETS).mkdir(parents=True)

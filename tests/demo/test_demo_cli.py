@@ -111,6 +111,8 @@ def test_the_demo_shows_effects_and_forest_plots_and_says_where_they_come_from(d
     report = printed(demo, "Report")
     html = Path(report.as_posix().removeprefix("file:")).read_text(encoding="utf-8")
     assert f'src="plots/{name}"' in html and "What the trials show" in html
+    assert "transcribed by hand from the trials' publications, not posted on ClinicalTrials.gov" in html
+    assert "Results posted on ClinicalTrials.gov" not in html
     out = demo["cwd"] / "forest.png"
     config = demo["folder"] / "config.yaml"
     args = ["--config", str(config), "plot", "--class", "cgrp_antibody", "--endpoint", "mmd_change"]

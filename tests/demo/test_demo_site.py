@@ -52,6 +52,8 @@ def test_the_config_keeps_the_classes_and_points_only_sources_and_folders_elsewh
     assert settings.warehouse.path.is_relative_to(demo.folder)
     assert settings.export.csv_path.is_relative_to(demo.folder)
     assert settings.report_dir == demo.folder / "data" / "report", "never the base config's report"
+    assert base.report.results_from == "registry"
+    assert settings.report.results_from == "publications", "the served results are transcribed"
     assert str(settings.sources.ctgov.base_url).startswith("http://127.0.0.1:")
     assert str(settings.sources.pubmed.base_url).startswith("http://127.0.0.1:")
 
@@ -70,10 +72,9 @@ def test_an_earlier_demo_folder_is_reused(tmp_path: Path, base) -> None:
         assert again.config_path.exists()
 
 
-def test_without_a_config_here_the_one_shipped_beside_the_package_is_used(tmp_path, monkeypatch) -> None:
+def test_without_a_config_here_the_one_shipped_in_the_package_is_used(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("EVIDENCE_CONFIG", raising=False)
     assert base_settings(None).treatment_classes == load_config(REPO_ROOT / "config.yaml").treatment_classes
-    monkeypatch.setattr(site, "SHIPPED_CONFIG", tmp_path / "absent.yaml")
-    with pytest.raises(ConfigError, match="pass --config"):
-        base_settings(None)
+    with pytest.raises(ConfigError, match="config file not found"):
+        base_settings("absent.yaml")  # a config named explicitly is never replaced by the default

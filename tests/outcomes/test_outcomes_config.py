@@ -102,6 +102,16 @@ def test_endpoint_codes_and_populations_are_checked(tmp_path, shipped):
         _load_with(tmp_path, shipped, endpoints)
 
 
+def test_mixed_population_terms_are_optional_but_episodic_and_chronic_are_required(tmp_path, shipped):
+    assert "mixed" in shipped["endpoints"]["populations"]
+    endpoints = yaml.safe_load(yaml.safe_dump(shipped["endpoints"]))
+    del endpoints["populations"]["mixed"]
+    _load_with(tmp_path, shipped, endpoints)  # without mixed terms, only both named apart is mixed
+    del endpoints["populations"]["chronic"]
+    with pytest.raises(ConfigError, match="give terms for both populations: episodic and chronic"):
+        _load_with(tmp_path, shipped, endpoints)
+
+
 def test_endpoints_are_optional_but_the_taxonomy_then_says_it_is_missing(tmp_path, shipped):
     data = {k: v for k, v in shipped.items() if k != "endpoints"}
     path = tmp_path / "config.yaml"

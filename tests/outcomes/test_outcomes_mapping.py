@@ -98,6 +98,26 @@ def test_the_description_is_read_only_for_a_bare_title():
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "population"),
+    [
+        ("Adults with episodic or chronic migraine", "mixed"),
+        ("Preventive Treatment of Episodic and Chronic Migraine", "mixed"),
+        ("Patients With Chronic or Episodic Migraine", "mixed"),
+        ("episodic and/or chronic migraine", "mixed"),
+        ("Episodic/Chronic Migraines", "mixed"),
+        ("episodic migraine and chronic migraine", "mixed"),
+        ("Chronic Migraine", "chronic"),
+        ("Prevention of chronic migraine in adults who failed two preventives", "chronic"),
+        ("High frequency episodic migraine", "episodic"),
+        ("Cluster headache", None),
+    ],
+)
+def test_a_phrase_naming_both_populations_is_mixed_not_chronic(text, population):
+    assert taxonomy().population(text) == population
+    assert taxonomy().population_many([text, None]) == [population, None]
+
+
 def _design(rows: list[tuple]) -> pa.Table:
     """Only the columns map_endpoints reads (it reads by name, as the normaliser's tables have them)."""
     names = ["nct_id", "outcome_kind", "outcome_idx", "measure", "description", "time_frame"]

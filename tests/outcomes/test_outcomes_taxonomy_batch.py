@@ -92,6 +92,7 @@ def test_batched_endpoint_matching_equals_rule_by_rule(ctgov_fixture_studies):
 def test_batched_populations_equal_text_by_text():
     texts = [*TRICKY, "Chronic Migraine", "CHRONIC MIGRAINES", "episodic migraine | chronic migraine", None]
     texts += ["Prevention of High Frequency Episodic Migraine", "Epi\u017fodic Migraine", "Cluster headache"]
+    texts += ["Adults with episodic or chronic migraine", "Chronic and/or Episodic Migraines"]
     assert taxonomy().population_many(texts) == [reference_population(t) for t in texts]
     assert taxonomy().population_many(texts).count(None) < len(texts) - 4
 

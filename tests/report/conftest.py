@@ -57,7 +57,9 @@ def effects_report(tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
     """The report of the demo's records with their transcribed results: pooled effects and forest plots,
     the nightly plots reused as a refresh does."""
     settings = build_effects_warehouse(tmp_path_factory.mktemp("effects"))
-    summary = write_report(settings.warehouse.path, settings.report_dir, plots_dir(settings))
+    summary = write_report(
+        settings.warehouse.path, settings.report_dir, plots_dir(settings), settings.report.results_from
+    )
     return BuiltReport(settings, summary, summary.path.read_text(encoding="utf-8"))
 
 

@@ -33,6 +33,8 @@ def effects_settings(root: Path) -> Settings:
             "storage": base.storage.model_copy(update={"data_dir": root / "data"}),
             "warehouse": base.warehouse.model_copy(update={"path": root / "warehouse" / "evidence.duckdb"}),
             "export": base.export.model_copy(update={"csv_path": root / "exports" / "evidence_trials.csv"}),
+            # report.dir too: the shipped one is the checkout's data/report. Transcribed, as the demo's.
+            "report": base.report.model_copy(update={"dir": root / "report", "results_from": "publications"}),
         }
     )
 

@@ -285,7 +285,7 @@ def test_classes_without_effects_say_so_and_classes_without_trials_show_no_effec
         said = select(block, '[data-metric="no_effects"]')
         assert bool(said) == (name not in with_effects), name
         if said:
-            assert "no posted results mapped to an endpoint yet" in said[0].text_content()
+            assert "No effect estimates: no results mapped to an endpoint yet" in said[0].text_content()
 
 
 def test_a_forest_plot_per_pool_of_two_trials_is_the_nightly_plot(effects_report):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.config import RESULTS_FROM
 from pipeline.report.forest_images import ForestImage
 from pipeline.report.queries import ReportData
 
@@ -24,6 +25,12 @@ class ClassContext:
     match_strengths: list[int | None]  # per trial row: index into config.MATCH_STRENGTHS
     data: ReportData
     forest_images: dict[tuple[str, str, str], ForestImage]  # (class, endpoint, population) -> its plot
+    results_from: RESULTS_FROM = "registry"  # config report.results_from: publications in the demo
+
+    @property
+    def transcribed(self) -> bool:
+        """The results were transcribed from publications, not posted on the registry (the demo's)."""
+        return self.results_from == "publications"
 
     @property
     def anchor(self) -> str:
