@@ -10,7 +10,6 @@ one SVG per class x endpoint x population pooled from at least ``MIN_TRIALS`` tr
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -21,13 +20,13 @@ import duckdb
 from pipeline.config import Settings
 from pipeline.errors import OutcomeError
 from pipeline.outcomes.forest import ForestData, PoolKey, forest_plot
-from pipeline.util.durable import replace_dir, temporary_beside
-from pipeline.util.output_folders import PLOTS_FOLDER, PLOTS_MARKER
+from pipeline.util.output_folders import PLOTS_FOLDER, PLOTS_MARKER, UnreplaceableFolder, replaced_folder
 from pipeline.warehouse.query import read_only_connection
 
 MIN_TRIALS = 2
 INDEX = "index.json"
 MARKER = PLOTS_MARKER  # only a folder holding it (or an empty one) is replaced whole
+MARKER_TEXT = "Written by the evidence pipeline: replaced whole on every run.\n"
 
 POOLS_SQL = """
 SELECT p.treatment_class, p.endpoint_code, p.population, p.class_label, p.endpoint_label, p.n_trials,
@@ -97,25 +96,21 @@ def forest_plots(warehouse_path: Path, min_trials: int = MIN_TRIALS) -> list[For
 
 def write_plots(warehouse_path: Path, out_dir: Path, min_trials: int = MIN_TRIALS) -> PlotsSummary:
     """Write every plot and ``index.json`` to ``out_dir``, replacing the previous folder whole and only on
-    success; a folder this function did not make (no marker, not empty) is refused, never emptied."""
+    success; a file, or a folder this function did not make (no marker, not empty), is refused, never
+    emptied."""
     plots = forest_plots(warehouse_path, min_trials)
-    if out_dir.exists() and not (out_dir / MARKER).exists() and any(out_dir.iterdir()):
-        raise OutcomeError(f"{out_dir} holds files this pipeline did not write: choose an empty folder")
-    tmp = temporary_beside(out_dir)
     try:
-        tmp.mkdir(parents=True)
-        for plot in plots:
-            (tmp / plot.pool.file_name).write_bytes(plot.svg)
-        index = [{**asdict(plot.pool), "file": plot.pool.file_name} for plot in plots]
-        (tmp / INDEX).write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
-        (tmp / MARKER).write_text("Written by the evidence pipeline: replaced whole on every run.\n")
-        replace_dir(tmp, out_dir)
+        with replaced_folder(out_dir, MARKER, MARKER_TEXT) as tmp:
+            for plot in plots:
+                (tmp / plot.pool.file_name).write_bytes(plot.svg)
+            index = [{**asdict(plot.pool), "file": plot.pool.file_name} for plot in plots]
+            (tmp / INDEX).write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
+    except UnreplaceableFolder as exc:
+        raise OutcomeError(f"{exc}: choose an empty folder") from None
     except OSError as exc:
         raise OutcomeError(
             f"cannot write the plots to {out_dir}: {exc.strerror or exc}; previous plots kept"
         ) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return PlotsSummary(out_dir, len(plots))
 
 

@@ -5,7 +5,8 @@ The new report is written to a hidden temporary folder beside the destination; o
 is the old folder renamed aside and the new one renamed into place (two renames on one filesystem,
 microseconds apart), then the old one deleted. A failure while building leaves the previous report as it
 was. Because the destination is replaced whole, it must be a folder this writer made (it holds a marker
-file) or an empty one: ``--out ~/Desktop`` is refused rather than emptied.
+file) or an empty one: ``--out ~/Desktop`` is refused rather than emptied. The recipe is the plots'
+too: ``output_folders.replaced_folder``.
 
 The Vega bundle (Vega, Vega-Lite and Vega-Embed, ~0.9 MB) comes from vl-convert, which takes ~1.5 s to
 bundle it; its file name carries the versions, so a previous report's copy is reused when they match.
@@ -13,11 +14,8 @@ bundle it; its file name carries the versions, so a previous report's copy is re
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 import time
-from contextlib import suppress
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -26,10 +24,11 @@ from pipeline.config import RESULTS_FROM
 from pipeline.errors import ReportError
 from pipeline.report.forest_images import PLOTS, forest_images
 from pipeline.report.page import build_page
-from pipeline.report.queries import read_report_data
-from pipeline.util.output_folders import REPORT_MARKER
+from pipeline.report.queries import ReportData, read_report_data
+from pipeline.util.output_folders import REPORT_MARKER, UnreplaceableFolder, replaced_folder
 
 MARKER = REPORT_MARKER
+MARKER_TEXT = "Written by `evidence report`: this folder is replaced whole.\n"
 ASSETS = "assets"
 
 
@@ -73,51 +72,58 @@ def write_report(
     says it."""
     start = time.perf_counter()
     data = read_report_data(warehouse_path)
-    _check_replaceable(out_dir)
+    try:
+        with replaced_folder(out_dir, MARKER, MARKER_TEXT) as tmp:  # refuses before the slow part
+            n_charts, n_plots = _fill(tmp, out_dir, data, warehouse_path, plots_dir, results_from)
+    except UnreplaceableFolder as exc:
+        raise ReportError(_refusal(exc)) from None
+    except OSError as exc:
+        raise ReportError(
+            f"cannot write the report to {out_dir}: {exc.strerror or exc}; the previous report is kept"
+        ) from None
+    return ReportSummary(
+        path=out_dir / "index.html",
+        n_trials=data.freshness.n_trials_classified,
+        n_classes=len(data.classes),
+        n_charts=n_charts,
+        n_plots=n_plots,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _fill(
+    tmp: Path,
+    out_dir: Path,
+    data: ReportData,
+    warehouse_path: Path,
+    plots_dir: Path | None,
+    results_from: RESULTS_FROM,
+) -> tuple[int, int]:
+    """Write the page, its assets and plots into ``tmp``; return the numbers of charts and plots."""
     vl_version = vega_lite_version()
     vega_name = f"vega-embed-vlconvert{metadata.version('vl-convert-python')}-vl{vl_version}.js"
     assets = {"css": f"{ASSETS}/report.css", "js": f"{ASSETS}/report.js", "vega": f"{ASSETS}/{vega_name}"}
     images = forest_images(warehouse_path, data.effects, plots_dir)
     html, payload = build_page(data, assets, images, results_from)
-    tmp = out_dir.with_name(f".{out_dir.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    try:
-        (tmp / ASSETS).mkdir(parents=True)
-        package = resources.files("pipeline.report") / "assets"
-        for name in ("report.css", "report.js"):
-            (tmp / ASSETS / name).write_bytes((package / name).read_bytes())
-        (tmp / PLOTS).mkdir()
-        for image in images.values():
-            (tmp / PLOTS / image.file).write_bytes(image.svg)
-        _write_vega_bundle(tmp / ASSETS / vega_name, out_dir / ASSETS / vega_name, vl_version)
-        (tmp / "index.html").write_text(html, encoding="utf-8")
-        (tmp / MARKER).write_text("Written by `evidence report`: this folder is replaced whole.\n", "utf-8")
-        _swap_in(tmp, out_dir)
-    except OSError as exc:
-        raise ReportError(
-            f"cannot write the report to {out_dir}: {exc.strerror or exc}; the previous report is kept"
-        ) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return ReportSummary(
-        path=out_dir / "index.html",
-        n_trials=data.freshness.n_trials_classified,
-        n_classes=len(data.classes),
-        n_charts=len(payload["charts"]),
-        n_plots=len(images),
-        seconds=time.perf_counter() - start,
+    (tmp / ASSETS).mkdir()
+    package = resources.files("pipeline.report") / "assets"
+    for name in ("report.css", "report.js"):
+        (tmp / ASSETS / name).write_bytes((package / name).read_bytes())
+    (tmp / PLOTS).mkdir()
+    for image in images.values():
+        (tmp / PLOTS / image.file).write_bytes(image.svg)
+    _write_vega_bundle(tmp / ASSETS / vega_name, out_dir / ASSETS / vega_name, vl_version)
+    (tmp / "index.html").write_text(html, encoding="utf-8")
+    return len(payload["charts"]), len(images)
+
+
+def _refusal(exc: UnreplaceableFolder) -> str:
+    if exc.is_file:
+        return f"report folder {exc.folder} is a file: choose a folder with --out or report.dir"
+    return (
+        f"{exc.folder} is not empty and holds no earlier report: the report replaces its folder whole, "
+        "so choose an empty or new folder (--out or report.dir)"
     )
-
-
-def _check_replaceable(out_dir: Path) -> None:
-    if not out_dir.exists():
-        return
-    if not out_dir.is_dir():
-        raise ReportError(f"report folder {out_dir} is a file: choose a folder with --out or report.dir")
-    if not (out_dir / MARKER).is_file() and any(out_dir.iterdir()):
-        raise ReportError(
-            f"{out_dir} is not empty and holds no earlier report: the report replaces its folder whole, "
-            "so choose an empty or new folder (--out or report.dir)"
-        )
 
 
 def _write_vega_bundle(target: Path, previous: Path, vl_version: str) -> None:
@@ -127,18 +133,3 @@ def _write_vega_bundle(target: Path, previous: Path, vl_version: str) -> None:
     import vl_convert
 
     target.write_text(vl_convert.javascript_bundle(vl_version=vl_version), encoding="utf-8")
-
-
-def _swap_in(tmp: Path, out_dir: Path) -> None:
-    if not out_dir.exists():
-        os.replace(tmp, out_dir)
-        return
-    old = out_dir.with_name(f".{out_dir.name}.{os.getpid()}-{secrets.token_hex(4)}.old")
-    os.replace(out_dir, old)
-    try:
-        os.replace(tmp, out_dir)
-    except OSError:
-        with suppress(OSError):
-            os.replace(old, out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
