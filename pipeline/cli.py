@@ -14,7 +14,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -30,7 +29,9 @@ from pipeline.config import (
 )
 from pipeline.console import quiet_tracebacks
 from pipeline.console.command_log import command_logging
+from pipeline.console.run_summary import print_summary
 from pipeline.errors import PipelineError
+from pipeline.parquet.parallel import head_start
 from pipeline.sources import registry
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -171,11 +172,15 @@ def _log_path(settings: Settings, name: str) -> Path:
 def _flow_command(args: argparse.Namespace, settings: Settings, log_path: Path) -> Iterator[None]:
     """Logs to ``log_path`` (the terminal gets warnings only, unless --verbose) and progress bars, for a
     command that runs a Prefect flow, on the server of a running ``evidence serve`` if there is one
-    (``flows.local_server``); a failure's message gains the log's path."""
-    from flows.local_server import SERVER_URL_FILE, serve_api_if_running
-
+    (``flows.local_server``); a failure's message gains the log's path. The processes that will
+    normalise pages start first, while this one imports Prefect and starts the flow run."""
     try:
-        with command_logging(log_path, verbose=args.verbose, console=err):
+        with (
+            head_start(settings.resources.normalise_processes, registry.page_imports()),
+            command_logging(log_path, verbose=args.verbose, console=err),
+        ):
+            from flows.local_server import SERVER_URL_FILE, serve_api_if_running
+
             quiet_tracebacks.quiet_prefect()
             from pipeline.console import progress
 
@@ -204,7 +209,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
         result = refresh(
             config_path=_config_arg(args), source=args.source, full=args.full, interactive=True, run_id=run_id
         )
-    _print_summary(result, settings, log_path)
+    print_summary(out, result, log_path)
     return EXIT_OK
 
 
@@ -221,7 +226,7 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
         result = rebuild(config_path=_config_arg(args))
     for source, run_ids in result["runs_replayed"].items():
         out.print(f"Replayed {len(run_ids)} {source} raw run(s): {', '.join(run_ids) or '-'}")
-    _print_summary(result, settings, log_path)
+    print_summary(out, result, log_path)
     return EXIT_OK
 
 
@@ -239,7 +244,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             from flows.refresh import refresh
 
             result = refresh(config_path=str(site.config_path), full=True, interactive=True, run_id=run_id)
-    _print_summary(result, site.settings, log_path)
+    print_summary(out, result, log_path)
     for line in next_steps(site.config_path, result["warehouse"].path):
         say(line)
     return EXIT_OK
@@ -341,45 +346,6 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-CLASS_SUMMARY_SQL = """
-SELECT treatment_class, sum(n_trials), sum(n_with_results), max(n_publications)
-FROM evidence GROUP BY treatment_class ORDER BY treatment_class
-"""
-
-
-def _print_summary(result: dict[str, Any], settings: Settings, log_path: Path | None = None) -> None:
-    built = result["warehouse"]
-    for source, n in result.get("fetched", {}).items():
-        mode = result.get("modes", {}).get(source)
-        drift = result.get("drift", {}).get(source)
-        extra = f", {mode} pull" if mode else ""
-        extra += f", {drift} re-read for drift" if drift else ""
-        out.print(f"{registry.get(source).label} records fetched: {n} (run {result['run_id']}{extra})")
-    if "changes" in result:
-        c = result["changes"]
-        out.print(
-            f"Trials added {c['added']}, changed {c['changed']}, removed {c['removed']} (table trial_changes)"
-        )
-    from pipeline.warehouse.query import run_query
-
-    _, rows = run_query(built.path, CLASS_SUMMARY_SQL)
-    table = Table(
-        "treatment class", "trials", "with results", "publications", title="Evidence per treatment class"
-    )
-    for row in rows:
-        table.add_row(*(str(v) for v in row))
-    out.print(table)
-    out.print(f"Trials in warehouse: {built.n_trials}")
-    say(f"Warehouse: {built.path}")
-    say(f"CSV: {result['csv'].path}")
-    if "plots" in result:
-        say(f"Forest plots: {result['plots'].n_plots} in {result['plots'].path}")
-    if log_path is not None:
-        say(f"Log: {log_path}")
-    if result.get("report"):
-        say(f"Report: {result['report'].uri}")
-
-
 COMMANDS = {
     "refresh": cmd_refresh,
     "rebuild": cmd_rebuild,
@@ -391,6 +357,7 @@ COMMANDS = {
     "plot": cmd_plot,
     "demo": cmd_demo,
 }
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

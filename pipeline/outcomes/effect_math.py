@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import ndtri, stdtrit
-from statsmodels.stats.meta_analysis import effectsize_2proportions
 
 # scipy.special's ufuncs: the same quantiles as scipy.stats, without its per-call overhead.
 Z95 = float(ndtri(0.975))
@@ -31,6 +30,8 @@ MAX_LOG_RATIO = 50.0
 MAX_MAGNITUDE = 1e12
 # Below this an SE squared (the pooling weight's inverse) loses its meaning in floating point.
 MIN_SE = 1e-9
+# Imported on first use (with scipy.stats and pandas, about 1 s): commands that compute no effect skip it.
+STATISTICS_MODULE = "statsmodels.stats.meta_analysis"
 LARGE_SAMPLE = 60  # Cochrane 6.5.2.2: below this, a group's CI was built on t, not z
 
 
@@ -151,6 +152,8 @@ def risk_ratio(events_active: float, n_active: float, events_control: float, n_c
             raise NotComputable(f"{events:g} events among {n:g} participants is not a count")
     if events_active == 0 and events_control == 0:
         raise NotComputable("no events in either group: a risk ratio is not estimable (Cochrane 10.4.4.2)")
+    from statsmodels.stats.meta_analysis import effectsize_2proportions  # STATISTICS_MODULE
+
     counts = [np.array([v], dtype=float) for v in (events_active, n_active, events_control, n_control)]
     zero = events_active in (0, n_active) or events_control in (0, n_control)
     # Only with a zero cell: statsmodels 0.15 adds a float correction to the counts of every comparison

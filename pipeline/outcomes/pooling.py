@@ -27,7 +27,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import stdtrit
-from statsmodels.stats.meta_analysis import combine_effects
 
 from pipeline.outcomes.effect_math import Z95
 from pipeline.outcomes.schemas import CLASS_EFFECT_MEMBERS, CLASS_EFFECTS, column_rows, rows_to_table
@@ -139,6 +138,8 @@ def _pool(key: tuple, rows: list[dict], sharing: dict, taxonomy: Taxonomy) -> tu
         )
         w_re = w_fe = 100 * w / w.sum()
     else:
+        from statsmodels.stats.meta_analysis import combine_effects  # STATISTICS_MODULE: on first use
+
         with np.errstate(divide="ignore", invalid="ignore"):
             res = combine_effects(eff, var, method_re="pm", use_t=True)
             _, _, _, ci_hk = res.conf_int(use_t=True)

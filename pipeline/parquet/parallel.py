@@ -10,16 +10,22 @@ others are started with 'spawn' (a fresh interpreter): the caller may be running
 which a fork would copy in whatever state they are in. They ignore Ctrl-C (the caller stops them) and
 exit when the caller dies. A job and its result cross the process boundary pickled, so ``work`` must
 be a module-level function and jobs plain data.
+
+A fresh interpreter takes about a second to import the pipeline before its first page, time in which
+only the caller works. ``head_start`` lets a command start the others early, while it is still
+importing Prefect and starting its flow run with the second core idle: the first normalisation then
+finds them ready.
 """
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -33,6 +39,9 @@ from pipeline.errors import NormaliseError
 J = TypeVar("J")
 R = TypeVar("R")
 QUEUED_PER_WORKER = 2  # pages waiting per other process: it never idles, and memory stays bounded
+
+_started: ProcessPoolExecutor | None = None  # by ``head_start``, until a normalisation takes it over
+_started_lock = threading.Lock()  # sources normalise side by side: only one takes it
 
 
 def default_workers() -> int:
@@ -112,9 +121,51 @@ class _Window(Generic[J, R]):
 
 
 @contextmanager
+def head_start(workers: int, modules: Sequence[str] = ()) -> Iterator[None]:
+    """Start the ``workers - 1`` other processes now, each importing ``modules`` (what its pages will
+    need beyond the pipeline's own imports). The first normalisation of more than one page takes them
+    over and stops them when it is done, so they hold no memory through the build; if none does, they
+    are stopped on exit."""
+    global _started
+    if workers <= 1:
+        yield
+        return
+    pool = _new_pool(workers - 1)
+    for _ in range(workers - 1):
+        pool.submit(_import_all, tuple(modules))
+    with _started_lock:
+        _started = pool
+    try:
+        yield
+    finally:
+        with _started_lock:
+            unused, _started = _started, None
+        if unused is not None:
+            unused.shutdown(wait=True, cancel_futures=True)
+
+
+def _import_all(modules: tuple[str, ...]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
+def _take_started() -> ProcessPoolExecutor | None:
+    """The head start's processes, unless another normalisation took them (or there were none)."""
+    global _started
+    with _started_lock:
+        pool, _started = _started, None
+    return pool
+
+
+def _new_pool(size: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        size, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_started
+    )
+
+
+@contextmanager
 def _pool(size: int) -> Iterator[ProcessPoolExecutor]:
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(size, mp_context=context, initializer=_worker_started)
+    pool = _take_started() or _new_pool(size)
     try:
         yield pool
     except BrokenProcessPool as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -25,3 +26,12 @@ def run(job: Job) -> tuple[int, int]:
     if job.fails:
         raise NormaliseError(f"page {job.index} is malformed")
     return job.index, os.getpid()
+
+
+HEAD_START_MODULE = "tabnanny"  # a standard module nothing here imports: only a head start's process has it
+
+
+def imported_here(job: Job) -> tuple[int, bool]:
+    """(the id of the process that ran the job, whether that process had imported HEAD_START_MODULE)."""
+    time.sleep(job.seconds)
+    return os.getpid(), HEAD_START_MODULE in sys.modules

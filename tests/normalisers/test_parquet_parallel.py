@@ -1,15 +1,18 @@
-"""in_page_order: pages normalised by several processes come back in page order, errors included."""
+"""in_page_order: pages normalised by several processes come back in page order, errors included; a head
+start's processes are the ones the first normalisation uses."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 from contextlib import closing
 
 import pytest
 
 from pipeline.errors import NormaliseError
-from pipeline.parquet.parallel import in_page_order
-from tests.normalisers.parallel_jobs import Job, run
+from pipeline.parquet.parallel import head_start, in_page_order
+from tests.normalisers.parallel_jobs import HEAD_START_MODULE, Job, imported_here, run
 
 
 def test_one_worker_runs_every_page_in_this_process() -> None:
@@ -45,3 +48,25 @@ def test_a_worker_that_dies_is_a_clear_error() -> None:
     jobs = [Job(i, seconds=0.2, exit_elsewhere_than=os.getpid()) for i in range(6)]
     with pytest.raises(NormaliseError, match=r"normalising process died.*normalise_workers"):
         list(in_page_order(run, jobs, workers=2))
+
+
+def test_a_head_start_hands_its_processes_to_the_first_normalisation() -> None:
+    with head_start(2, (HEAD_START_MODULE,)):
+        results = list(in_page_order(imported_here, [Job(i, seconds=0.1) for i in range(8)], workers=2))
+        assert not multiprocessing.active_children()  # taken over, and stopped when that was done
+    elsewhere = [imported for pid, imported in results if pid != os.getpid()]
+    assert elsewhere  # pages ran in the process started ahead ...
+    assert all(elsewhere)  # ... which had imported what it was told to
+    assert HEAD_START_MODULE not in sys.modules  # never in this process
+
+
+def test_a_head_start_nobody_used_is_stopped_on_exit() -> None:
+    with head_start(2):
+        assert len(multiprocessing.active_children()) == 1
+        assert list(in_page_order(imported_here, [Job(0)], workers=1)) == [(os.getpid(), False)]
+    assert not multiprocessing.active_children()
+
+
+def test_a_head_start_for_one_process_starts_none() -> None:
+    with head_start(1, (HEAD_START_MODULE,)):
+        assert not multiprocessing.active_children()
