@@ -3,7 +3,9 @@
 Counting happens in DuckDB (per class x phase x status, start year, enrollment band, endpoint), so the
 frames handed to the charts stay small whatever the number of trials; pandas carries them to Altair.
 The class totals come from the ``evidence`` table itself, so the page reconciles with it. Only the trial
-lists grow with the warehouse: they are read as plain rows for the page's tables.
+lists grow with the warehouse: they are read as plain rows for the page's tables. Rows whose order
+reaches the page come in a fixed order (a GROUP BY alone returns its groups in any order), so the same
+warehouse writes the same page, byte for byte.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ FROM treatment_classes AS tc ORDER BY tc.sort_order
 EVIDENCE_SQL = """
 SELECT treatment_class, phase, overall_status, status_group, n_trials, n_with_results,
        n_trials_with_published_results
-FROM evidence WHERE n_trials > 0
+FROM evidence WHERE n_trials > 0 ORDER BY treatment_class, phase NULLS FIRST, overall_status NULLS FIRST
 """
 CLASS_TOTALS_SQL = """
 WITH counts AS (
@@ -61,7 +63,7 @@ FROM counts AS c LEFT JOIN per_trial AS p USING (treatment_class)
 """
 START_YEARS_SQL = """
 SELECT treatment_class, year(start_date) AS year, status_group, count(*) AS n_trials
-FROM evidence_trials WHERE start_date IS NOT NULL GROUP BY ALL
+FROM evidence_trials WHERE start_date IS NOT NULL GROUP BY ALL ORDER BY ALL
 """
 ENROLLMENT_SQL = """
 SELECT treatment_class, band, count(*) AS n_trials FROM (
