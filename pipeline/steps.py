@@ -227,7 +227,7 @@ def html_report(settings: Settings, out: Path | None = None) -> Any:
     """The static HTML report of the warehouse, swapped in whole at ``out`` or ``report.dir``; it shows the
     forest plots the plots step drew (drawn again only when they are not this warehouse's)."""
     from pipeline.outcomes.plots import plots_dir
-    from pipeline.report.writer import write_report  # Altair loads in ~0.5 s: only when reporting
+    from pipeline.report.writer import write_report  # Jinja2 and the page's parts: only when reporting
 
     return write_report(
         settings.warehouse.path, out or settings.report_dir, plots_dir(settings), settings.report.results_from

@@ -14,6 +14,7 @@ from pipeline.report.sections.context import ClassContext
 from pipeline.report.sections.overview import render_overview
 from pipeline.report.sections.trials import TrialLists, trials_dataset
 from pipeline.report.templating import Fragment, render
+from pipeline.util.gc_pause import gc_paused
 
 
 def class_contexts(
@@ -52,21 +53,22 @@ def build_page(
     """The HTML of index.html and the data embedded in it (returned too, for tests and checks);
     ``images`` are the forest plots the writer puts beside the page; ``results_from`` says where the
     trials' results come from (the notes name it)."""
-    lists = trials_dataset(data.trials, data.endpoint_labels)
-    classes = class_contexts(data, lists, images, results_from)
-    fragments: list[Fragment] = [render_overview(data, classes)]
-    fragments += [render_class(ctx) for ctx in classes]
-    payload: dict[str, Any] = {"charts": {}, "tables": {}, "datasets": {"trials": lists.dataset}}
-    for fragment in fragments:
-        payload["charts"].update(fragment.charts)
-        payload["tables"].update(fragment.tables)
-    html = render(
-        "page.html.j2",
-        fresh=data.freshness,
-        classes=classes,
-        sections=[f.html for f in fragments],
-        payload=payload,
-        assets=asset_names,
-        results_from=results_from,
-    )
+    with gc_paused():  # ~10^5 acyclic lists and values: see read_report_data
+        lists = trials_dataset(data.trials, data.endpoint_labels)
+        classes = class_contexts(data, lists, images, results_from)
+        fragments: list[Fragment] = [render_overview(data, classes)]
+        fragments += [render_class(ctx) for ctx in classes]
+        payload: dict[str, Any] = {"charts": {}, "tables": {}, "datasets": {"trials": lists.dataset}}
+        for fragment in fragments:
+            payload["charts"].update(fragment.charts)
+            payload["tables"].update(fragment.tables)
+        html = render(
+            "page.html.j2",
+            fresh=data.freshness,
+            classes=classes,
+            sections=[f.html for f in fragments],
+            payload=payload,
+            assets=asset_names,
+            results_from=results_from,
+        )
     return html, payload

@@ -9,7 +9,8 @@ file) or an empty one: ``--out ~/Desktop`` is refused rather than emptied. The r
 too: ``output_folders.replaced_folder``.
 
 The Vega bundle (Vega, Vega-Lite and Vega-Embed, ~0.9 MB) comes from vl-convert, which takes ~1.5 s to
-bundle it; its file name carries the versions, so a previous report's copy is reused when they match.
+bundle it; its file name carries the versions, so a previous report's copy is reused when they match,
+else the per-user cache's (``vega_bundle``).
 """
 
 from __future__ import annotations
@@ -47,15 +48,16 @@ class ReportSummary:
 
 
 def vega_lite_version() -> str:
-    """The Vega-Lite version Altair writes specs for, as vl-convert names it (e.g. "6.4")."""
-    import altair as alt
+    """The Vega-Lite version the charts are written for, as vl-convert names it (e.g. "6.4")."""
     import vl_convert
 
-    version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    from pipeline.report.charts import VEGA_LITE_VERSION
+
+    version = ".".join(VEGA_LITE_VERSION.split(".")[:2])
     if version not in vl_convert.get_vegalite_versions():
         raise ReportError(
             f"vl-convert-python {metadata.version('vl-convert-python')} cannot bundle Vega-Lite {version} "
-            f"(Altair {alt.__version__}'s): install matching versions (pip install -e .)"
+            "(the charts'): install a version that can (pip install -e .)"
         )
     return version
 
@@ -127,9 +129,11 @@ def _refusal(exc: UnreplaceableFolder) -> str:
 
 
 def _write_vega_bundle(target: Path, previous: Path, vl_version: str) -> None:
+    """The previous report's copy when it has this name (the same versions), else the per-user cache's,
+    else vl-convert's (see ``vega_bundle``)."""
     if previous.is_file() and previous.stat().st_size > 0:
         shutil.copyfile(previous, target)
         return
-    import vl_convert
+    from pipeline.report.vega_bundle import bundle_bytes
 
-    target.write_text(vl_convert.javascript_bundle(vl_version=vl_version), encoding="utf-8")
+    target.write_bytes(bundle_bytes(target.name, vl_version))

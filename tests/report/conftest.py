@@ -64,7 +64,7 @@ def effects_report(tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
 
 
 def chart_values(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The data rows of an Altair spec (single or layered)."""
+    """The data rows of a chart spec (single or layered)."""
     data = spec.get("data") or spec["layer"][0]["data"]
     return spec["datasets"][data["name"]]
 

@@ -90,6 +90,7 @@ def test_reuses_the_previous_reports_vega_bundle(tmp_path, built_report, monkeyp
         raise AssertionError("the bundle should have been copied from the previous report")
 
     monkeypatch.setattr(vl_convert, "javascript_bundle", no_bundling)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))  # not from the user's cache
     write_report(built_report.settings.warehouse.path, out)
     assert next((out / "assets").glob("vega-embed-*.js")).read_bytes() == bundle.read_bytes()
     assert bundle.stat().st_size > 100_000
