@@ -26,7 +26,7 @@ from pipeline.runs.source_plan import SourcePlan
 from pipeline.sources import registry
 from pipeline.sources.derive_pages import PageDerive, current_rows, write_derived
 from pipeline.sources.spec import FetchJob, OnProgress
-from pipeline.util.free_memory import release_freed_memory
+from pipeline.util.free_memory import release_freed_memory, release_memory_as_freed
 from pipeline.warehouse.build import build_warehouse
 from pipeline.warehouse.export_csv import export_evidence_trials
 
@@ -130,6 +130,7 @@ def _log_fetch(settings: Settings, run_id: str, source: str, manifest: dict[str,
 
 def normalise(settings: Settings, source: str, run_id: str) -> Any:
     """Write every table of one complete raw run as Parquet partitions; returns the normaliser's summary."""
+    release_memory_as_freed()  # pages free tens of MB at a time: hand them back as they go
     spec = registry.get(source)
     raw_run = RawZone(settings.raw_dir).open_run(spec.name, run_id)
     # A source with derivations derives each page where it is normalised (sources/derive_pages.py).

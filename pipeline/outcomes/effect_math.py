@@ -8,7 +8,8 @@
   width / (2 t(n-1)) below 60 participants and / (2 x 1.96) above (6.5.2.2).
 - Log risk ratio of counts: statsmodels' effectsize_2proportions (SE² = 1/a - 1/n1 + 1/c - 1/n0), with
   0.5 added to every cell of a comparison with a zero cell (6.5.1, 10.4.4.2); no events in either
-  arm gives no ratio.
+  arm gives no ratio. Its arithmetic is repeated here rather than imported: statsmodels brings pandas
+  and scipy.stats (~78 MB) into every process normalising pages, which derive their effects.
 
 Each result also carries the control arm's share of the variance, so a pool can split a control shared
 by several doses (see pooling).
@@ -30,8 +31,6 @@ MAX_LOG_RATIO = 50.0
 MAX_MAGNITUDE = 1e12
 # Below this an SE squared (the pooling weight's inverse) loses its meaning in floating point.
 MIN_SE = 1e-9
-# Imported on first use (with scipy.stats and pandas, about 1 s): commands that compute no effect skip it.
-STATISTICS_MODULE = "statsmodels.stats.meta_analysis"
 LARGE_SAMPLE = 60  # Cochrane 6.5.2.2: below this, a group's CI was built on t, not z
 
 
@@ -152,14 +151,22 @@ def risk_ratio(events_active: float, n_active: float, events_control: float, n_c
             raise NotComputable(f"{events:g} events among {n:g} participants is not a count")
     if events_active == 0 and events_control == 0:
         raise NotComputable("no events in either group: a risk ratio is not estimable (Cochrane 10.4.4.2)")
-    from statsmodels.stats.meta_analysis import effectsize_2proportions  # STATISTICS_MODULE
-
-    counts = [np.array([v], dtype=float) for v in (events_active, n_active, events_control, n_control)]
     zero = events_active in (0, n_active) or events_control in (0, n_control)
-    # Only with a zero cell: statsmodels 0.15 adds a float correction to the counts of every comparison
-    # but to the totals of zero-cell comparisons only, which would bias comparisons without zeros.
-    eff, var = effectsize_2proportions(*counts, statistic="risk-ratio", zero_correction=0.5 if zero else None)
+    # Only with a zero cell: statsmodels 0.15, given a correction, adds it to the counts of every
+    # comparison but to the totals of zero-cell comparisons only, which would bias those without zeros.
+    eff, var = log_risk_ratio(events_active, n_active, events_control, n_control, 0.5 if zero else 0.0)
     c, n0 = (events_control + 0.5, n_control + 1) if zero else (events_control, n_control)
     share = (1 / c - 1 / n0) / float(var[0]) if float(var[0]) > 0 else None
     note = "0.5 added to each cell (a zero cell)" if zero else None
     return _wrap(float(eff[0]), math.sqrt(float(var[0])), True, share, note)
+
+
+def log_risk_ratio(
+    a: float, n1: float, c: float, n0: float, correction: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """statsmodels' ``effectsize_2proportions(statistic="risk-ratio")`` (0.15) of one comparison, with
+    ``correction`` added to each cell: its numpy operations in its order, so the same bits (tested)."""
+    count1, nobs1, count2, nobs2 = (np.array([v], dtype=float) for v in (a, n1, c, n0))
+    nobs1, nobs2 = nobs1 + 2 * correction, nobs2 + 2 * correction
+    p1, p2 = (count1 + correction) / nobs1, (count2 + correction) / nobs2
+    return np.log(p1) - np.log(p2), (1 - p1) / p1 / nobs1 + (1 - p2) / p2 / nobs2

@@ -32,6 +32,8 @@ from pipeline.outcomes.effect_math import Z95
 from pipeline.outcomes.schemas import CLASS_EFFECT_MEMBERS, CLASS_EFFECTS, column_rows, rows_to_table
 from pipeline.outcomes.taxonomy import Taxonomy
 
+# Imported on first use (with scipy.stats and pandas, about 1 s): commands that pool nothing skip it.
+STATISTICS_MODULE = "statsmodels.stats.meta_analysis"
 NOT_STATED = "not_stated"
 RE_METHOD = "random effects: Paule-Mandel tau², Hartung-Knapp 95% CI (t, k-1 df)"
 SINGLE = "one trial: its estimate (doses combined by fixed effect, the shared control split)"

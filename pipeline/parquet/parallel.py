@@ -35,6 +35,7 @@ from multiprocessing.connection import wait
 from typing import Generic, TypeVar
 
 from pipeline.errors import NormaliseError
+from pipeline.util.free_memory import release_memory_as_freed
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -179,6 +180,7 @@ def _pool(size: int) -> Iterator[ProcessPoolExecutor]:
 
 def _worker_started() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    release_memory_as_freed()
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.outcomes.effect_math import STATISTICS_MODULE
+from pipeline.outcomes.pooling import STATISTICS_MODULE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -19,6 +19,7 @@ def test_importing_the_cli_does_not_load_the_statistics_library() -> None:
     assert loaded.stdout.strip() == "False"
 
 
-def test_the_statistics_module_is_the_one_effects_and_pooling_import() -> None:
-    for path in ("pipeline/outcomes/effect_math.py", "pipeline/outcomes/pooling.py"):
-        assert f"from {STATISTICS_MODULE} import" in (REPO / path).read_text(encoding="utf-8")
+def test_the_statistics_module_is_the_one_pooling_imports() -> None:
+    assert f"from {STATISTICS_MODULE} import" in (REPO / "pipeline/outcomes/pooling.py").read_text(
+        encoding="utf-8"
+    )

@@ -9,7 +9,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.config import Settings
-from pipeline.outcomes.effect_math import STATISTICS_MODULE
 from pipeline.parquet.writer import partition_dir
 from pipeline.runs.log import RunLog
 from pipeline.runs.source_plan import SourcePlan
@@ -103,5 +102,4 @@ CTGOV = Source(
     changes_baseline=("trials", REREADS_TABLE),
     # Each trial's canonical endpoints and effects against control (the endpoint taxonomy of the config).
     derivations=(OUTCOMES,),
-    page_imports=(STATISTICS_MODULE,),  # the outcome derivation's risk ratios
 )
