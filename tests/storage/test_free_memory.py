@@ -19,7 +19,7 @@ glibc_only = pytest.mark.skipif(
     not STATUS.exists() or ctypes.util.find_library("c") is None, reason="Linux only"
 )
 
-# Run apart, so the allocator settings stay out of the test process: how many MB freeing 90 MB of 3 MiB
+# Run apart, so the allocator settings stay out of the test process: how many MB freeing 90 MB of 10 MiB
 # blocks gives back while a block above them in the heap stays alive.
 GIVEN_BACK = """
 import os, sys
@@ -31,9 +31,9 @@ def resident_mb():
 
 if sys.argv[1] == "as-freed":
     release_memory_as_freed()
-first = os.urandom(8 << 20)
-del first  # glibc now takes blocks below 8 MiB from its heap, unless told otherwise
-blocks = [os.urandom(3 << 20) for _ in range(30)]
+first = os.urandom(24 << 20)
+del first  # glibc now takes blocks below 24 MiB from its heap, unless told otherwise
+blocks = [os.urandom(10 << 20) for _ in range(9)]
 above = os.urandom(512 << 10)
 before = resident_mb()
 del blocks
