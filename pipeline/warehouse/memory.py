@@ -10,8 +10,8 @@ from the configured limit again. A large corpus costs disk and time, never a fai
 
 The build also runs on ``resources.warehouse_threads`` DuckDB threads (one by default) and without
 DuckDB's asynchronous I/O pool: it reads local Parquet files and writes its tables one after another,
-and on 2 cores a second thread and the I/O pool's eight cost a fifth more CPU for no speed
-(docs/BENCHMARKS.md).
+and on 2 cores a second thread and the I/O pool's eight threads cost about a quarter more CPU and a
+fifth more wall time (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
