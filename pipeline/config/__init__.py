@@ -172,6 +172,10 @@ class ResourcesSettings(Strict):
     # Memory DuckDB may use to build the warehouse; beyond it, it spills to disk beside the warehouse
     # (a file that cannot spill is run again with twice as much, up to DuckDB's default of 80% of RAM).
     warehouse_memory_mb: Annotated[int, Field(ge=16)] = 128
+    # DuckDB threads building the warehouse; null: one per CPU core (DuckDB's default). One is the
+    # fastest measured on 2 cores: its tables are written one after another, and a second thread only
+    # added synchronisation (docs/BENCHMARKS.md).
+    warehouse_threads: Annotated[int, Field(ge=1, le=256)] | None = 1
 
     @property
     def normalise_processes(self) -> int:

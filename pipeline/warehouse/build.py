@@ -138,7 +138,8 @@ def _plan(target: Path, tmp: Path, inputs: BuildInputs, full: str | None) -> Bui
 
 def _build_into(path: Path, settings: Settings, inputs: BuildInputs, plan: BuildPlan) -> BuildSummary:
     sql, files = inputs.sql, inputs.files
-    budget = MemoryBudget.of(settings.resources.warehouse_memory_mb, _spill_dir(path))
+    resources = settings.resources
+    budget = MemoryBudget.of(resources.warehouse_memory_mb, _spill_dir(path), resources.warehouse_threads)
     con = budget.connect(path)
     try:
         register_partition_files(con, files)

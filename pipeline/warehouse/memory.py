@@ -7,6 +7,11 @@ beside the warehouse instead, and the peak stays put. Some work cannot spill (a 
 merge, a row group being written): a file that runs out of memory is rolled back (each file is one
 transaction) and run again with twice the limit, up to DuckDB's own default; the next file starts
 from the configured limit again. A large corpus costs disk and time, never a failed build.
+
+The build also runs on ``resources.warehouse_threads`` DuckDB threads (one by default) and without
+DuckDB's asynchronous I/O pool: it reads local Parquet files and writes its tables one after another,
+and on 2 cores a second thread and the I/O pool's eight threads cost about a quarter more CPU and a
+fifth more wall time (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -30,21 +35,28 @@ def machine_mb() -> int:
 
 @dataclass(frozen=True)
 class MemoryBudget:
-    """``limit_mb``: DuckDB's limit for the build; ``ceiling_mb``: the most one file may be given."""
+    """``limit_mb``: DuckDB's limit for the build; ``ceiling_mb``: the most one file may be given;
+    ``threads``: DuckDB's worker threads (None: DuckDB's default, one per core)."""
 
     limit_mb: int
     ceiling_mb: int
     spill_dir: Path  # DuckDB's temp_directory: the caller removes it after the build
+    threads: int | None = None
 
     @classmethod
-    def of(cls, limit_mb: int, spill_dir: Path) -> MemoryBudget:
+    def of(cls, limit_mb: int, spill_dir: Path, threads: int | None = None) -> MemoryBudget:
         ceiling = max(limit_mb, int(machine_mb() * DUCKDB_DEFAULT_SHARE))
-        return cls(limit_mb, ceiling, spill_dir)
+        return cls(limit_mb, ceiling, spill_dir, threads)
 
     def connect(self, path: Path) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(
-            str(path), config={"memory_limit": f"{self.limit_mb}MB", "temp_directory": str(self.spill_dir)}
-        )
+        config: dict[str, str | int] = {
+            "memory_limit": f"{self.limit_mb}MB",
+            "temp_directory": str(self.spill_dir),
+            "async_threads": 0,  # local files: the worker threads read them themselves
+        }
+        if self.threads is not None:
+            config["threads"] = self.threads
+        return duckdb.connect(str(path), config=config)
 
 
 def run_files(con: duckdb.DuckDBPyConnection, files: list[SqlFile], budget: MemoryBudget) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.config import Settings
 from pipeline.warehouse.memory import MemoryBudget, run_files
 from pipeline.warehouse.sql_files import OutOfMemory, SqlFile
 
@@ -28,6 +29,18 @@ def test_the_connection_has_the_budget_limit_and_spill_folder(tmp_path: Path) ->
         assert limit_text(con) == "61.0 MiB"  # DuckDB shows 64 MB in MiB
         spill = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
         assert spill == str(tmp_path / "spill")
+
+
+def test_the_connection_has_the_configured_threads_and_no_io_pool(tmp_path: Path, settings: Settings) -> None:
+    """The build's threads come from resources.warehouse_threads (1 by default); None keeps DuckDB's own."""
+    assert settings.resources.warehouse_threads == 1
+    budget = MemoryBudget.of(64, tmp_path / "spill", settings.resources.warehouse_threads)
+    with budget.connect(tmp_path / "w.duckdb") as con:
+        setting = "SELECT current_setting('threads'), current_setting('async_threads')"
+        assert con.execute(setting).fetchone() == (1, 0)
+    with MemoryBudget.of(64, tmp_path / "spill").connect(tmp_path / "d.duckdb") as con:
+        default = duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0]
+        assert con.execute("SELECT current_setting('threads')").fetchone()[0] == default
 
 
 def test_a_file_that_cannot_spill_runs_again_with_more_memory(
