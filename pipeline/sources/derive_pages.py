@@ -74,10 +74,10 @@ class DerivedPages:
     derive: PageDerive | None
     _pages: list[list[dict[str, pa.Table]]] = field(default_factory=list)
     _keys: set[str] = field(default_factory=set)
-    _left_to_derive_step: str | None = None  # why the classify and derive steps compute this run
+    _left_to_steps: str | None = None  # why the classify and derive steps compute this run
 
     def add(self, tables: Mapping[str, pa.Table], derived: PageOutput) -> None:
-        if self.derive is None or self._left_to_derive_step is not None:
+        if self.derive is None or self._left_to_steps is not None:
             return
         if derived is None:
             self._give_up("a page's classification or derivation failed")
@@ -94,10 +94,8 @@ class DerivedPages:
         """The run's output partitions (unless some page left the run to the classify and derive steps)."""
         if self.derive is None:
             return
-        if self._left_to_derive_step is not None:
-            logger.info(
-                "run %s: %s; the classify and derive steps compute it", run_id, self._left_to_derive_step
-            )
+        if self._left_to_steps is not None:
+            logger.info("run %s: %s; the classify and derive steps compute it", run_id, self._left_to_steps)
             return
         try:
             for i, how in enumerate(self.derive.derivations):
@@ -114,7 +112,7 @@ class DerivedPages:
             self._pages.clear()
 
     def _give_up(self, reason: str) -> None:
-        self._left_to_derive_step = reason
+        self._left_to_steps = reason
         self._pages.clear()
 
 

@@ -38,7 +38,8 @@ Fetch = Callable[[FetchJob], dict[str, Any]]
 
 class Normalise(Protocol):
     """(complete raw run, <parquet_dir>/<source>, processes to use) -> a summary (its repr is logged);
-    writes every table, in the same bytes whatever ``workers`` is."""
+    writes every table, in the same bytes whatever ``workers`` is. A source with page outputs (a
+    ``by_page`` classification or derivations) also takes ``derive=`` (sources/derive_pages.py)."""
 
     def __call__(self, raw_run: RawRun, parquet_root: Path, *, workers: int = 1) -> Any: ...
 
