@@ -7,7 +7,7 @@ records with results, the 1,148-site NCT04267848) and the 35 ``ctgov/migraine`` 
 round-robin with rewritten nctIds into pages of 1,000 (``bench_normalise_ctgov.build_raw_run``).
 
 Printed per size (``rebuild_report.py``): studies/s, each step's wall time, share, CPU and peak
-memory (normalise, which derives the outcome tables page by page as it goes, classify, derive, build,
+memory (normalise, which classifies and derives each page as it goes, classify, derive, build,
 CSV, forest plots, HTML report; "start-up" is imports + Prefect's server + flow
 run until the first step, "orchestration" the flow's bookkeeping between steps and at the end),
 normalise's own rate, the peak memory of the pipeline's processes (the command and those normalising

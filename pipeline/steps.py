@@ -13,10 +13,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.classify.classifier import Classifier
+from pipeline.classify.run_classes import classification
 from pipeline.config import Settings
 from pipeline.errors import RawZoneError
-from pipeline.parquet.writer import write_partition
+from pipeline.parquet.writer import PART_FILE, partition_dir
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.runs.log import RunLog, Status
 from pipeline.runs.pull_plan import plan_sources
@@ -24,8 +24,8 @@ from pipeline.runs.recovery import incomplete_raw_runs, resume_candidate, stale_
 from pipeline.runs.report import collect_report
 from pipeline.runs.source_plan import SourcePlan
 from pipeline.sources import registry
-from pipeline.sources.derive_pages import PageDerive, current_rows, write_derived
-from pipeline.sources.spec import FetchJob, OnProgress
+from pipeline.sources.derive_pages import PageDerive, current_rows, page_outputs, write_derived
+from pipeline.sources.spec import Derivation, FetchJob, OnProgress, Source
 from pipeline.util.free_memory import release_freed_memory, release_memory_as_freed
 from pipeline.warehouse.build import build_warehouse
 from pipeline.warehouse.export_csv import export_evidence_trials
@@ -133,29 +133,29 @@ def normalise(settings: Settings, source: str, run_id: str) -> Any:
     release_memory_as_freed()  # pages free tens of MB at a time: hand them back as they go
     spec = registry.get(source)
     raw_run = RawZone(settings.raw_dir).open_run(spec.name, run_id)
-    # A source with derivations derives each page where it is normalised (sources/derive_pages.py).
-    fused = {"derive": PageDerive(settings, spec.derivations, spec.key, spec.record_table)}
+    # A source with page outputs classifies and derives each page where it is normalised
+    # (sources/derive_pages.py).
+    outputs = page_outputs(spec)
+    fused = {"derive": PageDerive(settings, outputs, spec.key, spec.record_table)} if outputs else {}
     try:
         return spec.normalise(
-            raw_run,
-            settings.parquet_dir / spec.name,
-            workers=settings.resources.normalise_processes,
-            **(fused if spec.derivations else {}),
+            raw_run, settings.parquet_dir / spec.name, workers=settings.resources.normalise_processes, **fused
         )
     finally:
         release_freed_memory()  # the pages are written: the steps after it need the memory
 
 
 def classify(settings: Settings, source: str, run_id: str) -> dict[str, int]:
-    """Classify one run's normalised records; returns records per configured class."""
+    """Classify one run's normalised records, the partition stamped with the classifier's config;
+    returns records per configured class. A partition already current (classified with this config
+    since the records were written: normalise classifies as it goes) is kept as it is."""
     spec = registry.get(source)
-    root = settings.parquet_dir / spec.name
-    how = spec.classification
-    inputs = [_read_partition(root, table, run_id) for table in how.inputs]
-    classes = how.rows(*inputs, Classifier.from_settings(settings))
-    write_partition(root, how.table, run_id, how.schema, [classes])
+    how = classification(spec)
+    _current_or_derived(settings, spec, how, run_id)
+    table = partition_dir(settings.parquet_dir / spec.name, spec.classification.table, run_id) / PART_FILE
+    classes = pq.read_table(table, columns=[spec.key, "treatment_class"])
     counts = _count_by_class(settings, classes, spec.key)
-    del inputs, classes
+    del classes
     release_freed_memory()
     return counts
 
@@ -166,17 +166,23 @@ def derive(settings: Settings, source: str, run_id: str) -> dict[str, int]:
     current (derived with this config since the records were written: normalise derives as it goes)
     are kept as they are."""
     spec = registry.get(source)
-    root = settings.parquet_dir / spec.name
     counts: dict[str, int] = {}
     for how in spec.derivations:
-        digest = how.config_digest(settings)
-        rows = current_rows(root, run_id, how, digest, spec.record_table)
-        if rows is None:
-            inputs = {table: _read_partition(root, table, run_id) for table in how.inputs}
-            rows = write_derived(root, run_id, how, digest, how.derive(settings, inputs))
-            del inputs
-        counts.update(rows)
+        counts.update(_current_or_derived(settings, spec, how, run_id))
     return counts
+
+
+def _current_or_derived(settings: Settings, spec: Source, how: Derivation, run_id: str) -> dict[str, int]:
+    """Rows per table of ``how``'s partitions for a run: kept when current, else computed from the run's
+    Parquet tables and written stamped with today's config."""
+    root = settings.parquet_dir / spec.name
+    digest = how.config_digest(settings)
+    rows = current_rows(root, run_id, how, digest, spec.record_table)
+    if rows is None:
+        inputs = {table: _read_partition(root, table, run_id) for table in how.inputs}
+        rows = write_derived(root, run_id, how, digest, how.derive(settings, inputs))
+        del inputs
+    return rows
 
 
 # -- replay, build, export --------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 A run killed after its fetch completed leaves a complete raw run (manifest written) whose Parquet,
 classifier or derived partitions are missing, half published (the normaliser renames one table at a
 time) or older than the manifest. Those are re-normalised, re-classified and derived again here, so the
-data that run paid for is used. A derived partition stamped with another config than today's (an
-edited endpoint taxonomy) is derived again too. A raw run without a manifest was cut off mid-fetch: it
+data that run paid for is used. A classification or derived partition stamped with another config
+than today's (edited treatment classes or endpoint taxonomy, or an unstamped classification from an
+older release) is classified or derived again too. A raw run without a manifest was cut off mid-fetch: it
 is never normalised; the next fetch of its source may resume it (``resume_candidate``), and until one
 does it is reported.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.classify.run_classes import classes_config_digest
 from pipeline.config import Settings
 from pipeline.parquet.stamp import read_stamp
 from pipeline.parquet.writer import PART_FILE, partition_dir
@@ -26,19 +28,23 @@ class StaleRun:
     source: str
     run_id: str
     needs_normalise: bool  # its normalised tables are missing or older than its manifest
-    needs_classify: bool = True  # the classifier's output is missing or older than the records
+    needs_classify: bool = (
+        True  # the classifier's output is missing, older than the records or of another config
+    )
     needs_derive: bool = True  # a derived table is missing, older than the records or of another config
 
 
 def stale_runs(settings: Settings, sources: tuple[str, ...]) -> list[StaleRun]:
     """Complete raw runs whose partitions are missing or older than their manifest, or whose classifier
-    or derived partitions are missing or older than their records, oldest first."""
+    or derived partitions are missing, older than their records or stamped with another config, oldest
+    first."""
     zone = RawZone(settings.raw_dir)
     found = []
     for source in sources:
         spec = registry.get(source)
         tables, records, classes = tuple(spec.tables), spec.record_table, spec.classification.table
         derived = {t: d.config_digest(settings) for d in spec.derivations for t in d.tables}
+        classes_digest = classes_config_digest(settings)
         root = settings.parquet_dir / source
         for run in zone.complete_runs(source):
             manifest_time = (run.path / MANIFEST).stat().st_mtime
@@ -46,11 +52,10 @@ def stale_runs(settings: Settings, sources: tuple[str, ...]) -> list[StaleRun]:
             if any(times[t] is None or times[t] < manifest_time for t in tables):
                 found.append(StaleRun(source, run.run_id, needs_normalise=True))
                 continue
-            records_time = times[records] or 0
-            classify = times[classes] is None or times[classes] < records_time
+            since = times[records] or 0
+            classify = _outdated(root, classes, run.run_id, times[classes], since, classes_digest)
             derive = any(
-                times[t] is None or times[t] < records_time or _stamp(root, t, run.run_id) != digest
-                for t, digest in derived.items()
+                _outdated(root, t, run.run_id, times[t], since, digest) for t, digest in derived.items()
             )
             if classify or derive:
                 found.append(StaleRun(source, run.run_id, False, classify, derive))
@@ -90,6 +95,11 @@ def resume_candidate(settings: Settings, source: str, exclude: str) -> RawRun | 
 def _has_pages(run: RawRun) -> bool:
     """At least one response stored (``started.json`` alone is not a page)."""
     return bool(run.pages())
+
+
+def _outdated(root: Path, table: str, run_id: str, written: float | None, since: float, digest: str) -> bool:
+    """A classification or derived partition written never, before ``since`` or with another config."""
+    return written is None or written < since or _stamp(root, table, run_id) != digest
 
 
 def _stamp(root: Path, table: str, run_id: str) -> str | None:

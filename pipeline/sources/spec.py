@@ -38,7 +38,8 @@ Fetch = Callable[[FetchJob], dict[str, Any]]
 
 class Normalise(Protocol):
     """(complete raw run, <parquet_dir>/<source>, processes to use) -> a summary (its repr is logged);
-    writes every table, in the same bytes whatever ``workers`` is."""
+    writes every table, in the same bytes whatever ``workers`` is. A source with page outputs (a
+    ``by_page`` classification or derivations) also takes ``derive=`` (sources/derive_pages.py)."""
 
     def __call__(self, raw_run: RawRun, parquet_root: Path, *, workers: int = 1) -> Any: ...
 
@@ -49,12 +50,19 @@ WatermarkRule = Callable[[Settings, str, str], str]
 
 @dataclass(frozen=True)
 class Classification:
-    """How the shared classifier is applied: which normalised tables feed it, which table it writes."""
+    """How the shared classifier is applied: which normalised tables feed it, which table it writes.
+
+    Its partition is stamped with a digest of the classifier's config (pipeline/classify/run_classes.py),
+    as derived partitions are: recovery classifies a run again when the stamp differs from today's."""
 
     table: str
     schema: pa.Schema
     inputs: tuple[str, ...]
     rows: Callable[..., pa.Table]  # (*the input tables in ``inputs`` order, classifier) -> ``schema`` rows
+    # True when ``rows`` gives each record's rows together and orders records by the source's key alone,
+    # so a run's rows are its pages' stably sorted by key: normalise then classifies each page as it
+    # goes (sources/derive_pages.py). Otherwise only the classify step classifies, from the whole run.
+    by_page: bool = False
 
 
 # (settings, the run's input tables by name) -> every table of the derivation, by name.

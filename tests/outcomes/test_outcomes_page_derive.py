@@ -5,8 +5,6 @@ cannot derive (a trial on two pages, a page whose derivation fails) is left to t
 
 from __future__ import annotations
 
-import copy
-import json
 import os
 import shutil
 from pathlib import Path
@@ -14,69 +12,19 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from paged_runs import normalised_real_run, real_studies, replicated, with_workers, write_paged_run
 from refresh_layout import R1, data_settings, part
 
 from pipeline import steps
 from pipeline.config import Settings
-from pipeline.demo.ctgov_api import load_studies
 from pipeline.errors import NormaliseError, OutcomeError
 from pipeline.outcomes.tables import CTGOV_INPUTS
-from pipeline.raw.zone import Origin, RawZone
 from pipeline.sources import derive_pages
 from pipeline.sources.ctgov import outcomes
 from pipeline.sources.ctgov.outcomes import OUTCOMES, PARQUET_TABLES, combine_pages, derive_outcomes
 from pipeline.sources.derive_pages import current_rows
-from tests.conftest import REPO_ROOT
 
 ROOT_TABLES = tuple(PARQUET_TABLES)
-
-
-def real_studies(fixtures: Path) -> list[dict[str, Any]]:
-    """The recorded full records, the migraine ones and the transcribed pivotal trials with results."""
-    folders = [
-        fixtures / "ctgov" / "studies",
-        fixtures / "ctgov" / "migraine",
-        REPO_ROOT / "tests/fixtures/outcomes",
-    ]
-    return load_studies(folders)
-
-
-def replicated(studies: list[dict[str, Any]], copies: int) -> list[dict[str, Any]]:
-    """``copies`` of every study under new nctIds (NCT9...), in round-robin order."""
-    out = []
-    for i in range(copies * len(studies)):
-        doc = copy.deepcopy(studies[i % len(studies)])
-        doc["protocolSection"]["identificationModule"]["nctId"] = f"NCT9{i:07d}"
-        out.append(doc)
-    return out
-
-
-def write_paged_run(settings: Settings, docs: list[dict[str, Any]], per_page: int) -> None:
-    run = RawZone(settings.raw_dir).start_run("ctgov", R1)
-    pages = [docs[i : i + per_page] for i in range(0, len(docs), per_page)]
-    for n, page in enumerate(pages, 1):
-        origin = Origin(
-            "http://127.0.0.1/api/v2/studies", {"pageSize": per_page}, 200, "2026-01-01T03:00:00+00:00"
-        )
-        run.write_page(
-            f"page-{n:06d}.json", json.dumps({"studies": page}).encode(), origin, n_records=len(page)
-        )
-    drift = {"n_ids_requested": 0, "n_records": 0}
-    run.finish(
-        {
-            "mode": "full",
-            "data_timestamp": "2026-01-01T00:00:00",
-            "total_count": len(docs),
-            "n_records": len(docs),
-            "drift": drift,
-        }
-    )
-
-
-def with_workers(settings: Settings, workers: int) -> Settings:
-    return settings.model_copy(
-        update={"resources": settings.resources.model_copy(update={"normalise_workers": workers})}
-    )
 
 
 def derived_bytes(settings: Settings) -> dict[str, bytes]:
@@ -111,9 +59,7 @@ def test_page_by_page_equals_the_whole_run_byte_for_byte(
 def test_the_derive_step_keeps_current_partitions_and_redoes_older_ones(
     tmp_path: Path, fixtures_dir: Path
 ) -> None:
-    settings = data_settings(tmp_path)
-    write_paged_run(settings, real_studies(fixtures_dir), 20)
-    steps.normalise(settings, "ctgov", R1)
+    settings = normalised_real_run(tmp_path, fixtures_dir, 20)
     written = part(settings, "trial_effects").stat().st_mtime_ns
     counts = steps.derive(settings, "ctgov", R1)
     assert part(settings, "trial_effects").stat().st_mtime_ns == written  # kept, not derived again

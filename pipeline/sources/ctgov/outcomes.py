@@ -25,6 +25,7 @@ from pipeline.outcomes.tables import CTGOV_INPUTS, trial_outcome_tables
 from pipeline.outcomes.taxonomy import Taxonomy
 from pipeline.sources.ctgov.normalise.schemas import PROVENANCE
 from pipeline.sources.spec import Derivation
+from pipeline.util.per_config import OncePerConfig
 
 # Bump when the mapping or effect logic changes what it derives from the same records and config:
 # every run's outcome partitions are then derived again at the next refresh.
@@ -61,17 +62,8 @@ def derive_outcomes(settings: Settings, inputs: Mapping[str, pa.Table]) -> dict[
     }
 
 
-_TAXONOMIES: dict[str, Taxonomy] = {}  # by config digest: a page derived apart needs no compiling
-
-
-def _taxonomy(settings: Settings) -> Taxonomy:
-    """The taxonomy of ``settings``, compiled once per process and config (pages come one at a time)."""
-    digest = outcome_config_digest(settings)
-    taxonomy = _TAXONOMIES.get(digest)
-    if taxonomy is None:
-        _TAXONOMIES.clear()  # one config at a time: a process never needs an edited one's again
-        taxonomy = _TAXONOMIES[digest] = Taxonomy.from_settings(settings)
-    return taxonomy
+# The taxonomy of a config, compiled once per process and config (pages come one at a time).
+_taxonomy = OncePerConfig(outcome_config_digest, Taxonomy.from_settings)
 
 
 def combine_pages(pages: Sequence[Mapping[str, pa.Table]]) -> dict[str, pa.Table]:

@@ -80,6 +80,7 @@ CTGOV = Source(
         schema=TRIAL_CLASSES,
         inputs=("trials", "interventions", "arms", "intervention_mesh"),
         rows=classify_ctgov_tables,
+        by_page=True,  # rows per trial in nct_id order: normalise classifies each page as it goes
     ),
     versions=Versions(
         relation="src_ctgov_trial_versions",
