@@ -172,20 +172,26 @@ def _log_path(settings: Settings, name: str) -> Path:
 def _flow_command(args: argparse.Namespace, settings: Settings, log_path: Path) -> Iterator[None]:
     """Logs to ``log_path`` (the terminal gets warnings only, unless --verbose) and progress bars, for a
     command that runs a Prefect flow, on the server of a running ``evidence serve`` if there is one
-    (``flows.local_server``); a failure's message gains the log's path. The processes that will
-    normalise pages start first, while this one imports Prefect and starts the flow run."""
+    (``flows.local_server``), without flow-run heartbeats unless configured (``flows.heartbeats``); a
+    failure's message gains the log's path. The processes that will normalise pages start first, while
+    this one imports Prefect and starts the flow run."""
     try:
         with (
             head_start(settings.resources.normalise_processes, registry.page_imports()),
             command_logging(log_path, verbose=args.verbose, console=err),
         ):
+            from flows.heartbeats import no_heartbeats_by_default
             from flows.local_server import SERVER_URL_FILE, serve_api_if_running
 
             quiet_tracebacks.quiet_prefect()
             from pipeline.console import progress
 
             url_file = settings.storage.data_dir / SERVER_URL_FILE
-            with serve_api_if_running(url_file) as api_url, progress.display(err):
+            with (
+                serve_api_if_running(url_file) as api_url,
+                no_heartbeats_by_default(),
+                progress.display(err),
+            ):
                 if api_url:
                     logging.getLogger(__name__).info("Prefect: the server of `evidence serve` at %s", api_url)
                 yield
