@@ -28,9 +28,7 @@ class StaleRun:
     source: str
     run_id: str
     needs_normalise: bool  # its normalised tables are missing or older than its manifest
-    needs_classify: bool = (
-        True  # the classifier's output is missing, older than the records or of another config
-    )
+    needs_classify: bool = True  # classes missing, older than the records or of another config
     needs_derive: bool = True  # a derived table is missing, older than the records or of another config
 
 
