@@ -14,7 +14,8 @@ be a module-level function and jobs plain data.
 A fresh interpreter takes about a second to import the pipeline before its first page, time in which
 only the caller works. ``head_start`` lets a command start the others early, while it is still
 importing Prefect and starting its flow run with the second core idle: the first normalisation then
-finds them ready.
+finds them ready. They run without pandas, which pyarrow would otherwise import at their first
+conversion for nothing (pipeline/util/without_pandas.py): work done in them cannot use pandas.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Generic, TypeVar
 
 from pipeline.errors import NormaliseError
 from pipeline.util.free_memory import release_memory_as_freed
+from pipeline.util.without_pandas import hide_pandas
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -181,6 +183,7 @@ def _pool(size: int) -> Iterator[ProcessPoolExecutor]:
 def _worker_started() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     release_memory_as_freed()
+    hide_pandas()  # pyarrow would import it for nothing (pipeline/util/without_pandas.py)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()

@@ -3,7 +3,8 @@
 Replaying a run offline (``evidence rebuild``) reads only from here. A page is gzipped and fsynced
 before its manifest line is appended, so a crash never leaves a manifest line pointing at a partial
 file. A run counts as complete only once ``manifest.json`` exists; it is written atomically after the
-fetch reconciled its counts.
+fetch reconciled its counts. Pages are written with the standard library's gzip and read back with
+ISA-L's decoder (``isal.igzip``): the same standard gzip, decompressed in about half the CPU time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import hashlib
 import os
 import secrets
 import shutil
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from isal import igzip, isal_zlib
 
 from pipeline.errors import RawZoneError
 from pipeline.http.client import HttpResult
@@ -252,10 +253,10 @@ class RawRun:
         """The body as received, checked against the sha256 taken at fetch time."""
         path = self.path / record.file
         try:
-            body = gzip.decompress(path.read_bytes())
+            body = igzip.decompress(path.read_bytes())
         except FileNotFoundError:
             raise RawZoneError(f"raw page missing: {path}") from None
-        except (OSError, EOFError, zlib.error) as exc:  # zlib.error: a damaged deflate stream
+        except (OSError, EOFError, isal_zlib.error) as exc:  # isal_zlib.error: a damaged deflate stream
             raise RawZoneError(f"raw page unreadable: {path} ({exc})") from None
         if hashlib.sha256(body).hexdigest() != record.sha256:
             raise RawZoneError(f"raw page {path} does not match its recorded sha256")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,6 +88,35 @@ def test_missing_or_corrupt_page_files_are_reported(zone: RawZone) -> None:
         run.read_body(first)
     with pytest.raises(RawZoneError, match="raw page unreadable"):
         run.read_body(second)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda data: data[:10] + b"\xff" * 8 + data[18:], id="damaged deflate stream"),
+        pytest.param(lambda data: data[: len(data) // 2], id="truncated"),
+        pytest.param(lambda data: data[:-8] + b"\0\0\0\0" + data[-4:], id="wrong crc32"),
+    ],
+)
+def test_a_damaged_gzip_stream_is_reported(zone: RawZone, damage: Callable[[bytes], bytes]) -> None:
+    run = zone.start_run("ctgov", "20261121T120000Z-abcd")
+    write(run, "page-000001.json", BODY_1 * 50)
+    (record,) = run.pages()
+    path = run.path / record.file
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(RawZoneError, match="raw page unreadable"):
+        run.read_body(record)
+
+
+def test_any_standard_gzip_file_reads_back(zone: RawZone) -> None:
+    """The reader is not the standard library's: files it did not write (a copied run, several gzip
+    members, another compression level) still read as the standard library reads them."""
+    run = zone.start_run("ctgov", "20261121T120000Z-abcd")
+    write(run, "page-000001.json", BODY_1 + BODY_2)
+    (record,) = run.pages()
+    path = run.path / record.file
+    path.write_bytes(gzip.compress(BODY_1, compresslevel=9) + gzip.compress(BODY_2, compresslevel=1))
+    assert run.read_body(record) == gzip.decompress(path.read_bytes()) == BODY_1 + BODY_2
 
 
 def test_unwritable_folder_raises_raw_zone_error(tmp_path: Path) -> None:
