@@ -2,5 +2,6 @@
 
 ``queries`` reads the warehouse (read-only) into pandas frames, ``page`` splits their rows by class once,
 ``charts`` turns counted rows into Vega-Lite specs (plain dicts), ``sections`` render the page's parts,
-``page`` assembles them and ``writer`` writes the folder and swaps it in. The page needs no network and no server: open ``index.html``.
+``page`` assembles them and ``writer`` writes the folder and swaps it in. The page needs no network and
+no server: open ``index.html``.
 """
