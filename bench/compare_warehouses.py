@@ -2,10 +2,11 @@
 stored order (every mart's CREATE orders its rows, so the stored order is the order the SQL gives).
 
 Rows that tie on a table's ORDER BY may come out in either order (DuckDB's sort is parallel, not stable:
-two builds of the same SQL differ so, e.g. trial_classes, whose order leaves matched_text out). So the
-rows are compared as a whole (sorted), then in stored order: a difference of order is reported as the
-blocks of consecutive rows that hold the same rows in another order, with the largest block's size;
-compare two builds of the unchanged SQL to see which tables do that anyway.
+two builds of the same SQL differed so in trial_classes, whose order left matched_text out until its
+ORDER BY took every column). So the rows are compared as a whole (sorted), then in stored order: a
+difference of order is reported as the blocks of consecutive rows that hold the same rows in another
+order, with the largest block's size; compare two builds of the unchanged SQL to see which tables do
+that anyway.
 
 For checking that a change to the warehouse SQL or build leaves its output as it was: build once before
 and once after (``evidence rebuild`` or ``pipeline.steps.build(settings, full=...)``), keep both files,

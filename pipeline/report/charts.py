@@ -1,4 +1,4 @@
-"""Vega-Lite chart specs, as plain dicts, from small pandas frames of counts.
+"""Vega-Lite chart specs, as plain dicts, from small lists of counted rows (records).
 
 Every chart takes already-counted data (see ``queries``), so specs stay a few kilobytes whatever the
 number of trials, and uses the shared orders and colours of ``labels``: a status group or a phase has the
@@ -29,6 +29,7 @@ from pipeline.report.labels import (
 )
 
 Spec = dict[str, Any]
+Records = list[dict[str, Any]]
 # The Vega-Lite version the specs are written for; the page bundles its minor version (writer).
 VEGA_LITE_VERSION = "6.4.1"
 SCHEMA_URL = f"https://vega.github.io/schema/vega-lite/v{VEGA_LITE_VERSION}.json"
@@ -82,9 +83,8 @@ def dataset_name(values: list[dict[str, Any]]) -> str:
     return "data-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _spec(frame: pd.DataFrame, description: str, height: int, **body: Any) -> Spec:
-    """The whole spec: ``frame`` as its inline data, the shared look, the container's width."""
-    values = frame.to_dict("records")
+def _spec(values: Records, description: str, height: int, **body: Any) -> Spec:
+    """The whole spec: ``values`` as its inline data, the shared look, the container's width."""
     name = dataset_name(values)
     return {
         "$schema": SCHEMA_URL,
@@ -125,17 +125,19 @@ def class_bars(
             total("n_trials", title="Trials", format=",d"),
         ],
     }
-    return _spec(frame, description, BAR_HEIGHT * len(order), mark={"type": "bar"}, encoding=encoding)
+    values = frame.to_dict("records")
+    return _spec(values, description, BAR_HEIGHT * len(order), mark={"type": "bar"}, encoding=encoding)
 
 
-def phase_status_grid(frame: pd.DataFrame, colour: str, description: str) -> Spec:
-    """A count per phase x registry status; ``frame``: phase, status (labels), n_trials. Two layers on
+def phase_status_grid(rows: Records, colour: str, description: str) -> Spec:
+    """A count per phase x registry status; ``rows``: phase, status (labels), n_trials. Two layers on
     one grid: the cells shaded by count (white to the class's colour) and the counts written in them."""
-    phases = [label for label in PHASE_DOMAIN if label in set(frame["phase"])]
-    statuses = list(dict.fromkeys(frame["status"]))
-    top = int(frame["n_trials"].max())
+    present = {r["phase"] for r in rows}
+    phases = [label for label in PHASE_DOMAIN if label in present]
+    statuses = list(dict.fromkeys(r["status"] for r in rows))
+    top = max(int(r["n_trials"]) for r in rows)
     # Light text on dark cells: a colour column, the text layer's colour with no scale.
-    frame = frame.assign(text_colour=["white" if n > top * 0.55 else "#222" for n in frame["n_trials"]])
+    values = [{**r, "text_colour": "white" if r["n_trials"] > top * 0.55 else "#222"} for r in rows]
     grid = {
         "x": field(
             "status", "nominal", sort=statuses, title=None, axis={"labelAngle": -30, "labelLimit": 160}
@@ -168,7 +170,7 @@ def phase_status_grid(frame: pd.DataFrame, colour: str, description: str) -> Spe
         },
     }
     return _spec(
-        frame,
+        values,
         description,
         30 * len(phases),
         layer=[cells, counts],
@@ -176,14 +178,17 @@ def phase_status_grid(frame: pd.DataFrame, colour: str, description: str) -> Spe
     )
 
 
-def start_years(frame: pd.DataFrame, description: str) -> Spec:
-    """Trials by start year stacked by status group; ``frame``: year, status, n_trials. Years without a
+def start_years(rows: Records, description: str) -> Spec:
+    """Trials by start year stacked by status group; ``rows``: year, status, n_trials. Years without a
     trial inside the range are drawn as gaps (zero), not skipped; the axis spans at least MIN_YEARS so a
     class whose trials all started in one year does not get one bar as wide as the chart."""
-    last = int(frame["year"].max())
-    years = list(range(min(int(frame["year"].min()), last - MIN_YEARS + 1), last + 1))
-    frame = frame.assign(stack_order=frame["status"].map(STATUS_DOMAIN.index), year=frame["year"].astype(int))
-    present = set(frame["status"])
+    values = [{**r, "year": int(r["year"]), "stack_order": STATUS_DOMAIN.index(r["status"])} for r in rows]
+    last = max(v["year"] for v in values)
+    years = list(range(min(min(v["year"] for v in values), last - MIN_YEARS + 1), last + 1))
+    per_year: dict[int, int] = {}
+    for v in values:
+        per_year[v["year"]] = per_year.get(v["year"], 0) + int(v["n_trials"])
+    present = {v["status"] for v in values}
     encoding = {
         "x": field(
             "year",
@@ -192,9 +197,7 @@ def start_years(frame: pd.DataFrame, description: str) -> Spec:
             title="Start year",
             axis={"labelAngle": 0, "labelOverlap": "greedy", "labelSeparation": 6},
         ),
-        "y": total(
-            "n_trials", title="Trials", axis=count_axis(int(frame.groupby("year")["n_trials"].sum().max()))
-        ),
+        "y": total("n_trials", title="Trials", axis=count_axis(max(per_year.values()))),
         "color": field(
             "status",
             "nominal",
@@ -210,17 +213,18 @@ def start_years(frame: pd.DataFrame, description: str) -> Spec:
             total("n_trials", title="Trials", format=",d"),
         ],
     }
-    return _spec(frame, description, 180, mark={"type": "bar"}, encoding=encoding)
+    return _spec(values, description, 180, mark={"type": "bar"}, encoding=encoding)
 
 
-def enrollment_bands(frame: pd.DataFrame, colour: str, description: str) -> Spec:
-    """Trials per enrollment band, every band shown; ``frame``: band, n_trials."""
+def enrollment_bands(rows: Records, colour: str, description: str) -> Spec:
+    """Trials per enrollment band, every band shown; ``rows``: band, n_trials."""
     bands = [label for _, label in ENROLLMENT_BANDS]
-    counts = dict(zip(frame["band"], frame["n_trials"], strict=True))
-    full = pd.DataFrame({"band": bands, "n_trials": [int(counts.get(b, 0)) for b in bands]})
+    counts = {r["band"]: r["n_trials"] for r in rows}
+    full = [{"band": b, "n_trials": int(counts.get(b, 0))} for b in bands]
+    largest = max(v["n_trials"] for v in full)
     encoding = {
         "y": field("band", "nominal", sort=bands, title="Participants"),
-        "x": field("n_trials", "quantitative", title="Trials", axis=count_axis(int(full["n_trials"].max()))),
+        "x": field("n_trials", "quantitative", title="Trials", axis=count_axis(largest)),
         "tooltip": [
             field("band", "nominal", title="Participants"),
             field("n_trials", "quantitative", title="Trials", format=",d"),

@@ -10,7 +10,7 @@ from pipeline.report.forest_images import ForestImage
 from pipeline.report.labels import class_colour
 from pipeline.report.queries import ReportData
 from pipeline.report.sections.classes import render_class
-from pipeline.report.sections.context import ClassContext
+from pipeline.report.sections.context import CLASS_FRAMES, ClassContext, records_by_class
 from pipeline.report.sections.overview import render_overview
 from pipeline.report.sections.trials import TrialLists, trials_dataset
 from pipeline.report.templating import Fragment, render
@@ -25,6 +25,7 @@ def class_contexts(
 ) -> list[ClassContext]:
     totals = {r["treatment_class"]: r for r in data.class_totals.to_dict("records")}
     labels = dict(zip(data.classes["treatment_class"], data.classes["label"], strict=True))
+    split = {name: records_by_class(getattr(data, name)) for name in CLASS_FRAMES}
     return [
         ClassContext(
             name=r.treatment_class,
@@ -39,6 +40,7 @@ def class_contexts(
             data=data,
             forest_images=images,
             results_from=results_from,
+            records={name: rows.get(r.treatment_class, []) for name, rows in split.items()},
         )
         for r in data.classes.itertuples(index=False)
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
@@ -24,8 +25,9 @@ class SqlFile:
     name: str  # path below the SQL root, e.g. marts/trials/trials.sql
     text: str
 
-    @property
+    @cached_property
     def path(self) -> PurePosixPath:
+        """Cached: loading the SQL asks each file for its path and parts ~1,500 times (~30 ms)."""
         return PurePosixPath(self.name)
 
 

@@ -50,6 +50,29 @@ def test_clean_table_passes(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def test_row_rules_of_one_table_counted_together_report_only_the_broken_ones(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """The row rules of a table are counted in one scan; each broken one still reports its own rows, in
+    the order the checks were given, beside the rules that need a query of their own."""
+    con.execute("CREATE TABLE u AS SELECT * FROM (VALUES ('NCT3', 'PHASE2')) AS v(nct_id, phase)")
+    checks = [
+        not_null("t", "nct_id"),
+        allowed("t", "phase", ["PHASE2"], nullable=False),
+        not_null("u", "phase"),
+        unique("t", "nct_id"),
+        not_null("t", "status_group"),
+        allowed("u", "phase", ["PHASE3"], nullable=True),
+    ]
+    failures = [(f.name, f.n_failing, tuple(sorted(f.examples))) for f in run_checks(con, checks)]
+    assert failures == [
+        ("t.phase allowed values", 2, ("NULL", "PHASE9")),
+        ("t (nct_id) unique", 1, ("NCT1",)),
+        ("t.status_group not null", 1, ("NCT1",)),
+        ("u.phase allowed values", 1, ("PHASE2",)),
+    ]
+
+
 def packaged_check(name: str) -> Check:
     return next(c for c in warehouse_checks(load_warehouse_sql(packaged_sql_files())) if c.name == name)
 

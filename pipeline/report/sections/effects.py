@@ -94,6 +94,6 @@ def render_part(ctx: ClassContext) -> Fragment | None:
         return None
     rows = [
         effect_row(r, ctx.forest_images.get((ctx.name, r["endpoint_code"], r["population"])))
-        for r in ctx.rows_of(ctx.data.effects).to_dict("records")
+        for r in ctx.records_of("effects")
     ]
     return Fragment(render("effects.html.j2", c=ctx, rows=rows, plots=[r for r in rows if r["image"]]))

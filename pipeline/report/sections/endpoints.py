@@ -11,20 +11,23 @@ from pipeline.report.templating import Fragment, render
 def render_part(ctx: ClassContext) -> Fragment | None:
     if not ctx.n_trials:
         return None
-    rows = ctx.rows_of(ctx.data.endpoints)
     endpoints = [
-        {"code": code, "label": label, "n_trials": int(n), "share": round(100 * int(n) / ctx.n_trials, 1)}
-        for code, label, n in zip(rows["endpoint_code"], rows["label"], rows["n_trials"], strict=True)
+        {
+            "code": r["endpoint_code"],
+            "label": r["label"],
+            "n_trials": int(r["n_trials"]),
+            "share": round(100 * int(r["n_trials"]) / ctx.n_trials, 1),
+        }
+        for r in ctx.records_of("endpoints")
     ]
-    titles = ctx.rows_of(ctx.data.primary_titles).sort_values(
-        ["n_trials", "measure"], ascending=[False, True]
-    )
+    # Most frequent first, then by title (one row per title: the order is total).
+    titles = sorted(ctx.records_of("primary_titles"), key=lambda r: (-r["n_trials"], r["measure"]))
     return Fragment(
         render(
             "endpoints.html.j2",
             c=ctx,
             endpoints=endpoints,
             n_none=int(ctx.totals.get("n_no_primary_endpoint") or 0),
-            titles=list(zip(titles["measure"], titles["n_trials"], strict=True)),
+            titles=[(r["measure"], r["n_trials"]) for r in titles],
         )
     )

@@ -6,8 +6,11 @@
 -- returns just what changed). A trial last seen in a run older than the newest full run that has data
 -- is removed: left out of every current table and listed in removed_trials, removed by the first full
 -- run after its last sighting. A later run that returns it brings it back.
+--
+-- A temporary TABLE, not a view: int_ctgov_current_runs and removed_trials both read it, and a view
+-- grouped every read of every trial once for each.
 
-CREATE TEMP VIEW int_ctgov_removed AS
+CREATE TEMP TABLE int_ctgov_removed AS
 WITH sightings AS (
     SELECT nct_id, max(run_id) AS last_seen_run, arg_max(fetched_at, run_id) AS last_seen_at
     FROM int_ctgov_reads

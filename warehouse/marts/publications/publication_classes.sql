@@ -6,6 +6,8 @@
 --
 -- The classifier's matches for the current version of each publication (only the current run's matches
 -- count). Matches of classes that are no longer configured are left out: the config is the list of classes.
+-- Rows are ordered by every column (one term can match several texts of a field, e.g. two keywords), so
+-- the order is the same in every build.
 
 CREATE TABLE publication_classes AS
 SELECT DISTINCT m.pmid, m.treatment_class, m.matched_field, m.matched_term, m.matched_text
@@ -13,7 +15,7 @@ FROM stg_pubmed_publication_classes AS m
 JOIN int_pubmed_current_runs AS c USING (pmid, run_id)
 JOIN treatment_classes AS tc USING (treatment_class)
 JOIN publications AS p USING (pmid)
-ORDER BY length(m.pmid), m.pmid, m.treatment_class, m.matched_field, m.matched_term;
+ORDER BY length(m.pmid), m.pmid, m.treatment_class, m.matched_field, m.matched_term, m.matched_text;
 
 COMMENT ON TABLE publication_classes IS 'Why each publication belongs to a class: one row per publication x class x match found by the classifier in title, abstract, MeSH or keywords (configured classes only).';
 COMMENT ON COLUMN publication_classes.pmid IS 'Publication (publications.pmid).';

@@ -8,6 +8,8 @@
 -- per run; only the current run's matches count). Matches of classes that are no longer configured are
 -- left out: the config is the list of classes. Every match is kept whatever its strength; the
 -- evidence tables count only those at least as strong as the class's min_match_strength.
+-- Rows are ordered by every column: a trial often matches one term in one field with several texts (one
+-- per arm), and rows tied on the ORDER BY came out in either order from build to build.
 
 CREATE TABLE trial_classes AS
 SELECT DISTINCT m.nct_id, m.treatment_class, m.matched_field, m.matched_term, m.matched_text, m.match_strength
@@ -15,7 +17,7 @@ FROM stg_ctgov_trial_classes AS m
 JOIN int_ctgov_current_runs AS c USING (nct_id, run_id)
 JOIN treatment_classes AS tc USING (treatment_class)
 JOIN trials AS t USING (nct_id)
-ORDER BY m.nct_id, m.treatment_class, m.matched_field, m.matched_term;
+ORDER BY m.nct_id, m.treatment_class, m.matched_field, m.matched_term, m.matched_text, m.match_strength;
 
 COMMENT ON TABLE trial_classes IS 'Why each trial belongs to a class: one row per trial x class x match found by the classifier (configured classes only).';
 COMMENT ON COLUMN trial_classes.nct_id IS 'Trial (trials.nct_id).';

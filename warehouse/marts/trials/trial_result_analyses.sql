@@ -6,11 +6,13 @@ CREATE TABLE trial_result_analyses AS
 WITH analyses AS (
     SELECT x.* FROM stg_ctgov_result_analyses AS x JOIN int_ctgov_current_runs AS c USING (nct_id, run_id)
 ),
+-- The outcomes' and groups' texts from their marts, which hold the same current rows already read and
+-- joined: reading their Parquet again cost a third of this table's build.
 outcomes AS (
-    SELECT x.* FROM stg_ctgov_result_outcomes AS x JOIN int_ctgov_current_runs AS c USING (nct_id, run_id)
+    SELECT nct_id, outcome_idx, outcome_title AS title, outcome_type FROM trial_result_outcomes
 ),
 result_groups AS (
-    SELECT x.* FROM stg_ctgov_result_groups AS x JOIN int_ctgov_current_runs AS c USING (nct_id, run_id)
+    SELECT nct_id, outcome_idx, group_id, group_title AS title FROM trial_result_groups
 ),
 -- One row per group an analysis compares, with its position; unnested in the select list rather than
 -- by a lateral join (FROM analyses, unnest(...)), which DuckDB plans as a dependent join: a quarter of
