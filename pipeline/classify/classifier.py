@@ -52,6 +52,7 @@ class Classifier:
         self._parents = {name: tc.parent for name, tc in classes.items()}
         for name in classes:
             _check_parent_chain(name, self._parents)
+        self._lineage = {name: _lineage(name, self._parents) for name in classes}
         self._types = {
             name: frozenset(tc.intervention_types) if tc.intervention_types else None
             for name, tc in classes.items()
@@ -171,18 +172,26 @@ class Classifier:
     def with_ancestors(self, found: list[Match]) -> list[Match]:
         """Dedupe (keeping first-seen order), then add one row per parent naming the child it came from,
         with the strongest match_strength of the child's own matches."""
-        result = list(dict.fromkeys(found))
+        result = dict.fromkeys(found)
         best: dict[str, str] = {}
         for m in found:
             known = best.get(m.treatment_class)
             if known is None or STRENGTH_RANK[m.match_strength] < STRENGTH_RANK[known]:
                 best[m.treatment_class] = m.match_strength
-        for child, strength in best.items():
-            parent = self._parents[child]
-            while parent is not None:
-                result.append(Match(parent, CHILD_CLASS, child, None, strength))
-                child, parent = parent, self._parents[parent]
-        return list(dict.fromkeys(result))
+        for name, strength in best.items():
+            for child, parent in self._lineage[name]:
+                result.setdefault(Match(parent, CHILD_CLASS, child, None, strength))
+        return list(result)
+
+
+def _lineage(name: str, parents: Mapping[str, str | None]) -> tuple[tuple[str, str], ...]:
+    """(child, parent) of each step from ``name`` up to its root class."""
+    steps = []
+    child, parent = name, parents[name]
+    while parent is not None:
+        steps.append((child, parent))
+        child, parent = parent, parents[parent]
+    return tuple(steps)
 
 
 def _check_parent_chain(name: str, parents: Mapping[str, str | None]) -> None:

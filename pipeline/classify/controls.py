@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from pipeline.classify.trial_parts import Arm, Intervention, intervention_type
 
@@ -24,8 +26,7 @@ class TrialControls:
     arm_types: list[frozenset[str]]
 
 
-@dataclass
-class _Link:
+class _Link(NamedTuple):
     """One side of an arm-intervention link: the entry's index if the record has it, else its text."""
 
     index: int | None
@@ -33,10 +34,17 @@ class _Link:
     kind: str | None = None
 
 
+# Names and labels are keyed twice in a trial (an arm's label and an intervention's arm labels, an
+# intervention's name and an arm's references) and "Placebo" in most trials: cached.
+NAMES_CACHED = 4096
+
+
+@lru_cache(maxsize=NAMES_CACHED)
 def name_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+@lru_cache(maxsize=NAMES_CACHED)
 def split_intervention_ref(ref: str) -> tuple[str | None, str]:
     """An arm's "Drug: Erenumab" as ("DRUG", "Erenumab"); text without a known type prefix is all name."""
     prefix, sep, rest = ref.partition(":")
