@@ -13,7 +13,7 @@ scanning every text with every term set. General over fields: give it any column
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -79,13 +79,17 @@ class OnePassMatcher:
                 self._automaton.add_word(key, (len(key) - 1, tuple(names)))
             self._automaton.make_automaton()
 
-    def find(self, texts: Sequence[str | None]) -> list[TextHit]:
+    def find(self, texts: Sequence[str | None], prepare: Callable[[str], str] | None = None) -> list[TextHit]:
         """Every match of every term set in each text (None reads as empty), ordered by text, then
-        by term set in the order given, then by position."""
+        by term set in the order given, then by position. ``prepare``: what each text is read as, a
+        mapping of character to character (the same length; TEXT_SEPARATOR left as it is), applied
+        once to the texts joined."""
         if not texts:
             return []
         filled = [text or "" for text in texts]
         joined = TEXT_SEPARATOR.join(filled)
+        if prepare is not None:
+            joined = prepare(joined)
         # starts[i]: offset of text i in joined (each text is followed by one separator).
         starts = [0, *accumulate(map(_PLUS_SEPARATOR, map(len, filled)))]
         rank = self._rank
