@@ -299,22 +299,22 @@ def _flatten(lists: list[Sequence[str | None] | None]) -> tuple[list[int], list[
 
 def _intervention(iv: Columns, row: int) -> Intervention:
     return Intervention(
-        name=iv["name"][row] or "",
-        kind=intervention_type(iv["intervention_type"][row]),
-        description=iv["description"][row] or "",
-        other_names=_texts(iv["other_names"][row]),
-        arm_labels=_texts(iv["arm_group_labels"][row]),
+        iv["name"][row] or "",
+        intervention_type(iv["intervention_type"][row]),
+        iv["description"][row] or "",
+        _texts(iv["other_names"][row]),
+        _texts(iv["arm_group_labels"][row]),
     )
 
 
 def _arm(arm: Columns, row: int) -> Arm:
     return Arm(
-        label=arm["label"][row] or "",
-        arm_type=(arm["arm_type"][row] or "").upper() or None,
-        description=arm["description"][row] or "",
-        intervention_refs=_texts(arm["intervention_names"][row]),
+        arm["label"][row] or "",
+        (arm["arm_type"][row] or "").upper() or None,
+        arm["description"][row] or "",
+        _texts(arm["intervention_names"][row]),
     )
 
 
 def _texts(values: Sequence[str | None] | None) -> tuple[str, ...]:
-    return tuple(value for value in values if value) if values else ()
+    return tuple(filter(None, values)) if values else ()  # the non-empty ones
