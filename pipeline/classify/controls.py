@@ -9,7 +9,6 @@ between arms and interventions are read from both sides (an intervention's arm l
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -18,8 +17,7 @@ from pipeline.classify.trial_parts import Arm, Intervention, intervention_type
 CONTROL_ARM_TYPES = frozenset({"PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION"})
 
 
-@dataclass(frozen=True)
-class TrialControls:
+class TrialControls(NamedTuple):  # one per trial a term names: a tuple is built in C
     intervention_is_control: list[bool]
     arm_is_control: list[bool]
     # Intervention types given in each arm; empty when the record does not say (then no type filter).

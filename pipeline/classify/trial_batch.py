@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.classify.controls import TrialControls, find_controls
 from pipeline.classify.field_hits import ARM, INTERVENTION, FieldHit
@@ -61,8 +61,7 @@ class TrialColumns:
     mesh: Columns
 
 
-@dataclass(frozen=True)
-class _Parts:
+class _Parts(NamedTuple):
     interventions: list[Intervention]
     arms: list[Arm]
     controls: TrialControls
