@@ -77,7 +77,11 @@ class Classifier:
         return list(self._terms)
 
     def names_a_control(self, text: str) -> bool:
-        return self._controls is not None and self._controls.search(text)
+        return self._controls is not None and self._may_name_a_control(text) and self._controls.search(text)
+
+    def _may_name_a_control(self, text: str) -> bool:
+        """False when no control word can be in ``text`` (its anchors are not there): no regex search."""
+        return self._control_matcher is not None and self._control_matcher.may_match(text)
 
     def name_controls(self, texts: Sequence[str | None]) -> list[bool]:
         """``names_a_control`` for a whole column of texts, in one pass."""
@@ -166,6 +170,8 @@ class Classifier:
 
     def _follows_control_word(self, text: str, start: int) -> bool:
         window = text[max(0, start - CONTROL_LOOKBACK_CHARS) : start]
+        if not self._may_name_a_control(window):  # most windows: no control word's anchor at all
+            return False
         window = _SENTENCE_END.split(window)[-1]
         return self.names_a_control(window)
 

@@ -105,6 +105,13 @@ class OnePassMatcher:
             for index, set_rank, start, term, end in hits
         ]
 
+    def may_match(self, text: str) -> bool:
+        """Whether some term set may match in ``text``: an anchor where a word starts, or a set scanned
+        in full. False means none does (cheaper than a regex search of a short text)."""
+        if self._automaton is None or self._scan_in_full:
+            return True
+        return next(self._automaton.iter(search_text(text)), None) is not None
+
     def _spans(self, joined: str) -> dict[str, list[tuple[str, int, int]]]:
         """Per term set, its matches in ``joined`` as ``finditer`` gives them: (term, start, end)."""
         candidates: dict[str, list[int]] = {}
