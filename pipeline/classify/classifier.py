@@ -52,6 +52,7 @@ class Classifier:
         self._parents = {name: tc.parent for name, tc in classes.items()}
         for name in classes:
             _check_parent_chain(name, self._parents)
+        self._lineage = {name: _lineage(name, self._parents) for name in classes}
         self._types = {
             name: frozenset(tc.intervention_types) if tc.intervention_types else None
             for name, tc in classes.items()
@@ -76,7 +77,11 @@ class Classifier:
         return list(self._terms)
 
     def names_a_control(self, text: str) -> bool:
-        return self._controls is not None and self._controls.search(text)
+        return self._controls is not None and self._may_name_a_control(text) and self._controls.search(text)
+
+    def _may_name_a_control(self, text: str) -> bool:
+        """False when no control word can be in ``text`` (its anchors are not there): no regex search."""
+        return self._control_matcher is not None and self._control_matcher.may_match(text)
 
     def name_controls(self, texts: Sequence[str | None]) -> list[bool]:
         """``names_a_control`` for a whole column of texts, in one pass."""
@@ -165,24 +170,34 @@ class Classifier:
 
     def _follows_control_word(self, text: str, start: int) -> bool:
         window = text[max(0, start - CONTROL_LOOKBACK_CHARS) : start]
+        if not self._may_name_a_control(window):  # most windows: no control word's anchor at all
+            return False
         window = _SENTENCE_END.split(window)[-1]
         return self.names_a_control(window)
 
     def with_ancestors(self, found: list[Match]) -> list[Match]:
         """Dedupe (keeping first-seen order), then add one row per parent naming the child it came from,
         with the strongest match_strength of the child's own matches."""
-        result = list(dict.fromkeys(found))
+        result = dict.fromkeys(found)
         best: dict[str, str] = {}
         for m in found:
             known = best.get(m.treatment_class)
             if known is None or STRENGTH_RANK[m.match_strength] < STRENGTH_RANK[known]:
                 best[m.treatment_class] = m.match_strength
-        for child, strength in best.items():
-            parent = self._parents[child]
-            while parent is not None:
-                result.append(Match(parent, CHILD_CLASS, child, None, strength))
-                child, parent = parent, self._parents[parent]
-        return list(dict.fromkeys(result))
+        for name, strength in best.items():
+            for child, parent in self._lineage[name]:
+                result.setdefault(Match(parent, CHILD_CLASS, child, None, strength))
+        return list(result)
+
+
+def _lineage(name: str, parents: Mapping[str, str | None]) -> tuple[tuple[str, str], ...]:
+    """(child, parent) of each step from ``name`` up to its root class."""
+    steps = []
+    child, parent = name, parents[name]
+    while parent is not None:
+        steps.append((child, parent))
+        child, parent = parent, parents[parent]
+    return tuple(steps)
 
 
 def _check_parent_chain(name: str, parents: Mapping[str, str | None]) -> None:

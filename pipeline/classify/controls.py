@@ -9,23 +9,22 @@ between arms and interventions are read from both sides (an intervention's arm l
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from pipeline.classify.trial_parts import Arm, Intervention, intervention_type
 
 CONTROL_ARM_TYPES = frozenset({"PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION"})
 
 
-@dataclass(frozen=True)
-class TrialControls:
+class TrialControls(NamedTuple):  # one per trial a term names: a tuple is built in C
     intervention_is_control: list[bool]
     arm_is_control: list[bool]
     # Intervention types given in each arm; empty when the record does not say (then no type filter).
     arm_types: list[frozenset[str]]
 
 
-@dataclass
-class _Link:
+class _Link(NamedTuple):
     """One side of an arm-intervention link: the entry's index if the record has it, else its text."""
 
     index: int | None
@@ -33,10 +32,17 @@ class _Link:
     kind: str | None = None
 
 
+# Names and labels are keyed twice in a trial (an arm's label and an intervention's arm labels, an
+# intervention's name and an arm's references) and "Placebo" in most trials: cached.
+NAMES_CACHED = 4096
+
+
+@lru_cache(maxsize=NAMES_CACHED)
 def name_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+@lru_cache(maxsize=NAMES_CACHED)
 def split_intervention_ref(ref: str) -> tuple[str | None, str]:
     """An arm's "Drug: Erenumab" as ("DRUG", "Erenumab"); text without a known type prefix is all name."""
     prefix, sep, rest = ref.partition(":")

@@ -17,7 +17,6 @@ decide whether it is the comparator, background or a control (``cues.ContextCues
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from pipeline.classify.cues import ContextCues, Provocation
@@ -42,8 +41,7 @@ class TextEvidence(NamedTuple):
     cues: Sequence[TextHit]
 
 
-@dataclass(frozen=True)
-class TrialView:
+class TrialView(NamedTuple):
     """What the later tiers need to know of a trial's interventions and arms."""
 
     kinds: frozenset[str]  # intervention types its active interventions and arms give; empty: unknown

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipeline.config import MATCH_STRENGTHS
 
 CHILD_CLASS = "child_class"
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
+    """A tuple, not a dataclass: a chunk of trials makes ~10^4 of them, deduplicated and sorted, and a
+    tuple hashes and compares in C (a frozen dataclass's generated ``__hash__`` runs in Python)."""
+
     treatment_class: str
     matched_field: str  # e.g. intervention.name, arm.label, mesh.descriptor, trial.brief_title, child_class
     matched_term: str  # the configured term (or MeSH name or id), or the child class for a parent row

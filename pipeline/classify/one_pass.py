@@ -3,8 +3,9 @@
 Scanning each text once per class with each class's regex cost most of a rebuild (about 2 million
 regex scans for 20,000 trials). Here the texts of one field are joined, an Aho-Corasick automaton
 (pyahocorasick, in C) finds in one pass every word start where some term's first literal (its
-anchor) begins, and only there is the term set's own regex tried. Every match begins with its
-anchor at a word start, so the automaton never misses one; the regex still decides, tried left to
+anchor: the first token, and the next token's first letter after any separators) begins, and only
+there is the term set's own regex tried. Every match begins with its anchor at a word start, so the
+automaton never misses one; the regex still decides, tried left to
 right and resuming after each match exactly as ``finditer`` would, so the matches are those of
 scanning every text with every term set. General over fields: give it any column of texts.
 """
@@ -12,7 +13,7 @@ scanning every text with every term set. General over fields: give it any column
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -59,59 +60,73 @@ class OnePassMatcher:
 
     def __init__(self, term_sets: Mapping[str, TermSet]) -> None:
         self._sets = dict(term_sets)
-        by_anchor: dict[str, list[str]] = {}
+        self._names = list(self._sets)
+        self._rank = {name: i for i, name in enumerate(self._names)}
+        by_key: dict[str, list[str]] = {}
         # A set with a non-ASCII anchor is scanned in full: the search text keeps only ASCII.
         self._scan_in_full: list[str] = []
         for name, term_set in self._sets.items():
-            anchors = {anchor.lower() for anchor in term_set.anchors}
-            if all(anchor.isascii() for anchor in anchors):
-                for anchor in anchors:
-                    by_anchor.setdefault(anchor, []).append(name)
+            keys = [key for anchor in term_set.anchors for key in anchor_keys(*anchor)]
+            if all(key.isascii() for key in keys):
+                for key in dict.fromkeys(keys):
+                    by_key.setdefault(key, []).append(name)
             else:
                 self._scan_in_full.append(name)
         self._automaton: ahocorasick.Automaton | None = None
-        if by_anchor:
+        if by_key:
             self._automaton = ahocorasick.Automaton()
-            for anchor, names in by_anchor.items():
-                self._automaton.add_word(WORD_START + anchor, (len(anchor), tuple(names)))
+            for key, names in by_key.items():
+                self._automaton.add_word(key, (len(key) - 1, tuple(names)))
             self._automaton.make_automaton()
 
-    def find(self, texts: Sequence[str | None]) -> list[TextHit]:
+    def find(self, texts: Sequence[str | None], prepare: Callable[[str], str] | None = None) -> list[TextHit]:
         """Every match of every term set in each text (None reads as empty), ordered by text, then
-        by term set in the order given, then by position."""
+        by term set in the order given, then by position. ``prepare``: what each text is read as, a
+        mapping of character to character (the same length; TEXT_SEPARATOR left as it is), applied
+        once to the texts joined."""
         if not texts:
             return []
-        joined = TEXT_SEPARATOR.join(text or "" for text in texts)
+        filled = [text or "" for text in texts]
+        joined = TEXT_SEPARATOR.join(filled)
+        if prepare is not None:
+            joined = prepare(joined)
         # starts[i]: offset of text i in joined (each text is followed by one separator).
-        starts = [0, *accumulate(len(text or "") + 1 for text in texts)]
-        rank = {name: i for i, name in enumerate(self._sets)}
+        starts = [0, *accumulate(map(_PLUS_SEPARATOR, map(len, filled)))]
+        rank = self._rank
         hits: list[tuple[int, int, int, str, int]] = []  # (text, set rank, start, term, end) in joined
         for name, spans in self._spans(joined).items():
+            set_rank = rank[name]
             for term, start, end in spans:
-                index = bisect_right(starts, start) - 1
-                hits.append((index, rank[name], start, term, end))
+                hits.append((bisect_right(starts, start) - 1, set_rank, start, term, end))
         hits.sort()
-        names = list(self._sets)
+        names = self._names
         return [
             TextHit(index, names[set_rank], term, start - starts[index], end - starts[index])
             for index, set_rank, start, term, end in hits
         ]
 
+    def may_match(self, text: str) -> bool:
+        """Whether some term set may match in ``text``: an anchor where a word starts, or a set scanned
+        in full. False means none does (cheaper than a regex search of a short text)."""
+        if self._automaton is None or self._scan_in_full:
+            return True
+        return next(self._automaton.iter(search_text(text)), None) is not None
+
     def _spans(self, joined: str) -> dict[str, list[tuple[str, int, int]]]:
         """Per term set, its matches in ``joined`` as ``finditer`` gives them: (term, start, end)."""
-        candidates: dict[str, set[int]] = {}
+        candidates: dict[str, list[int]] = {}
         if self._automaton is None:
-            in_full = list(self._sets)
+            in_full = self._names
         else:
             in_full = self._scan_in_full
-            # The key " anchor" ends at ``end`` of the search text, so the anchor starts at
-            # end - len(anchor) + 1 there, and one character earlier in ``joined``.
+            # A key " anchor..." of length back + 1 ends at ``end`` of the search text, so its anchor
+            # starts at end - back + 1 there, and one character earlier in ``joined``.
             for end, (back, names) in self._automaton.iter(search_text(joined)):
                 for name in names:
-                    candidates.setdefault(name, set()).add(end - back)
+                    candidates.setdefault(name, []).append(end - back)
         spans: dict[str, list[tuple[str, int, int]]] = {}
         for name, positions in candidates.items():
-            found = self._sets[name].finditer_from(joined, sorted(positions))
+            found = self._sets[name].finditer_from(joined, sorted(set(positions)))
             if found:
                 spans[name] = found
         for name in in_full:
@@ -119,3 +134,19 @@ class OnePassMatcher:
             if found:
                 spans[name] = found
         return spans
+
+
+def anchor_keys(first: str, following: str) -> list[str]:
+    """What the automaton looks for to find a term whose matches start with ``first`` then, after any
+    separators (each a space in the search text), ``following`` (``TermSet.anchors``): the word start,
+    the first token lower-cased, then the next token's first character right after it or after one
+    separator, or a second separator (a longer run of them, whatever follows). Fewer candidates than the
+    first token alone: "e" of e-TNS would stand for every word that begins with an e."""
+    key = WORD_START + first.lower()
+    if not following or not following.isascii():  # then the first token alone
+        return [key]
+    following = following.lower()
+    return [key + following, key + WORD_START + following, key + WORD_START + WORD_START]
+
+
+_PLUS_SEPARATOR = (len(TEXT_SEPARATOR)).__add__  # a text's length and the separator after it

@@ -43,14 +43,18 @@ def term_regex(term: str) -> str:
     return _SEPARATOR.join(parts)
 
 
-def term_anchor(term: str) -> str:
-    """The literal text every match of the term starts with: its first token, less a final "y" that
-    may become "ies". A prefilter may look for it; the term's regex still decides."""
+def term_anchor(term: str) -> tuple[str, str]:
+    """What every match of the term starts with: the literal text of its first token (less a final "y"
+    that may become "ies"), then, when another token follows, that token's first character, after any
+    run of separators (empty otherwise). A prefilter may look for them; the term's regex still decides.
+    The second part keeps a short first token from standing for every word it begins ("e" of e-TNS)."""
     tokens = term_tokens(term)
     if not tokens:
-        return ""
+        return "", ""
     first = tokens[0]
-    return first[:-1] if len(tokens) == 1 and not first.isdigit() and _plural_in_ies(first) else first
+    if len(tokens) > 1:
+        return first, tokens[1][0]
+    return (first[:-1] if not first.isdigit() and _plural_in_ies(first) else first), ""
 
 
 def _plural_in_ies(word: str) -> bool:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from operator import itemgetter
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipeline.classify.controls import TrialControls, find_controls
 from pipeline.classify.field_hits import ARM, INTERVENTION, FieldHit
@@ -38,14 +39,7 @@ ARM_KEYS = ("nct_id", "label", "arm_type", "description", "intervention_names")
 TRIAL_KEYS = ("nct_id", "brief_title", "official_title", "brief_summary")
 MESH_KEYS = ("nct_id", "mesh_kind", "mesh_id", "term")
 TRIAL_TEXT_FIELDS = dict(zip((*TITLE_FIELDS, SUMMARY_FIELD), TRIAL_KEYS[1:], strict=True))  # field -> key
-# Reading order of the fields within an intervention or an arm.
-FIELD_RANK = {
-    "intervention.name": 0,
-    "intervention.other_name": 1,
-    "intervention.description": 2,
-    "arm.label": 0,
-    "arm.description": 1,
-}
+_PART_AND_INDEX = itemgetter(0, 1)  # FieldHit.part, FieldHit.index
 ONE_TRIAL = "trial"  # the key of the one trial classify_trial_record reads
 
 Columns = dict[str, list]
@@ -61,8 +55,7 @@ class TrialColumns:
     mesh: Columns
 
 
-@dataclass(frozen=True)
-class _Parts:
+class _Parts(NamedTuple):
     interventions: list[Intervention]
     arms: list[Arm]
     controls: TrialControls
@@ -146,7 +139,9 @@ class _Batch:
         found: dict[str, list[Match]] = {}
         for nct_id in ids:
             parts = self._parts_of(nct_id)
-            own = sorted(hits.get(nct_id, ()), key=lambda h: (h.part, h.index, FIELD_RANK[h.field]))
+            # In reading order: by intervention (or arm), then field; ``_fields`` gives the fields in
+            # reading order, so a stable sort by (part, index) keeps them so.
+            own = sorted(hits.get(nct_id, ()), key=_PART_AND_INDEX)
             args = (parts.interventions, parts.arms, parts.controls, nct_id in provoked)
             matches, control_classes = self.c.first_tier(own, *args)
             view = TrialView(parts.kinds, control_classes)
@@ -167,7 +162,9 @@ class _Batch:
         return found
 
     def _fields(self) -> Iterator[tuple[int, list[str], str, Sequence[int], list]]:
-        """(part, nct ids, field, owning row of each text, texts) for every field the first tier reads."""
+        """(part, nct ids, field, owning row of each text, texts) for every field the first tier reads,
+        in reading order within an intervention or an arm (name, other names, description; label,
+        description)."""
         iv, arm = self.cols.interventions, self.cols.arms
         iv_rows, arm_rows = range(len(iv["nct_id"])), range(len(arm["nct_id"]))
         other_owners, other_names = _flatten(iv["other_names"])
@@ -299,22 +296,22 @@ def _flatten(lists: list[Sequence[str | None] | None]) -> tuple[list[int], list[
 
 def _intervention(iv: Columns, row: int) -> Intervention:
     return Intervention(
-        name=iv["name"][row] or "",
-        kind=intervention_type(iv["intervention_type"][row]),
-        description=iv["description"][row] or "",
-        other_names=_texts(iv["other_names"][row]),
-        arm_labels=_texts(iv["arm_group_labels"][row]),
+        iv["name"][row] or "",
+        intervention_type(iv["intervention_type"][row]),
+        iv["description"][row] or "",
+        _texts(iv["other_names"][row]),
+        _texts(iv["arm_group_labels"][row]),
     )
 
 
 def _arm(arm: Columns, row: int) -> Arm:
     return Arm(
-        label=arm["label"][row] or "",
-        arm_type=(arm["arm_type"][row] or "").upper() or None,
-        description=arm["description"][row] or "",
-        intervention_refs=_texts(arm["intervention_names"][row]),
+        arm["label"][row] or "",
+        (arm["arm_type"][row] or "").upper() or None,
+        arm["description"][row] or "",
+        _texts(arm["intervention_names"][row]),
     )
 
 
 def _texts(values: Sequence[str | None] | None) -> tuple[str, ...]:
-    return tuple(value for value in values if value) if values else ()
+    return tuple(filter(None, values)) if values else ()  # the non-empty ones

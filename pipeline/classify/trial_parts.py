@@ -9,7 +9,8 @@ partial registry records and read as empty.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from pipeline.config import INTERVENTION_TYPES
 from pipeline.errors import ClassifyError
@@ -17,8 +18,9 @@ from pipeline.errors import ClassifyError
 KNOWN_TYPES = frozenset(INTERVENTION_TYPES.__args__)
 
 
-@dataclass(frozen=True)
-class Intervention:
+class Intervention(NamedTuple):
+    """Tuples (built in C, compared and hashed in C), one per intervention of every trial a term names."""
+
     name: str
     kind: str | None  # API enum such as "DRUG"; None when the record does not say
     description: str
@@ -26,16 +28,17 @@ class Intervention:
     arm_labels: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Arm:
+class Arm(NamedTuple):
     label: str
     arm_type: str | None
     description: str
     intervention_refs: tuple[str, ...]  # "Drug: Erenumab", as the registry lists them
 
 
+@lru_cache(maxsize=256)
 def intervention_type(value: str | None) -> str | None:
-    """The API enum ("DIETARY_SUPPLEMENT") from the enum or the display form ("Dietary Supplement")."""
+    """The API enum ("DIETARY_SUPPLEMENT") from the enum or the display form ("Dietary Supplement").
+    Cached: a registry has a dozen spellings, read once per intervention."""
     if not value:
         return None
     canonical = "_".join(value.split()).upper()

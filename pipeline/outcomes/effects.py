@@ -17,7 +17,6 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -41,15 +40,22 @@ def _of_trials(table: pa.Table | None, nct_ids: set[str]) -> pa.Table | None:
 
 def _of_outcomes(table: pa.Table | None, outcomes: pa.Table) -> pa.Table | None:
     """The rows of the mapped outcomes only (a trial posts many outcomes, few map to an endpoint), in
-    their original order: an Arrow join, then the row order restored."""
+    their original order: a filter on each row's (nct_id, outcome_idx) as one string, a third of the
+    CPU of an Arrow join and restoring the row order."""
     if table is None or table.num_rows == 0 or outcomes.num_rows == 0:
         return None
-    numbered = table.select(["nct_id", "outcome_idx"]).append_column(ROW, pa.array(range(table.num_rows)))
-    rows = numbered.join(outcomes, keys=["nct_id", "outcome_idx"], join_type="inner").column(ROW)
-    return table.take(np.sort(rows.to_numpy()))
+    wanted = _outcome_keys(outcomes).combine_chunks()
+    return table.filter(pc.is_in(_outcome_keys(table), value_set=wanted, skip_nulls=True))
 
 
-ROW = "__row"
+def _outcome_keys(table: pa.Table) -> pa.ChunkedArray:
+    """nct_id, KEY_SEPARATOR, outcome_idx: one string per (nct_id, outcome_idx) pair (the index is digits,
+    so the last separator splits it back); null where either is."""
+    index = pc.cast(table.column("outcome_idx"), pa.string())
+    return pc.binary_join_element_wise(table.column("nct_id"), index, KEY_SEPARATOR)
+
+
+KEY_SEPARATOR = "\x1f"
 PER_OUTCOME = ("result_outcomes", "result_groups", "result_measurements", "result_analyses")
 # The ClinicalTrials.gov tables compute_effects reads (interventions is optional).
 RESULT_INPUTS = ("result_outcomes", "result_groups", "result_measurements", "result_analyses", "arms")

@@ -33,39 +33,37 @@ def endpoint_definitions(taxonomy: Taxonomy) -> pa.Table:
     return rows_to_table(rows, ENDPOINTS)
 
 
+TRIAL_TITLES = ("official_title", "brief_title")  # where a trial's population is read after its conditions
+
+
 def trial_populations(
     taxonomy: Taxonomy, trials: pa.Table | None = None, conditions: pa.Table | None = None
 ) -> dict[str, tuple[str, str]]:
     """nct_id -> (population, where it is stated): the conditions first, then the official and brief
-    titles. A trial naming both episodic and chronic migraine is "mixed"."""
+    titles. A trial naming both episodic and chronic migraine is "mixed". The texts of all three are
+    matched together, in one pass."""
     by_trial: dict[str, list[str]] = defaultdict(list)
     for nct_id, condition in column_rows(conditions, ["nct_id", "condition"]):
         if condition:
             by_trial[nct_id].append(condition)
-    found: dict[str, tuple[str, str]] = {}
-    joined = [(nct_id, " | ".join(texts)) for nct_id, texts in by_trial.items()]
-    _name_populations(taxonomy, found, joined, "trial.conditions")
+    owners: list[str] = list(by_trial)
+    texts: list[str | None] = [" | ".join(named) for named in by_trial.values()]
+    fields = [("trial.conditions", len(texts))]
     if trials is not None and trials.num_rows:
-        nct_ids = trials.column("nct_id").combine_chunks()
-        for field, column in (
-            ("trial.official_title", "official_title"),
-            ("trial.brief_title", "brief_title"),
-        ):
-            texts = trials.column(column).combine_chunks()
-            named = taxonomy.population_many(texts)
-            for nct_id, population in zip(nct_ids.to_pylist(), named, strict=True):
-                if population and nct_id not in found:
-                    found[nct_id] = (population, field)
+        nct_ids = trials.column("nct_id").to_pylist()
+        for column in TRIAL_TITLES:
+            owners += nct_ids
+            texts += trials.column(column).to_pylist()
+            fields.append((f"trial.{column}", len(texts)))
+    named = taxonomy.population_many(texts)
+    found: dict[str, tuple[str, str]] = {}
+    start = 0
+    for field, end in fields:  # in order of precedence: a trial keeps the first population found
+        for nct_id, population in zip(owners[start:end], named[start:end], strict=True):
+            if population and nct_id not in found:
+                found[nct_id] = (population, field)
+        start = end
     return found
-
-
-def _name_populations(
-    taxonomy: Taxonomy, found: dict[str, tuple[str, str]], texts: list[tuple[str, str | None]], field: str
-) -> None:
-    """Record the population each trial's text names, for trials that have none yet."""
-    for (nct_id, _), population in zip(texts, taxonomy.population_many([t for _, t in texts]), strict=True):
-        if population and nct_id not in found:
-            found[nct_id] = (population, field)
 
 
 def map_endpoints(

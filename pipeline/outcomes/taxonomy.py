@@ -18,8 +18,8 @@ from itertools import islice
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.classify.one_pass import ASCII_TWINS, OnePassMatcher, TextHit
-from pipeline.classify.terms import TermSet, snippet, term_tokens
+from pipeline.classify.one_pass import OnePassMatcher, TextHit
+from pipeline.classify.terms import TermSet, snippet
 from pipeline.config import OTHER_ENDPOINT, Endpoint, EndpointSettings, Settings
 from pipeline.errors import ConfigError
 from pipeline.outcomes.time_windows import stated_hours
@@ -30,14 +30,18 @@ MIXED = "mixed"
 BARE_TITLE_WORDS = 3
 _WORDS = re.compile(r"[^\W\d_]{3,}")
 ASCII_WORD = "[A-Za-z]{3,}"  # _WORDS within ASCII text, in RE2 (Arrow)
-# One character each, so a match position in the blanked text is the same in the raw text. A regex
-# substitution: str.translate with a mapping looks up every character in Python (about 4x slower).
-_SYMBOLS = re.compile("[" + re.escape("%≥≤<>=()[]{},;:'\"*+~") + "]")
+# One character each, so a match position in the blanked text is the same in the raw text. One
+# str.replace per symbol present (each a scan in C): a regex substitution is ~10x slower on a page's
+# texts joined, str.translate with a mapping ~100x (it looks up every character in Python).
+_SYMBOLS = "%≥≤<>=()[]{},;:'\"*+~"
 
 
 def blank_symbols(text: str) -> str:
     """Symbols become spaces, one for one, so match positions stay valid in the raw text."""
-    return _SYMBOLS.sub(" ", text)
+    for symbol in _SYMBOLS:
+        if symbol in text:
+            text = text.replace(symbol, " ")
+    return text
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,6 @@ class EndpointMatch:
 
 OTHER = EndpointMatch(OTHER_ENDPOINT, None, None, None, None)
 
-TWINS_PATTERN = "[" + "".join(ASCII_TWINS) + "]"
 # One text's hits: term set name -> its leftmost match (what TermSet.finditer lists first).
 Hits = dict[str, TextHit]
 # An outcome as classified: title, description, time frame.
@@ -77,15 +80,6 @@ class _Rule:
                 return None
             found.append(hit)
         return found
-
-
-def _literal_words(term: str) -> tuple[str, ...]:
-    """Lower-cased literals every match of ``term`` contains: its tokens, a final "y" that may become
-    "ies" left off (as term_regex spells plurals)."""
-    *head, last = (t.lower() for t in term_tokens(term))
-    if len(last) > 2 and last[-1] == "y" and last[-2] not in "aeiou" and not last.isdigit():
-        last = last[:-1]
-    return (*head, last)
 
 
 class Taxonomy:
@@ -123,7 +117,6 @@ class Taxonomy:
             for rank, r in enumerate(self._rules):
                 self._rules_by_first_group.setdefault(r.groups[0], []).append(rank)
             self._population_matcher = OnePassMatcher({"population": TermSet(list(self._population_of))})
-            self._population_words = [_literal_words(term) for term in self._population_of]
             self.controls = TermSet(control_terms) if control_terms else None
         except ValueError as exc:
             raise ConfigError(f"endpoints: {exc}") from None
@@ -209,7 +202,7 @@ class Taxonomy:
     def _hits(matcher: OnePassMatcher, texts: list[str]) -> list[Hits]:
         """Each text's hits (symbols read as spaces), the leftmost match of each term set."""
         per_text: list[Hits] = [{} for _ in texts]
-        for hit in matcher.find([blank_symbols(text) for text in texts]):
+        for hit in matcher.find(texts, prepare=blank_symbols):
             found = per_text[hit.text_index]
             if hit.name not in found:  # hits come leftmost first within a text and term set
                 found[hit.name] = hit
@@ -241,43 +234,19 @@ class Taxonomy:
         """episodic, chronic, mixed (both named) or None."""
         return self.population_many([text])[0]
 
-    def population_many(self, texts: Sequence[str | None] | pa.Array) -> list[str | None]:
+    def population_many(self, texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> list[str | None]:
         """Per text (a list, or an Arrow string array), the population it names: episodic, chronic,
         mixed (a ``mixed`` term, or terms of both) or None. Longer terms match first, so "episodic or
-        chronic migraine" is the mixed term, not its "chronic migraine"."""
-        column = texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
-        out: list[str | None] = [None] * len(column)
-        # Only texts holding every word of some population term can name one (most name none): only
-        # those are matched, at their positions in ``texts``.
-        at = self._may_name_population(column)
-        candidates = pc.take(column, pa.array(at, pa.int64())).to_pylist()
+        chronic migraine" is the mixed term, not its "chronic migraine". All texts in one pass of the
+        matcher (symbols blanked in the texts joined): cheaper than prefiltering them in Arrow."""
+        values = texts.to_pylist() if isinstance(texts, pa.Array | pa.ChunkedArray) else texts
+        out: list[str | None] = [None] * len(values)
         named: dict[int, set[str]] = {}
-        for hit in self._population_matcher.find([blank_symbols(t) for t in candidates]):
-            named.setdefault(at[hit.text_index], set()).add(self._population_of[hit.term.lower()])
+        for hit in self._population_matcher.find(values, prepare=blank_symbols):
+            named.setdefault(hit.text_index, set()).add(self._population_of[hit.term.lower()])
         for i, found in named.items():
             out[i] = MIXED if len(found) > 1 else next(iter(found))
         return out
-
-    def _may_name_population(self, column: pa.Array) -> list[int]:
-        """Positions of the texts holding every word of some population term (lower-cased substring
-        tests over the whole column in Arrow: a necessary condition, the matcher decides)."""
-        if len(column) == 0:
-            return []
-        ascii_only = pc.all(pc.string_is_ascii(column)).as_py() is not False
-        if not ascii_only and pc.any(pc.match_substring_regex(column, TWINS_PATTERN)).as_py():
-            for twin, letter in ASCII_TWINS.items():  # what case-insensitive matching takes for a letter
-                column = pc.replace_substring(column, twin, letter)
-        lowered = pc.ascii_lower(column) if ascii_only else pc.utf8_lower(column)
-        # Terms share words (episodic, migraine): each word is looked for once.
-        distinct = dict.fromkeys(word for words in self._population_words for word in words)
-        has = {word: pc.match_substring(lowered, word) for word in distinct}
-        mask = None
-        for words in self._population_words:
-            term = None
-            for word in words:
-                term = has[word] if term is None else pc.and_(term, has[word])
-            mask = term if mask is None else pc.or_(mask, term)
-        return pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
 
     def names_a_control(self, text: str | None) -> str | None:
         """The control term named in ``text`` (placebo, sham, ...), or None."""

@@ -5,6 +5,8 @@ the reference below is the plain reading of the config, kept deliberately naive.
 from __future__ import annotations
 
 import json
+import random
+import re
 
 import pyarrow as pa
 from outcome_support import settings, taxonomy, transcribed_files
@@ -116,3 +118,13 @@ def test_bare_titles_counted_in_arrow_equal_title_by_title():
     got = taxonomy().reads_description_many(pa.array(titles, pa.string())).to_pylist()
     assert got == [taxonomy().reads_description(t) for t in titles]
     assert 3 < got.count(True) < len(titles) - 10
+
+
+def test_blank_symbols_replaces_each_symbol_one_for_one():
+    """Symbol by symbol with str.replace, as one regex substitution would: same text, same length."""
+    symbols = "%≥≤<>=()[]{},;:'\"*+~"
+    rng = random.Random(11)
+    alphabet = [*symbols, "a", "Z", "9", " ", "-", "/", "\x00", "é", "\u017f", "≠", "\u2013", "."]
+    texts = ["", "≥50% (MMD)", *("".join(rng.choices(alphabet, k=rng.randint(1, 60))) for _ in range(500))]
+    regex = re.compile("[" + re.escape(symbols) + "]")
+    assert [blank_symbols(t) for t in texts] == [regex.sub(" ", t) for t in texts]

@@ -11,7 +11,7 @@ path: every value is checked first and a bad one named with its trial; both give
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -85,52 +85,49 @@ def _classify_tables(tables: dict[str, pa.Table], classifier: Classifier) -> pa.
         bad = first_missing_key(table, "nct_id")
         if bad is not None:
             raise ClassifyError(f"{name} row {bad} has no nct_id")
-    parts = [
-        _classify_chunk({name: table.filter(in_chunk(table)) for name, table in tables.items()}, classifier)
-        for in_chunk in _trial_chunks(list(tables.values()))
-    ]
+    parts = [_classify_chunk(chunk, classifier) for chunk in _trial_chunks(tables)]
     return pa.concat_tables(parts) if parts else TRIAL_CLASSES.empty_table()
 
 
-def _trial_chunks(tables: list[pa.Table]) -> Iterator[Callable[[pa.Table], pa.Array]]:
-    """Row filters selecting CHUNK_TRIALS trials at a time, in nct_id order: the Python values of one
-    chunk at a time are held, so memory does not grow with the run (a chunk's rows stay sorted)."""
-    ids = pa.chunked_array([c for t in tables for c in t.column("nct_id").chunks], pa.string()).unique()
+def _trial_chunks(tables: dict[str, pa.Table]) -> Iterator[dict[str, pa.Table]]:
+    """The tables CHUNK_TRIALS trials at a time, in nct_id order: the Python values of one chunk at a
+    time are held, so memory does not grow with the run (a chunk's rows stay sorted). A page (or a run)
+    of no more trials is one chunk, the tables as they are."""
+    ids = pa.chunked_array([c for t in tables.values() for c in t.column("nct_id").chunks], pa.string())
+    ids = ids.unique()
+    if len(ids) <= CHUNK_TRIALS:
+        if len(ids):
+            yield tables
+        return
     ids = ids.take(pc.sort_indices(ids))
     for start in range(0, len(ids), CHUNK_TRIALS):
         low = ids[start]
         high = ids[start + CHUNK_TRIALS] if start + CHUNK_TRIALS < len(ids) else None
+        yield {name: table.filter(_between(table, low, high)) for name, table in tables.items()}
 
-        def in_chunk(table: pa.Table, low: pa.Scalar = low, high: pa.Scalar | None = high) -> pa.Array:
-            column = table.column("nct_id")
-            mask = pc.greater_equal(column, low)
-            return mask if high is None else pc.and_(mask, pc.less(column, high))
 
-        yield in_chunk
+def _between(table: pa.Table, low: pa.Scalar, high: pa.Scalar | None) -> pa.ChunkedArray:
+    column = table.column("nct_id")
+    mask = pc.greater_equal(column, low)
+    return mask if high is None else pc.and_(mask, pc.less(column, high))
 
 
 def _classify_chunk(tables: dict[str, pa.Table], classifier: Classifier) -> pa.Table:
     cols = TrialColumns(*({c: tables[name].column(c).to_pylist() for c in INPUTS[name]} for name in INPUTS))
     found = classify_columns(classifier, cols)
-    # The trial's first row in interventions, arms, trials, then MeSH (offsets into their concatenation).
-    first_row: dict[str, int] = {}
-    offset = 0
-    for name in INPUTS:
-        for row, nct_id in enumerate(tables[name].column("nct_id").to_pylist()):
-            first_row.setdefault(nct_id, offset + row)
-        offset += tables[name].num_rows
-
-    out: dict[str, list] = {c: [] for c in MATCH_COLUMNS}
-    provenance_rows: list[int] = []
-    for nct_id in sorted(found):
-        for m in _sorted(found[nct_id]):
-            for column, value in zip(MATCH_COLUMNS, (nct_id, *_values(m)), strict=True):
-                out[column].append(value)
-            provenance_rows.append(first_row[nct_id])
+    rows = [(nct_id, *m) for nct_id in sorted(found) for m in _sorted(found[nct_id])]
+    out = dict(zip(MATCH_COLUMNS, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
+    # Each row's provenance is its trial's first row in interventions, arms, trials, then MeSH: the
+    # first of its nct_id in their nct_id columns one after another.
+    ids = pa.chunked_array([c for name in INPUTS for c in tables[name].column("nct_id").chunks], pa.string())
+    first_rows = pc.index_in(pa.array(out.get("nct_id", []), pa.string()), value_set=ids)
     provenance = pa.concat_tables(
         [tables[name].select(PROVENANCE_COLUMNS).cast(PROVENANCE_SCHEMA) for name in INPUTS]
-    ).take(pa.array(provenance_rows, pa.int64()))
-    columns = {**out, **{c: provenance.column(c) for c in PROVENANCE_COLUMNS}}
+    ).take(first_rows)
+    columns = {
+        **{c: out.get(c, []) for c in MATCH_COLUMNS},
+        **{c: provenance.column(c) for c in PROVENANCE_COLUMNS},
+    }
     return pa.Table.from_pydict(columns, schema=TRIAL_CLASSES)
 
 
@@ -167,7 +164,11 @@ def _classify_rows(tables: dict[str, pa.Table], classifier: Classifier) -> pa.Ta
 
 
 def _sorted(matches: list[Match]) -> list[Match]:
-    return sorted(set(matches), key=lambda m: (*_values(m)[:3], m.matched_text or "", m.match_strength))
+    return sorted(set(matches), key=_sort_key)
+
+
+def _sort_key(m: Match) -> tuple[str, str, str, str, str]:
+    return (m.treatment_class, m.matched_field, m.matched_term, m.matched_text or "", m.match_strength)
 
 
 def _values(m: Match) -> tuple[str, str, str, str | None, str]:
