@@ -38,8 +38,8 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DEMO_FOLDER = Path("evidence-demo")
 LOGS_FOLDER = "logs"  # under storage.data_dir: one log file per refresh, rebuild or demo
 # What the processes that normalise pages import while this one imports Prefect: every source's page
-# code (what a page job names), and pandas, which pyarrow imports on its first conversion of Python values.
-PAGE_IMPORTS = ("pipeline.sources.registry", "pandas")
+# code, which a page job names (a process started with 'spawn' has imported only the `evidence` script).
+PAGE_IMPORTS = ("pipeline.sources.registry",)
 PACKAGED_CONFIG_NOTE = (
     "note: no ./config.yaml here: using the default config shipped with the package ({path}), its folders "
     "under the current folder; copy it here (or pass --config) to change it"
