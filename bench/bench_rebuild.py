@@ -51,7 +51,7 @@ sys.path[:0] = [str(REPO_ROOT), str(BENCH)]
 # What the `evidence` script imports: the processes that normalise pages beside the measured command
 # import this file again (multiprocessing's 'spawn'), so it must weigh what the script does. The
 # driver's own imports are in main().
-import pipeline.cli  # noqa: E402, F401, I001
+from pipeline.console import entry  # noqa: E402, I001
 from process_tree import StepPeaks, TreePeak  # noqa: E402
 from rebuild_report import GC_MODES  # noqa: E402
 
@@ -93,23 +93,30 @@ def rebuild_worker(config: Path, out: Path) -> None:
 
     for name, label in STEPS.items():
         setattr(steps, name, timed(label, getattr(steps, name)))
-    from pipeline.cli import main
+    import pipeline.cli
 
-    with open(os.devnull, "w") as sink:  # the summary table is not the measurement
-        stdout, sys.stdout = sys.stdout, sink
-        try:
-            code = main(["--config", str(config), "rebuild"])
-        finally:
-            sys.stdout = stdout
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    result = {
-        "exit_code": code,
-        "steps": timings,
-        "step_peak_mb": peaks.stop(),
-        "main_peak_mb": own.ru_maxrss / 1024,
-        "main_cpu_s": own.ru_utime + own.ru_stime,
-    }
-    out.write_text(json.dumps(result))
+    command = pipeline.cli.main
+
+    def main_then_record() -> int:
+        with open(os.devnull, "w") as sink:  # the summary table is not the measurement
+            stdout, sys.stdout = sys.stdout, sink
+            try:
+                code = command(["--config", str(config), "rebuild"])
+            finally:
+                sys.stdout = stdout
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        result = {
+            "exit_code": code,
+            "steps": timings,
+            "step_peak_mb": peaks.stop(),
+            "main_peak_mb": own.ru_maxrss / 1024,
+            "main_cpu_s": own.ru_utime + own.ru_stime,
+        }
+        out.write_text(json.dumps(result))
+        return code
+
+    pipeline.cli.main = main_then_record  # run as the script runs it, its exit included
+    entry.run()
 
 
 def ctgforge_worker(raw_run: Path, out: Path, gc_mode: str) -> None:

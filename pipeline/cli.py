@@ -37,6 +37,9 @@ from pipeline.sources import registry
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_DEMO_FOLDER = Path("evidence-demo")
 LOGS_FOLDER = "logs"  # under storage.data_dir: one log file per refresh, rebuild or demo
+# What the processes that normalise pages import while this one imports Prefect: every source's page
+# code, which a page job names (a process started with 'spawn' has imported only the `evidence` script).
+PAGE_IMPORTS = ("pipeline.sources.registry",)
 PACKAGED_CONFIG_NOTE = (
     "note: no ./config.yaml here: using the default config shipped with the package ({path}), its folders "
     "under the current folder; copy it here (or pass --config) to change it"
@@ -177,7 +180,7 @@ def _flow_command(args: argparse.Namespace, settings: Settings, log_path: Path) 
     this one imports Prefect and starts the flow run."""
     try:
         with (
-            head_start(settings.resources.normalise_processes, registry.page_imports()),
+            head_start(settings.resources.normalise_processes, PAGE_IMPORTS),
             command_logging(log_path, verbose=args.verbose, console=err),
         ):
             from flows.heartbeats import no_heartbeats_by_default

@@ -37,11 +37,6 @@ def get(name: str) -> Source:
         raise PipelineError(f"unknown source {name!r}: expected one of {', '.join(SOURCES)}") from None
 
 
-def page_imports() -> tuple[str, ...]:
-    """What every source's page normalising needs imported, for a head start of the processes."""
-    return tuple(dict.fromkeys(module for source in SOURCES.values() for module in source.page_imports))
-
-
 def selected(name: str) -> tuple[str, ...]:
     """``all`` means every source; otherwise the one named (which must exist)."""
     return tuple(SOURCES) if name == ALL else (get(name).name,)

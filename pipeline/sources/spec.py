@@ -119,9 +119,6 @@ class Source:
     reread_table: str | None = None  # re-reads that stored no new version: (key, fetched_at) rows
     changes_baseline: tuple[str, ...] = ()  # tables whose runs the changes table compares with
     derivations: tuple[Derivation, ...] = ()  # further per-run tables derived from the normalised ones
-    # Modules a process normalising this source's pages needs beyond what importing the pipeline loads:
-    # imported ahead by a head start (pipeline/parquet/parallel.py) while the command starts up.
-    page_imports: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         named = (

@@ -53,7 +53,7 @@ def test_a_worker_that_dies_is_a_clear_error() -> None:
 def test_a_head_start_hands_its_processes_to_the_first_normalisation() -> None:
     with head_start(2, (HEAD_START_MODULE,)):
         results = list(in_page_order(imported_here, [Job(i, seconds=0.1) for i in range(8)], workers=2))
-        assert not multiprocessing.active_children()  # taken over, and stopped when that was done
+        assert _end_on_their_own(multiprocessing.active_children())  # taken over, and stopped when done
     elsewhere = [imported for pid, imported in results if pid != os.getpid()]
     assert elsewhere  # pages ran in the process started ahead ...
     assert all(elsewhere)  # ... which had imported what it was told to
@@ -70,3 +70,16 @@ def test_a_head_start_nobody_used_is_stopped_on_exit() -> None:
 def test_a_head_start_for_one_process_starts_none() -> None:
     with head_start(1, (HEAD_START_MODULE,)):
         assert not multiprocessing.active_children()
+
+
+def test_the_processes_of_a_normalisation_end_once_it_is_done() -> None:
+    before = set(multiprocessing.active_children())
+    assert list(in_page_order(run, [Job(i) for i in range(4)], workers=2))
+    started = [p for p in multiprocessing.active_children() if p not in before]
+    assert _end_on_their_own(started)  # not waited for: the caller goes on while they exit
+
+
+def _end_on_their_own(processes: list[multiprocessing.process.BaseProcess]) -> bool:
+    for process in processes:
+        process.join(timeout=30)
+    return all(process.exitcode is not None for process in processes)
