@@ -245,9 +245,10 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def rebuild_processes(settings: Settings) -> int:
-    """The processes a rebuild will normalise on, known from the raw zone before it starts: one (no head
-    start) when no raw run is worth more (``workers_for``; every stored response counted, a little
-    more than the pages normalised). A refresh cannot know: its pages are not fetched yet."""
+    """The processes a rebuild's head start starts, known from the raw zone before it starts: none when no
+    raw run is worth more than this one, even started ahead (``workers_for``; every stored response
+    counted, a little more than the pages normalised). A refresh cannot know: its pages are not fetched
+    yet."""
     from pipeline.parquet.parallel import workers_for
     from pipeline.raw.zone import RawZone
 
@@ -256,7 +257,7 @@ def rebuild_processes(settings: Settings) -> int:
     workers = settings.resources.normalise_processes
     runs = (run for source in sources for run in zone.complete_runs(source))
     sizes = ([run.body_size(record) for record in run.pages()] for run in runs)
-    return workers if any(workers_for(workers, run_sizes) > 1 for run_sizes in sizes) else 1
+    return workers if any(workers_for(workers, run_sizes, started=True) > 1 for run_sizes in sizes) else 1
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

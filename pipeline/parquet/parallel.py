@@ -19,8 +19,9 @@ conversion for nothing (pipeline/util/without_pandas.py): work done in them cann
 
 That second is also why a run with little to normalise (a quiet night's few pages) stays in the calling
 process: ``workers_for`` gives it one worker when its raw pages add up to less than
-``OTHER_PROCESSES_FROM_BYTES``, so no process is started and a head start is left for a larger run (or
-stopped, without waiting for it, when the command ends).
+``OTHER_PROCESSES_FROM_BYTES``, or less than ``STARTED_PROCESSES_FROM_BYTES`` when a head start's
+processes are waiting, already started; then no process is started and a head start is left for a
+larger run (or stopped, without waiting for it, when the command ends).
 """
 
 from __future__ import annotations
@@ -47,9 +48,11 @@ from pipeline.util.without_pandas import hide_pandas
 J = TypeVar("J")
 R = TypeVar("R")
 QUEUED_PER_WORKER = 2  # pages waiting per other process: it never idles, and memory stays bounded
-# Raw page bytes below which only the caller normalises: a spawned process needs ~0.8 s to import the
-# pipeline, in which the caller alone gets through about this much (docs/BENCHMARKS.md, "Small nights").
-OTHER_PROCESSES_FROM_BYTES = 32_000_000
+# Raw page bytes from which other processes normalise too (docs/BENCHMARKS.md, "Small runs"). Starting
+# one: it imports the pipeline for ~0.9 s, in which the caller alone gets through ~50 MB of pages.
+OTHER_PROCESSES_FROM_BYTES = 80_000_000
+# Handing pages to a head start's processes, already started: only the results' trip back costs.
+STARTED_PROCESSES_FROM_BYTES = 16_000_000
 
 _started: ProcessPoolExecutor | None = None  # by ``head_start``, until a normalisation takes it over
 _started_lock = threading.Lock()  # sources normalise side by side: only one takes it
@@ -63,10 +66,13 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def workers_for(workers: int, page_bytes: Sequence[int]) -> int:
+def workers_for(workers: int, page_bytes: Sequence[int], started: bool | None = None) -> int:
     """The processes worth using for pages of these raw sizes: at most ``workers`` and one per page,
-    and only this one when they are too little work to pay for starting another."""
-    if sum(page_bytes) < OTHER_PROCESSES_FROM_BYTES:
+    and only this one when they are too little work to pay for other processes: for starting them, or
+    with ``started`` (by default: whether a head start's are waiting) for using them."""
+    if started is None:
+        started = _started is not None  # another normalisation may take them first: it then starts its own
+    if sum(page_bytes) < (STARTED_PROCESSES_FROM_BYTES if started else OTHER_PROCESSES_FROM_BYTES):
         return 1
     return max(1, min(workers, len(page_bytes)))
 

@@ -29,7 +29,7 @@ def test_no_raw_run_worth_another_process_means_no_head_start(
     write_run(settings.raw_dir, "20260101T030000Z-aaaa", "full", pages)
     assert rebuild_processes(settings) == 1  # a few bytes: normalised by the command alone
     size = 2 * len(orjson.dumps({"studies": [STUDY]}))
-    monkeypatch.setattr(parallel, "OTHER_PROCESSES_FROM_BYTES", size)
-    assert rebuild_processes(settings) == 2  # as configured, once a run is worth it
-    monkeypatch.setattr(parallel, "OTHER_PROCESSES_FROM_BYTES", size + 1)
+    monkeypatch.setattr(parallel, "STARTED_PROCESSES_FROM_BYTES", size)
+    assert rebuild_processes(settings) == 2  # as configured, once a run is worth them, started ahead
+    monkeypatch.setattr(parallel, "STARTED_PROCESSES_FROM_BYTES", size + 1)
     assert rebuild_processes(settings) == 1

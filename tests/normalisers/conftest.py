@@ -38,7 +38,17 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> PoolWatch:
     return watch
 
 
+DEFAULT_FROM_BYTES = (parallel.OTHER_PROCESSES_FROM_BYTES, parallel.STARTED_PROCESSES_FROM_BYTES)
+
+
+def other_processes_from(monkeypatch: pytest.MonkeyPatch, from_bytes: int | None) -> None:
+    """Other processes for runs of at least ``from_bytes`` (0: any run), started or waiting; None: as
+    shipped. Test runs are far smaller than a run worth other processes."""
+    other, started = DEFAULT_FROM_BYTES if from_bytes is None else (from_bytes, from_bytes)
+    monkeypatch.setattr(parallel, "OTHER_PROCESSES_FROM_BYTES", other)
+    monkeypatch.setattr(parallel, "STARTED_PROCESSES_FROM_BYTES", started)
+
+
 @pytest.fixture
 def any_size_in_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Test runs are far smaller than a run worth other processes: make any run worth them."""
-    monkeypatch.setattr(parallel, "OTHER_PROCESSES_FROM_BYTES", 0)
+    other_processes_from(monkeypatch, 0)

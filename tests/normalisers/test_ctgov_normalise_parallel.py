@@ -18,14 +18,14 @@ from pipeline.errors import NormaliseError
 from pipeline.parquet import parallel
 from pipeline.raw.zone import Origin, RawRun, RawZone
 from pipeline.sources.ctgov.normalise.run import NormaliseSummary, normalise_run
-from tests.normalisers.conftest import PoolWatch
+from tests.normalisers.conftest import PoolWatch, other_processes_from
 from tests.normalisers.test_ctgov_normalise_run import real_studies
 from tests.servers.corpus import RecordedCorpus
 
 FULL, NIGHT = "20260101T030000Z-aaaa", "20260102T030000Z-bbbb"
 # (name, workers, the raw bytes from which other processes are used): one process; three, whatever the
 # run's size; three allowed, but the runs are too small to start any.
-PATHS = (("one", 1, 0), ("three", 3, 0), ("small", 3, parallel.OTHER_PROCESSES_FROM_BYTES))
+PATHS = (("one", 1, 0), ("three", 3, 0), ("small", 3, None))
 
 
 def nct(study: dict) -> str:
@@ -106,7 +106,7 @@ def test_several_processes_write_the_sequential_files_and_summary(
 ) -> None:
     outputs, summaries, started = {}, {}, {}
     for name, workers, from_bytes in PATHS:
-        monkeypatch.setattr(parallel, "OTHER_PROCESSES_FROM_BYTES", from_bytes)
+        other_processes_from(monkeypatch, from_bytes)
         out = tmp_path / f"parquet-{name}"
         before = len(pools.sizes)
         summaries[name] = [ordered(normalise_run(run, out, workers=workers)) for run in runs]
@@ -131,7 +131,7 @@ def test_the_first_failing_page_is_reported_and_nothing_is_written(
     run = write_run(tmp_path / "raw", FULL, "full", pages)
     errors = {}
     for name, workers, from_bytes in PATHS:
-        monkeypatch.setattr(parallel, "OTHER_PROCESSES_FROM_BYTES", from_bytes)
+        other_processes_from(monkeypatch, from_bytes)
         out = tmp_path / f"parquet-{name}"
         with pytest.raises(NormaliseError) as caught:
             normalise_run(run, out, workers=workers)
@@ -149,7 +149,7 @@ def test_a_small_night_leaves_the_head_start_to_a_larger_run(
         normalise_run(night, tmp_path / "parquet", workers=2)  # a few small pages: normalised here
         assert pools.sizes == [1] and pools.waited == []  # the head start's pool, not given any page
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(parallel, "OTHER_PROCESSES_FROM_BYTES", 0)
+            other_processes_from(patch, 0)
             normalise_run(full, tmp_path / "parquet", workers=2)  # worth another process: it takes it
     assert pools.sizes == [1]  # no second pool: the head start's was used, then stopped
     assert pools.waited == [False]

@@ -12,7 +12,13 @@ from contextlib import closing
 import pytest
 
 from pipeline.errors import NormaliseError
-from pipeline.parquet.parallel import OTHER_PROCESSES_FROM_BYTES, head_start, in_page_order, workers_for
+from pipeline.parquet.parallel import (
+    OTHER_PROCESSES_FROM_BYTES,
+    STARTED_PROCESSES_FROM_BYTES,
+    head_start,
+    in_page_order,
+    workers_for,
+)
 from tests.normalisers.conftest import PoolWatch
 from tests.normalisers.parallel_jobs import HEAD_START_MODULE, Job, imported_here, run
 
@@ -80,6 +86,20 @@ def test_pages_too_small_to_pay_for_another_process_are_normalised_here() -> Non
     assert workers_for(4, [OTHER_PROCESSES_FROM_BYTES]) == 1
     assert workers_for(1, [OTHER_PROCESSES_FROM_BYTES] * 3) == 1
     assert workers_for(4, []) == 1
+
+
+def test_processes_already_started_are_worth_using_for_less() -> None:
+    assert STARTED_PROCESSES_FROM_BYTES < OTHER_PROCESSES_FROM_BYTES
+    pages = [STARTED_PROCESSES_FROM_BYTES // 2] * 2
+    assert workers_for(2, pages, started=True) == 2
+    assert workers_for(2, pages, started=False) == 1
+    assert workers_for(2, pages) == 1  # no head start waiting
+    with head_start(2):
+        assert workers_for(2, pages) == 2  # its processes are waiting
+        children = multiprocessing.active_children()
+        assert list(in_page_order(run, [Job(0), Job(1)], workers=workers_for(2, pages)))
+        assert workers_for(2, pages) == 1  # taken: a second run would have to start its own
+    assert _end_on_their_own(children)
 
 
 def test_a_head_start_for_one_process_starts_none() -> None:

@@ -14,7 +14,6 @@ from lxml import etree
 
 from pipeline.config import HttpSettings, PubmedSettings
 from pipeline.errors import FetchError, RawZoneError
-from pipeline.parquet import parallel
 from pipeline.parquet.writer import PART_FILE, partition_dir
 from pipeline.raw.zone import RawRun, RawZone
 from pipeline.sources.pubmed.client import PubmedClient
@@ -22,7 +21,7 @@ from pipeline.sources.pubmed.fetch import fetch_run
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
 from pipeline.sources.pubmed.request import PubmedRequest
-from tests.normalisers.conftest import PoolWatch
+from tests.normalisers.conftest import PoolWatch, other_processes_from
 from tests.servers.corpus import RecordedCorpus, three_batch_size
 from tests.servers.fake_clock import FakeClock
 from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer
@@ -184,17 +183,14 @@ def five_bodies_batch_size(server: PubmedRecordedServer) -> int:
     return -(-len(server.articles) // 5)
 
 
-DEFAULT_FROM_BYTES = parallel.OTHER_PROCESSES_FROM_BYTES
-
-
 def test_several_processes_write_the_sequential_files(
     server: PubmedRecordedServer, tmp_path: Path, pools: PoolWatch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     raw_run = fetch(server, tmp_path, batch_size=five_bodies_batch_size(server))
     outputs, summaries, started = {}, {}, {}
     # One process; three whatever the run's size; three allowed, but the run is too small to start any.
-    for name, workers, from_bytes in (("one", 1, 0), ("three", 3, 0), ("small", 3, DEFAULT_FROM_BYTES)):
-        monkeypatch.setattr(parallel, "OTHER_PROCESSES_FROM_BYTES", from_bytes)
+    for name, workers, from_bytes in (("one", 1, 0), ("three", 3, 0), ("small", 3, None)):
+        other_processes_from(monkeypatch, from_bytes)
         out = tmp_path / f"parquet-{name}"
         before = len(pools.sizes)
         summaries[name] = normalise_run(raw_run, out, workers=workers)
