@@ -172,15 +172,20 @@ def _log_path(settings: Settings, name: str) -> Path:
 
 
 @contextmanager
-def _flow_command(args: argparse.Namespace, settings: Settings, log_path: Path) -> Iterator[None]:
+def _flow_command(
+    args: argparse.Namespace, settings: Settings, log_path: Path, processes: int | None = None
+) -> Iterator[None]:
     """Logs to ``log_path`` (the terminal gets warnings only, unless --verbose) and progress bars, for a
     command that runs a Prefect flow, on the server of a running ``evidence serve`` if there is one
     (``flows.local_server``), without flow-run heartbeats unless configured (``flows.heartbeats``); a
-    failure's message gains the log's path. The processes that will normalise pages start first, while
-    this one imports Prefect and starts the flow run."""
+    failure's message gains the log's path. The processes that will normalise pages (``processes``, this
+    one included; by default as configured) start first, while this one imports Prefect and starts the
+    flow run."""
+    if processes is None:
+        processes = settings.resources.normalise_processes
     try:
         with (
-            head_start(settings.resources.normalise_processes, PAGE_IMPORTS),
+            head_start(processes, PAGE_IMPORTS),
             command_logging(log_path, verbose=args.verbose, console=err),
         ):
             from flows.heartbeats import no_heartbeats_by_default
@@ -229,7 +234,7 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     check_output_folders(settings)  # before Prefect starts
 
     log_path = _log_path(settings, f"rebuild-{new_run_id()}")
-    with _flow_command(args, settings, log_path):
+    with _flow_command(args, settings, log_path, rebuild_processes(settings)):
         from flows.refresh import rebuild
 
         result = rebuild(config_path=_config_arg(args))
@@ -237,6 +242,22 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
         out.print(f"Replayed {len(run_ids)} {source} raw run(s): {', '.join(run_ids) or '-'}")
     print_summary(out, result, log_path)
     return EXIT_OK
+
+
+def rebuild_processes(settings: Settings) -> int:
+    """The processes a rebuild's head start starts, known from the raw zone before it starts: none when no
+    raw run is worth more than this one, even started ahead (``workers_for``; every stored response
+    counted, a little more than the pages normalised). A refresh cannot know: its pages are not fetched
+    yet."""
+    from pipeline.parquet.parallel import workers_for
+    from pipeline.raw.zone import RawZone
+
+    zone, root = RawZone(settings.raw_dir), settings.raw_dir
+    sources = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    workers = settings.resources.normalise_processes
+    runs = (run for source in sources for run in zone.complete_runs(source))
+    sizes = ([run.body_size(record) for record in run.pages()] for run in runs)
+    return workers if any(workers_for(workers, run_sizes, started=True) > 1 for run_sizes in sizes) else 1
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

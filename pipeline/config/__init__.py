@@ -168,6 +168,7 @@ class ResourcesSettings(Strict):
 
     # Processes normalising raw pages at once, the command's own included; null: one per CPU core it may
     # use; 1: no other process. Each more costs about 250 MB while normalising (a page is parsed whole).
+    # A run too small to be worth another process uses this one alone (parallel.workers_for).
     normalise_workers: Annotated[int, Field(ge=1, le=64)] | None = None
     # Memory DuckDB may use to build the warehouse; beyond it, it spills to disk beside the warehouse
     # (a file that cannot spill is run again with twice as much, up to DuckDB's default of 80% of RAM).

@@ -16,6 +16,12 @@ only the caller works. ``head_start`` lets a command start the others early, whi
 importing Prefect and starting its flow run with the second core idle: the first normalisation then
 finds them ready. They run without pandas, which pyarrow would otherwise import at their first
 conversion for nothing (pipeline/util/without_pandas.py): work done in them cannot use pandas.
+
+That second is also why a run with little to normalise (a quiet night's few pages) stays in the calling
+process: ``workers_for`` gives it one worker when its raw pages add up to less than
+``OTHER_PROCESSES_FROM_BYTES``, or less than ``STARTED_PROCESSES_FROM_BYTES`` when a head start's
+processes are waiting, already started; then no process is started and a head start is left for a
+larger run (or stopped, without waiting for it, when the command ends).
 """
 
 from __future__ import annotations
@@ -42,6 +48,11 @@ from pipeline.util.without_pandas import hide_pandas
 J = TypeVar("J")
 R = TypeVar("R")
 QUEUED_PER_WORKER = 2  # pages waiting per other process: it never idles, and memory stays bounded
+# Raw page bytes from which other processes normalise too (docs/BENCHMARKS.md, "Small runs"). Starting
+# one: it imports the pipeline for ~0.9 s, in which the caller alone gets through ~50 MB of pages.
+OTHER_PROCESSES_FROM_BYTES = 80_000_000
+# Handing pages to a head start's processes, already started: only the results' trip back costs.
+STARTED_PROCESSES_FROM_BYTES = 16_000_000
 
 _started: ProcessPoolExecutor | None = None  # by ``head_start``, until a normalisation takes it over
 _started_lock = threading.Lock()  # sources normalise side by side: only one takes it
@@ -53,6 +64,17 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def workers_for(workers: int, page_bytes: Sequence[int], started: bool | None = None) -> int:
+    """The processes worth using for pages of these raw sizes: at most ``workers`` and one per page,
+    and only this one when they are too little work to pay for other processes: for starting them, or
+    with ``started`` (by default: whether a head start's are waiting) for using them."""
+    if started is None:
+        started = _started is not None  # another normalisation may take them first: it then starts its own
+    if sum(page_bytes) < (STARTED_PROCESSES_FROM_BYTES if started else OTHER_PROCESSES_FROM_BYTES):
+        return 1
+    return max(1, min(workers, len(page_bytes)))
 
 
 @dataclass
@@ -128,7 +150,8 @@ def head_start(workers: int, modules: Sequence[str] = ()) -> Iterator[None]:
     """Start the ``workers - 1`` other processes now, each importing ``modules``: what its pages will
     need (a process started with 'spawn' has imported only the caller's main script). The first
     normalisation of more than one page takes them over and stops them when it is done, so they hold
-    no memory through the build; if none does, they are stopped on exit."""
+    no memory through the build. A normalisation too small for them (``workers_for``) leaves them to a
+    later one; if none takes them, they are told to stop on exit, and not waited for."""
     global _started
     if workers <= 1:
         yield
@@ -144,7 +167,7 @@ def head_start(workers: int, modules: Sequence[str] = ()) -> Iterator[None]:
         with _started_lock:
             unused, _started = _started, None
         if unused is not None:
-            unused.shutdown(wait=True, cancel_futures=True)
+            unused.shutdown(wait=False, cancel_futures=True)  # idle: they exit on their own
 
 
 def _import_all(modules: tuple[str, ...]) -> None:

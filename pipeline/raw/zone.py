@@ -262,6 +262,17 @@ class RawRun:
             raise RawZoneError(f"raw page {path} does not match its recorded sha256")
         return body
 
+    def body_size(self, record: PageRecord) -> int:
+        """The body's size in bytes without reading it, for deciding how to share out the work: the
+        gzip trailer's ISIZE (a page written here is one gzip member, far under 4 GiB; of a file with
+        several, the last one's). 0 when the file cannot be read: ``read_body`` reports that."""
+        try:
+            with open(self.path / record.file, "rb") as page:
+                page.seek(-4, os.SEEK_END)
+                return int.from_bytes(page.read(4), "little")
+        except OSError:
+            return 0
+
     def fetched_at_of(self, record: PageRecord) -> datetime:
         """The page's fetch time as an aware UTC datetime, for row provenance."""
         try:

@@ -3,6 +3,7 @@
 Real records and a replicated set (rewritten nctIds, registry codes the normaliser does not know) in
 many pages with their own fetch times, a full pull and an incremental night (drift pages, unchanged
 re-reads): every Parquet file is compared byte for byte, and the summaries value for value, in order.
+The same holds when a run is too small to be worth other processes and is normalised here alone.
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ import orjson
 import pytest
 
 from pipeline.errors import NormaliseError
+from pipeline.parquet import parallel
 from pipeline.raw.zone import Origin, RawRun, RawZone
 from pipeline.sources.ctgov.normalise.run import NormaliseSummary, normalise_run
+from tests.normalisers.conftest import PoolWatch, other_processes_from
 from tests.normalisers.test_ctgov_normalise_run import real_studies
 from tests.servers.corpus import RecordedCorpus
 
 FULL, NIGHT = "20260101T030000Z-aaaa", "20260102T030000Z-bbbb"
+# (name, workers, the raw bytes from which other processes are used): one process; three, whatever the
+# run's size; three allowed, but the runs are too small to start any.
+PATHS = (("one", 1, 0), ("three", 3, 0), ("small", 3, None))
 
 
 def nct(study: dict) -> str:
@@ -92,23 +98,31 @@ def runs(tmp_path: Path, corpus: RecordedCorpus) -> tuple[RawRun, RawRun]:
 
 
 def test_several_processes_write_the_sequential_files_and_summary(
-    tmp_path: Path, runs: tuple[RawRun, RawRun], corpus: RecordedCorpus
+    tmp_path: Path,
+    runs: tuple[RawRun, RawRun],
+    corpus: RecordedCorpus,
+    pools: PoolWatch,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    outputs, summaries = {}, {}
-    for workers in (1, 3):
-        out = tmp_path / f"parquet-{workers}"
-        summaries[workers] = [ordered(normalise_run(run, out, workers=workers)) for run in runs]
-        outputs[workers] = files(out)
-    assert outputs[3] == outputs[1]
-    assert summaries[3] == summaries[1]
-    full, night = summaries[1]
+    outputs, summaries, started = {}, {}, {}
+    for name, workers, from_bytes in PATHS:
+        other_processes_from(monkeypatch, from_bytes)
+        out = tmp_path / f"parquet-{name}"
+        before = len(pools.sizes)
+        summaries[name] = [ordered(normalise_run(run, out, workers=workers)) for run in runs]
+        outputs[name] = files(out)
+        started[name] = pools.sizes[before:]
+    assert started == {"one": [], "three": [2, 2], "small": []}  # a pool of two more per run, or none
+    assert outputs["three"] == outputs["one"] and outputs["small"] == outputs["one"]
+    assert summaries["three"] == summaries["one"] and summaries["small"] == summaries["one"]
+    full, night = summaries["one"]
     assert dict(full)["n_studies"] == len(real_studies(corpus)) + 200
     assert dict(full)["unknown_values"] == [("overallStatus=FOO_EARLY", 2), ("overallStatus=FOO_LATE", 2)]
     assert dict(night)["n_studies"] == 1 and dict(night)["n_unchanged_rereads"] == 80
 
 
 def test_the_first_failing_page_is_reported_and_nothing_is_written(
-    tmp_path: Path, corpus: RecordedCorpus
+    tmp_path: Path, corpus: RecordedCorpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = real_studies(corpus)
     pages: dict[str, list[dict] | bytes] = {f"page-{i + 1:06d}": real[i * 5 : (i + 1) * 5] for i in range(8)}
@@ -116,11 +130,26 @@ def test_the_first_failing_page_is_reported_and_nothing_is_written(
     pages["page-000007"] = orjson.dumps({"studies": [{"protocolSection": {}}]})  # page 7: no nctId
     run = write_run(tmp_path / "raw", FULL, "full", pages)
     errors = {}
-    for workers in (1, 3):
-        out = tmp_path / f"parquet-{workers}"
+    for name, workers, from_bytes in PATHS:
+        other_processes_from(monkeypatch, from_bytes)
+        out = tmp_path / f"parquet-{name}"
         with pytest.raises(NormaliseError) as caught:
             normalise_run(run, out, workers=workers)
-        errors[workers] = str(caught.value)
+        errors[name] = str(caught.value)
         assert [p for p in out.rglob("*") if p.is_file()] == []
-    assert errors[3] == errors[1]
-    assert "page-000003.json.gz: not valid JSON" in errors[1]
+    assert errors["three"] == errors["one"] and errors["small"] == errors["one"]
+    assert "page-000003.json.gz: not valid JSON" in errors["one"]
+
+
+def test_a_small_night_leaves_the_head_start_to_a_larger_run(
+    tmp_path: Path, runs: tuple[RawRun, RawRun], pools: PoolWatch
+) -> None:
+    full, night = runs
+    with parallel.head_start(2):
+        normalise_run(night, tmp_path / "parquet", workers=2)  # a few small pages: normalised here
+        assert pools.sizes == [1] and pools.waited == []  # the head start's pool, not given any page
+        with pytest.MonkeyPatch.context() as patch:
+            other_processes_from(patch, 0)
+            normalise_run(full, tmp_path / "parquet", workers=2)  # worth another process: it takes it
+    assert pools.sizes == [1]  # no second pool: the head start's was used, then stopped
+    assert pools.waited == [False]

@@ -1,17 +1,25 @@
 """in_page_order: pages normalised by several processes come back in page order, errors included; a head
-start's processes are the ones the first normalisation uses."""
+start's processes are the ones the first normalisation uses; workers_for keeps small runs here."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 import sys
+import time
 from contextlib import closing
 
 import pytest
 
 from pipeline.errors import NormaliseError
-from pipeline.parquet.parallel import head_start, in_page_order
+from pipeline.parquet.parallel import (
+    OTHER_PROCESSES_FROM_BYTES,
+    STARTED_PROCESSES_FROM_BYTES,
+    head_start,
+    in_page_order,
+    workers_for,
+)
+from tests.normalisers.conftest import PoolWatch
 from tests.normalisers.parallel_jobs import HEAD_START_MODULE, Job, imported_here, run
 
 
@@ -60,11 +68,38 @@ def test_a_head_start_hands_its_processes_to_the_first_normalisation() -> None:
     assert HEAD_START_MODULE not in sys.modules  # never in this process
 
 
-def test_a_head_start_nobody_used_is_stopped_on_exit() -> None:
+def test_a_head_start_nobody_used_is_stopped_on_exit_without_waiting_for_it(pools: PoolWatch) -> None:
     with head_start(2):
-        assert len(multiprocessing.active_children()) == 1
+        children = multiprocessing.active_children()
+        assert len(children) == 1
         assert list(in_page_order(imported_here, [Job(0)], workers=1)) == [(os.getpid(), False)]
-    assert not multiprocessing.active_children()
+        assert pools.waited == []  # a normalisation on one process leaves it alone
+    assert pools.sizes == [1] and pools.waited == [False]  # the command goes on while it exits ...
+    assert _end_on_their_own(children)  # ... on its own
+
+
+def test_pages_too_small_to_pay_for_another_process_are_normalised_here() -> None:
+    half = OTHER_PROCESSES_FROM_BYTES // 2
+    assert workers_for(2, [half, half - 1]) == 1  # below the threshold
+    assert workers_for(2, [half, half, 1]) == 2
+    assert workers_for(4, [half, half]) == 2  # never more processes than pages
+    assert workers_for(4, [OTHER_PROCESSES_FROM_BYTES]) == 1
+    assert workers_for(1, [OTHER_PROCESSES_FROM_BYTES] * 3) == 1
+    assert workers_for(4, []) == 1
+
+
+def test_processes_already_started_are_worth_using_for_less() -> None:
+    assert STARTED_PROCESSES_FROM_BYTES < OTHER_PROCESSES_FROM_BYTES
+    pages = [STARTED_PROCESSES_FROM_BYTES // 2] * 2
+    assert workers_for(2, pages, started=True) == 2
+    assert workers_for(2, pages, started=False) == 1
+    assert workers_for(2, pages) == 1  # no head start waiting
+    with head_start(2):
+        assert workers_for(2, pages) == 2  # its processes are waiting
+        children = multiprocessing.active_children()
+        assert list(in_page_order(run, [Job(0), Job(1)], workers=workers_for(2, pages)))
+        assert workers_for(2, pages) == 1  # taken: a second run would have to start its own
+    assert _end_on_their_own(children)
 
 
 def test_a_head_start_for_one_process_starts_none() -> None:
@@ -80,6 +115,11 @@ def test_the_processes_of_a_normalisation_end_once_it_is_done() -> None:
 
 
 def _end_on_their_own(processes: list[multiprocessing.process.BaseProcess]) -> bool:
+    """Whether they all exit within 30 s. The pool's own thread joins them too: a join that loses the
+    race to reap one returns at once with no exit code yet, so keep looking until the deadline."""
+    deadline = time.monotonic() + 30
     for process in processes:
-        process.join(timeout=30)
+        while process.exitcode is None and time.monotonic() < deadline:
+            process.join(timeout=0.1)
+            time.sleep(0.01)
     return all(process.exitcode is not None for process in processes)

@@ -21,6 +21,7 @@ from pipeline.sources.pubmed.fetch import fetch_run
 from pipeline.sources.pubmed.normalise.run import normalise_run
 from pipeline.sources.pubmed.normalise.schemas import TABLES
 from pipeline.sources.pubmed.request import PubmedRequest
+from tests.normalisers.conftest import PoolWatch, other_processes_from
 from tests.servers.corpus import RecordedCorpus, three_batch_size
 from tests.servers.fake_clock import FakeClock
 from tests.servers.pubmed_server import FixtureArticle, PubmedRecordedServer
@@ -182,18 +183,26 @@ def five_bodies_batch_size(server: PubmedRecordedServer) -> int:
     return -(-len(server.articles) // 5)
 
 
-def test_several_processes_write_the_sequential_files(server: PubmedRecordedServer, tmp_path: Path) -> None:
+def test_several_processes_write_the_sequential_files(
+    server: PubmedRecordedServer, tmp_path: Path, pools: PoolWatch, monkeypatch: pytest.MonkeyPatch
+) -> None:
     raw_run = fetch(server, tmp_path, batch_size=five_bodies_batch_size(server))
-    outputs, summaries = {}, {}
-    for workers in (1, 3):
-        out = tmp_path / f"parquet-{workers}"
-        summaries[workers] = normalise_run(raw_run, out, workers=workers)
-        outputs[workers] = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert summaries[1].n_bodies == 5 and summaries[1].n_articles == len(server.articles)
-    assert summaries[3] == summaries[1]
-    assert outputs[3] == outputs[1]
+    outputs, summaries, started = {}, {}, {}
+    # One process; three whatever the run's size; three allowed, but the run is too small to start any.
+    for name, workers, from_bytes in (("one", 1, 0), ("three", 3, 0), ("small", 3, None)):
+        other_processes_from(monkeypatch, from_bytes)
+        out = tmp_path / f"parquet-{name}"
+        before = len(pools.sizes)
+        summaries[name] = normalise_run(raw_run, out, workers=workers)
+        outputs[name] = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        started[name] = pools.sizes[before:]
+    assert started == {"one": [], "three": [2], "small": []}
+    assert summaries["one"].n_bodies == 5 and summaries["one"].n_articles == len(server.articles)
+    assert summaries["three"] == summaries["one"] and summaries["small"] == summaries["one"]
+    assert outputs["three"] == outputs["one"] and outputs["small"] == outputs["one"]
 
 
+@pytest.mark.usefixtures("any_size_in_parallel")
 def test_with_several_processes_the_first_bad_body_is_the_error(
     server: PubmedRecordedServer, tmp_path: Path
 ) -> None:

@@ -119,6 +119,16 @@ def test_any_standard_gzip_file_reads_back(zone: RawZone) -> None:
     assert run.read_body(record) == gzip.decompress(path.read_bytes()) == BODY_1 + BODY_2
 
 
+def test_a_body_size_is_known_without_reading_the_body(zone: RawZone) -> None:
+    run = zone.start_run("ctgov", "20261121T120000Z-abcd")
+    write(run, "page-000001.json", BODY_1 * 1000)
+    write(run, "page-000002.json", BODY_2)
+    first, second = zone.open_run("ctgov", run.run_id).pages()
+    assert run.body_size(first) == len(BODY_1) * 1000 and run.body_size(second) == len(BODY_2)
+    (run.path / second.file).unlink()
+    assert run.body_size(second) == 0  # unreadable: read_body says so when its turn comes
+
+
 def test_unwritable_folder_raises_raw_zone_error(tmp_path: Path) -> None:
     blocker = tmp_path / "raw"
     blocker.write_text("a file where the raw zone should be")

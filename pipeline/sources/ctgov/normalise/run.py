@@ -2,9 +2,10 @@
 
 Pages are read, normalised and written one at a time per process, so memory depends on the page size,
 not on the number of studies. With ``workers`` > 1 other processes read and normalise pages too
-(``pipeline.parquet.parallel``); this process writes every page's rows in page order, so the files are
-those of the sequential path. Only complete runs (with a manifest) are normalised: a half-fetched run
-would publish a partial registry as if it were the newest state.
+(``pipeline.parquet.parallel``), unless the run is too small to be worth starting them; this process
+writes every page's rows in page order, so the files are those of the sequential path. Only complete
+runs (with a manifest) are normalised: a half-fetched run would publish a partial registry as if it were
+the newest state.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.parquet.parallel import in_page_order
+from pipeline.parquet.parallel import in_page_order, workers_for
 from pipeline.parquet.provenance import Provenance
 from pipeline.parquet.writer import PartitionWriter
 from pipeline.raw.zone import PageRecord, RawRun
@@ -84,8 +85,9 @@ def normalise_run(
 ) -> NormaliseSummary:
     """Write ``<parquet_root>/<table>/run_id=<run_id>/part-00000.parquet`` for every table.
 
-    ``parquet_root`` is ``settings.parquet_dir / "ctgov"``; ``workers``: processes normalising pages at
-    once, this one included. Normalising a run again replaces its partitions; on any error no partition
+    ``parquet_root`` is ``settings.parquet_dir / "ctgov"``; ``workers``: at most this many processes
+    normalising pages at once, this one included (only this one for a small run: ``workers_for``).
+    Normalising a run again replaces its partitions; on any error no partition
     of this run changes. Re-reads identical to their stored version go to the ``rereads`` table only
     (see ``ctgov_rereads``): every study of an incremental run (the drift slice, and the overlap day its
     query reads again), and the drift pages of any run. A full pull keeps every study it returned: its
@@ -96,7 +98,8 @@ def normalise_run(
     summary = NormaliseSummary(run_id=raw_run.run_id)
     jobs = _page_jobs(raw_run, parquet_root, manifest, derive)
     derived = DerivedPages(derive)
-    pages = in_page_order(normalise_page_job, jobs, min(workers, len(jobs)))
+    sizes = [raw_run.body_size(job.record) for job in jobs]
+    pages = in_page_order(normalise_page_job, jobs, workers_for(workers, sizes))
     with (
         PartitionWriter(parquet_root, raw_run.run_id, {**TABLES, REREADS_TABLE: REREADS}) as writer,
         closing(pages),

@@ -1,14 +1,14 @@
 """Normalise one complete raw PubMed run into its Parquet partitions: the twin of ``ctgov`` ``run``.
 
 EFetch bodies are read from the raw zone one at a time per process (each checked against the sha256
-taken at fetch time), parsed and streamed into the shared ``PartitionWriter``, so memory holds one
-body per process whatever the run's size. With ``workers`` > 1 other processes read and parse bodies
-too (``pipeline.parquet.parallel``); this one writes them in the run's order, as the sequential path
-does. Only complete runs are normalised: a half-fetched run would publish part of PubMed as if it were
-the newest state. Any error (an incomplete run, a corrupt body) leaves no partition of the run, and a
-failed re-normalisation keeps the previous one. The drift slice's bodies (``drift-*.xml``, re-reads by
-PMID) are EFetch bodies like the others: the warehouse keeps the newest read of each PMID, so they
-need no special handling here.
+taken at fetch time), parsed and streamed into the shared ``PartitionWriter``, so memory holds one body
+per process whatever the run's size. With ``workers`` > 1 other processes read and parse bodies too
+(``pipeline.parquet.parallel``) unless the run is too small to be worth starting them; this one writes
+them in the run's order, as the sequential path does. Only complete runs are normalised: a half-fetched
+run would publish part of PubMed as if it were the newest state. Any error (an incomplete run, a corrupt
+body) leaves no partition of the run, and a failed re-normalisation keeps the previous one. The drift
+slice's bodies (``drift-*.xml``, re-reads by PMID) are EFetch bodies like the others: the warehouse
+keeps the newest read of each PMID, so they need no special handling here.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.errors import NormaliseError, RawZoneError
-from pipeline.parquet.parallel import in_page_order
+from pipeline.parquet.parallel import in_page_order, workers_for
 from pipeline.parquet.provenance import Provenance
 from pipeline.parquet.writer import PartitionWriter
 from pipeline.raw.zone import PageRecord, RawRun
@@ -54,8 +54,9 @@ class BodyJob:
 def normalise_run(raw_run: RawRun, parquet_root: Path, *, workers: int = 1) -> PubmedNormaliseSummary:
     """Write ``<parquet_root>/<table>/run_id=<run_id>/part-00000.parquet`` for every PubMed table.
 
-    ``parquet_root`` is ``settings.parquet_dir / "pubmed"``; ``workers``: processes parsing bodies at
-    once, this one included. Normalising a run again replaces its partitions.
+    ``parquet_root`` is ``settings.parquet_dir / "pubmed"``; ``workers``: at most this many processes
+    parsing bodies at once, this one included (only this one for a small run: ``workers_for``).
+    Normalising a run again replaces its partitions.
     """
     if raw_run.source != SOURCE:
         raise RawZoneError(f"raw run {raw_run.path} is a {raw_run.source!r} run, not a PubMed one")
@@ -65,7 +66,8 @@ def normalise_run(raw_run: RawRun, parquet_root: Path, *, workers: int = 1) -> P
         raise RawZoneError(f"raw run {raw_run.path}: manifest data_timestamp {data_timestamp!r} is not text")
     bare_run = RawRun(raw_run.source, raw_run.run_id, raw_run.path)  # no page list: sent to each worker
     jobs = [BodyJob(bare_run, r, data_timestamp) for r in raw_run.pages() if r.kind == EFETCH_KIND]
-    batches = in_page_order(parse_body_job, jobs, min(workers, len(jobs)))
+    sizes = [raw_run.body_size(job.record) for job in jobs]
+    batches = in_page_order(parse_body_job, jobs, workers_for(workers, sizes))
     return _write_batches(batches, parquet_root, raw_run.run_id)
 
 
