@@ -230,6 +230,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.raw.zone import new_run_id
     from pipeline.runs.output_preflight import check_output_folders
+    from pipeline.runs.replay_processes import rebuild_processes
 
     check_output_folders(settings)  # before Prefect starts
 
@@ -242,22 +243,6 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
         out.print(f"Replayed {len(run_ids)} {source} raw run(s): {', '.join(run_ids) or '-'}")
     print_summary(out, result, log_path)
     return EXIT_OK
-
-
-def rebuild_processes(settings: Settings) -> int:
-    """The processes a rebuild's head start starts, known from the raw zone before it starts: none when no
-    raw run is worth more than this one, even started ahead (``workers_for``; every stored response
-    counted, a little more than the pages normalised). A refresh cannot know: its pages are not fetched
-    yet."""
-    from pipeline.parquet.parallel import workers_for
-    from pipeline.raw.zone import RawZone
-
-    zone, root = RawZone(settings.raw_dir), settings.raw_dir
-    sources = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    workers = settings.resources.normalise_processes
-    runs = (run for source in sources for run in zone.complete_runs(source))
-    sizes = ([run.body_size(record) for record in run.pages()] for run in runs)
-    return workers if any(workers_for(workers, run_sizes, started=True) > 1 for run_sizes in sizes) else 1
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,9 +7,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipeline.cli import rebuild_processes
 from pipeline.config import ResourcesSettings, Settings
 from pipeline.parquet import parallel
+from pipeline.runs.replay_processes import rebuild_processes
 from tests.normalisers.test_ctgov_normalise_parallel import write_run
 from tests.warehouse.ctgov_parquet_builder import make_settings
 
